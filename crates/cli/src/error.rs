@@ -1,0 +1,23 @@
+use thiserror::Error;
+use twofold_otp::OtpError;
+
+/// Everything the CLI can fail with. `exit_code` maps each to the documented exit status.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Bad input: a flag, a URI, a secret. Exit status 2.
+    #[error("{0}")]
+    Otp(#[from] OtpError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Otp(_) | CliError::Usage(_) => 2,
+            CliError::Output(_) => 1,
+        }
+    }
+}

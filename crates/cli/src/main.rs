@@ -1,0 +1,87 @@
+//! `twofold`: the command-line face of Twofold. See `twofold --help`.
+
+mod cmd_code;
+mod cmd_uri;
+mod error;
+mod otp_args;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::CliError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "twofold",
+    version,
+    about = "Twofold: one-time codes, an encrypted vault and a local MFA test server",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the current code of an account
+    Code(cmd_code::CodeArgs),
+    /// Parse an otpauth:// URI and print its fields, or build one from flags
+    Uri(cmd_uri::UriArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Code(args) => cmd_code::run(args, &mut out),
+        Command::Uri(args) => cmd_uri::run(args, &mut out),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("twofold: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+/// Help and version go to stdout with status 0; usage errors become one line on stderr, status 2.
+fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
+            eprintln!("twofold: {first} (see 'twofold --help')");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The current Unix time in seconds.
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub(crate) type Out<'a> = &'a mut dyn Write;
+pub(crate) type CliResult = Result<u8, CliError>;

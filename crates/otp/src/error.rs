@@ -1,0 +1,46 @@
+use thiserror::Error;
+
+/// Every way an OTP input can be wrong. Messages name the problem and never contain a secret.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum OtpError {
+    #[error("the secret is empty: give the base32 secret shown by the service")]
+    EmptySecret,
+    #[error("the secret is not valid base32 ({0}): use the letters A-Z and digits 2-7")]
+    InvalidBase32(String),
+    #[error("digits must be between {min} and {max}, got {got}")]
+    InvalidDigits { got: u64, min: u32, max: u32 },
+    #[error("the period must be at least 1 second, got {0}")]
+    InvalidPeriod(u64),
+    #[error("unknown algorithm '{0}': use SHA1, SHA256 or SHA512")]
+    UnknownAlgorithm(String),
+    #[error(
+        "the MD5 algorithm is not supported by any authenticator: this account cannot be imported"
+    )]
+    Md5Unsupported,
+    #[error("unknown OTP kind '{0}': use totp, hotp or steam")]
+    UnknownKind(String),
+    #[error("the time {time} is before T0 {t0}")]
+    BeforeT0 { time: u64, t0: u64 },
+    #[error("not an otpauth URI: it must start with otpauth:// (got '{0}')")]
+    NotOtpauth(String),
+    #[error(
+        "unknown otpauth type '{0}': use otpauth://totp/, otpauth://hotp/ or otpauth://steam/"
+    )]
+    UnknownUriType(String),
+    #[error("the otpauth URI has no secret parameter: add secret=BASE32")]
+    MissingSecret,
+    #[error("an HOTP URI needs a counter parameter: add counter=N")]
+    MissingCounter,
+    #[error("invalid value for '{name}' in the URI: {reason}")]
+    InvalidParameter { name: String, reason: String },
+    #[error("the label is not valid percent-encoded UTF-8")]
+    InvalidLabel,
+    #[error(
+        "not a Google Authenticator export: it must start with otpauth-migration://offline?data="
+    )]
+    NotMigration,
+    #[error("the migration payload is damaged ({0}): scan the QR code again")]
+    InvalidMigration(String),
+    #[error("the code is empty or is not made of digits")]
+    MalformedCode,
+}

@@ -1,0 +1,20 @@
+//! The OTP core of Twofold.
+//!
+//! * [`code`]: HOTP (RFC 4226), TOTP (RFC 6238) and Steam Guard codes.
+//! * [`verify`]: server-side verification over a window of steps, returning the matched step.
+//! * [`uri`]: `otpauth://` Key URI parsing and canonical formatting.
+//! * [`migration`]: `otpauth-migration://offline?data=…` (Google Authenticator export).
+//!
+//! Secrets live in [`Secret`], a zeroizing buffer whose `Debug` never shows its bytes.
+
+pub mod code;
+mod error;
+pub mod migration;
+mod secret;
+pub mod uri;
+pub mod verify;
+
+pub use code::{Algorithm, Kind, OtpParams};
+pub use error::OtpError;
+pub use secret::Secret;
+pub use uri::KeyUri;
