@@ -1,0 +1,14 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["ui/dist/**", "node_modules/**", "target/**", "src-tauri/gen/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["tests/**/*.{js,mjs}", "bench/**/*.{js,mjs}"],
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", setTimeout: "readonly", Buffer: "readonly" },
+    },
+  },
+);

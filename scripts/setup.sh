@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Twofold needs to build, run and test on Debian/Ubuntu, skipping what is there:
+# system packages (apt-get, with sudo when not root), npm packages, and tauri-driver.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # build the desktop app (Tauri 2 / WebKitGTK) and the keyring client
+  libwebkit2gtk-4.1-dev build-essential pkg-config libdbus-1-dev libayatana-appindicator3-dev
+  libxdo-dev
+  # run it headless and drive it over WebDriver
+  xvfb xauth webkit2gtk-driver imagemagick xclip x11-utils
+  # a real Secret Service for the keyring tests
+  gnome-keyring dbus libsecret-tools
+  # reference tools the tests and benchmarks compare against
+  oathtool zbar-tools
+)
+
+sudo_if_needed() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js and npm are required" >&2; exit 1; }
+
+# `npm ci` refuses this lock file (the registry lacks non-Linux @tauri-apps/cli optional
+# packages); `npm install` honours the lock.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --locked
+fi

@@ -1,0 +1,83 @@
+// Shared WebDriver plumbing for the end-to-end tests: starts tauri-driver (which starts
+// WebKitWebDriver), opens a session on the built desktop app, and saves screenshots.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { remote } from "webdriverio";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, "..", "..");
+export const appBinary =
+  process.env.TWOFOLD_APP ?? path.join(root, "target", "debug", "twofold-desktop");
+export const shotDir = path.join(root, "target", "e2e-screenshots");
+
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitForPorts(ports, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const open = await Promise.all(ports.map(portOpen));
+    if (open.every(Boolean)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tauri-driver did not open ports ${ports.join(", ")} in ${ms} ms`);
+}
+
+/** Starts tauri-driver on free-ish ports and a WebDriver session on the app. */
+export async function launch(env = {}) {
+  if (!process.env.DISPLAY) {
+    throw new Error("no DISPLAY: run the end-to-end tests under xvfb-run (see README)");
+  }
+  const port = 4444 + Math.floor(Math.random() * 400) * 2;
+  const nativePort = port + 1;
+  const driver = spawn(
+    process.env.TAURI_DRIVER ?? "tauri-driver",
+    ["--port", String(port), "--native-port", String(nativePort)],
+    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } },
+  );
+  const driverExit = new Promise((_, reject) =>
+    driver.once("exit", (code) => reject(new Error(`tauri-driver exited with ${code}`))),
+  );
+  driverExit.catch(() => {});
+  await Promise.race([waitForPorts([port, nativePort], 20000), driverExit]);
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "error",
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: appBinary },
+    },
+  });
+  const close = async () => {
+    try {
+      await browser.deleteSession();
+    } finally {
+      driver.kill();
+    }
+  };
+  return { browser, close };
+}
+
+/** Saves a screenshot of the window after two animation frames (so it is the current frame). */
+export async function screenshot(browser, name) {
+  await browser.executeAsync((done) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => done())),
+  );
+  mkdirSync(shotDir, { recursive: true });
+  const file = path.join(shotDir, `${name}.png`);
+  writeFileSync(file, Buffer.from(await browser.takeScreenshot(), "base64"));
+  return file;
+}
