@@ -8,7 +8,16 @@ export default tseslint.config(
   {
     files: ["tests/**/*.{js,mjs}", "bench/**/*.{js,mjs}"],
     languageOptions: {
-      globals: { process: "readonly", console: "readonly", setTimeout: "readonly", Buffer: "readonly" },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        setTimeout: "readonly",
+        Buffer: "readonly",
+        // code passed to browser.execute runs in the page
+        document: "readonly",
+        window: "readonly",
+        requestAnimationFrame: "readonly",
+      },
     },
   },
 );

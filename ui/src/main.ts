@@ -1,20 +1,440 @@
-import { invoke } from "@tauri-apps/api/core";
+import { api, errorText, type Account, type CodeView, type Found, type Settings } from "./api";
+import { byId, groupCode, h, ring, setRing } from "./dom";
+import { openAddDialog, handleFound, scanBytes } from "./add";
+import { toast } from "./toast";
+import { openEditDialog, showQr, showSecret } from "./dialogs";
 
-interface AppInfo {
-  name: string;
-  version: string;
+interface Row {
+  li: HTMLLIElement;
+  ring: SVGSVGElement;
+  code: HTMLElement;
+  next: HTMLElement;
+  account: Account;
+}
+
+const state = {
+  accounts: [] as Account[],
+  rows: new Map<string, Row>(),
+  query: "",
+  tag: null as string | null,
+  settings: null as Settings | null,
+  hasPassphrase: false,
+  locked: false,
+  lastInput: Date.now(),
+  hotpCodes: new Map<string, string>(),
+};
+
+const list = () => byId<HTMLUListElement>("list");
+
+export async function refresh(): Promise<void> {
+  const status = await api.vaultStatus();
+  state.hasPassphrase = status.has_passphrase;
+  showBanner(status.state === "error" ? status.message : null);
+  if (status.state === "locked") {
+    showLock(status.message);
+    return;
+  }
+  hideLock();
+  state.accounts = status.state === "ready" ? await api.listAccounts() : [];
+  render();
+  await tick();
+}
+
+function showBanner(message: string | null): void {
+  const banner = byId("banner");
+  banner.hidden = !message;
+  byId("banner-text").textContent = message ?? "";
+  byId("banner-unlock").hidden = !(message && state.hasPassphrase);
+}
+
+function matches(a: Account): boolean {
+  if (state.tag && !a.tags.includes(state.tag)) return false;
+  const q = state.query.trim().toLowerCase();
+  if (!q) return true;
+  return [a.issuer, a.label, ...a.tags, a.note].some((s) => s.toLowerCase().includes(q));
+}
+
+function sorted(accounts: Account[]): Account[] {
+  const sort = state.settings?.sort ?? "manual";
+  const byName = (a: Account, b: Account) =>
+    (a.issuer || a.label).localeCompare(b.issuer || b.label, undefined, { sensitivity: "base" }) ||
+    a.label.localeCompare(b.label);
+  const out = [...accounts];
+  if (sort === "name") out.sort(byName);
+  if (sort === "recent") out.sort((a, b) => (b.last_used ?? 0) - (a.last_used ?? 0));
+  // Pinned accounts come first, keeping the chosen order among them.
+  return out.sort((a, b) => Number(b.pinned) - Number(a.pinned));
+}
+
+function renderTags(): void {
+  const bar = byId("tags");
+  const tags = [...new Set(state.accounts.flatMap((a) => a.tags))].sort();
+  if (state.tag && !tags.includes(state.tag)) state.tag = null;
+  bar.replaceChildren();
+  bar.hidden = tags.length === 0;
+  const chip = (label: string, tag: string | null) => {
+    const b = h("button", {
+      class: "chip",
+      type: "button",
+      "aria-pressed": String(state.tag === tag),
+      text: label,
+    });
+    b.addEventListener("click", () => {
+      state.tag = tag;
+      render();
+    });
+    return b;
+  };
+  bar.append(chip("All", null), ...tags.map((t) => chip(t, t)));
+}
+
+function render(): void {
+  renderTags();
+  const ul = list();
+  state.rows.clear();
+  ul.replaceChildren();
+  const shown = sorted(state.accounts).filter(matches);
+  byId("empty").hidden = state.accounts.length > 0;
+  byId("no-match").hidden = state.accounts.length === 0 || shown.length > 0;
+  const frag = document.createDocumentFragment();
+  for (const a of shown) {
+    const row = buildRow(a);
+    state.rows.set(a.id, row);
+    frag.append(row.li);
+  }
+  ul.append(frag);
+}
+
+function buildRow(a: Account): Row {
+  const r = ring();
+  const code = h("span", { class: "code", "aria-live": "off" });
+  const next = h("span", { class: "next", title: "Next code" });
+  const name = h(
+    "div",
+    { class: "names" },
+    h("span", { class: "issuer", text: a.issuer || a.label }),
+    a.issuer ? h("span", { class: "label", text: a.label }) : null,
+    a.tags.length
+      ? h("span", { class: "row-tags" }, ...a.tags.map((t) => h("span", { class: "tag", text: t })))
+      : null,
+  );
+  const menuBtn = h("button", {
+    class: "icon-btn row-menu",
+    type: "button",
+    "aria-label": `Actions for ${a.issuer || a.label}`,
+    "aria-haspopup": "menu",
+    text: "⋯",
+  });
+  const side: Node =
+    a.kind === "hotp"
+      ? h("button", { class: "hotp-next", type: "button", text: "Next code" })
+      : r;
+  const li = h(
+    "li",
+    {
+      class: `row${a.pinned ? " pinned" : ""}`,
+      tabindex: 0,
+      "data-id": a.id,
+      "aria-label": `${a.issuer} ${a.label}`.trim(),
+    },
+    side,
+    name,
+    h("div", { class: "codes" }, code, next),
+    menuBtn,
+  );
+  if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": "Pinned", text: "★" }));
+  li.addEventListener("click", (e) => {
+    const t = e.target as HTMLElement;
+    if (t.closest(".row-menu")) return openRowMenu(a, menuBtn);
+    if (t.closest(".hotp-next")) return void nextHotp(a.id);
+    void copy(a.id);
+  });
+  li.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      void copy(a.id);
+    } else if (e.key === "Delete") {
+      e.preventDefault();
+      void remove(a);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const sib = (e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling) as
+        | HTMLElement
+        | null;
+      sib?.focus();
+    } else if (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+      e.preventDefault();
+      openRowMenu(a, menuBtn);
+    }
+  });
+  return { li, ring: r, code, next, account: a };
+}
+
+function paint(v: CodeView): void {
+  const row = state.rows.get(v.id);
+  if (!row) return;
+  if (row.account.kind === "hotp") {
+    const shown = state.hotpCodes.get(v.id);
+    row.code.textContent = shown ? groupCode(shown) : "••• •••";
+    return;
+  }
+  row.code.textContent = groupCode(v.code);
+  setRing(row.ring, v.seconds_left, v.period);
+  const warn = v.seconds_left <= 5;
+  row.li.classList.toggle("expiring", warn);
+  row.next.textContent = warn ? groupCode(v.next_code) : "";
+}
+
+async function tick(): Promise<void> {
+  if (state.locked || state.rows.size === 0) return;
+  try {
+    const views = await api.codes();
+    for (const v of views) paint(v);
+    document.body.dataset.ticked = String(Date.now());
+  } catch (err) {
+    showBanner(errorText(err));
+  }
+}
+
+async function nextHotp(id: string): Promise<void> {
+  try {
+    const v = await api.nextHotp(id);
+    state.hotpCodes.set(id, v.code);
+    paint(v);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function copy(id: string): Promise<void> {
+  try {
+    const seconds = await api.copyCode(id);
+    toast(seconds > 0 ? `Code copied. The clipboard clears in ${seconds} s.` : "Code copied.");
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function remove(a: Account): Promise<void> {
+  try {
+    await api.removeAccount(a.id);
+    await refresh();
+    toast(`Deleted ${a.issuer || a.label}.`, {
+      action: "Undo",
+      onAction: async () => {
+        await api.undoRemove();
+        await refresh();
+      },
+      seconds: 10,
+    });
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+function openRowMenu(a: Account, anchor: HTMLElement): void {
+  const menu = byId("row-menu");
+  menu.replaceChildren();
+  const item = (label: string, fn: () => void | Promise<void>) => {
+    const b = h("button", { type: "button", role: "menuitem", text: label });
+    b.addEventListener("click", () => {
+      closeMenu();
+      void fn();
+    });
+    return b;
+  };
+  menu.append(
+    item("Copy code", () => copy(a.id)),
+    item(a.pinned ? "Unpin" : "Pin to top", async () => {
+      await api.updateAccount(a.id, { pinned: !a.pinned });
+      await refresh();
+    }),
+    item("Edit…", () => openEditDialog(a, refresh)),
+    item("Show QR code…", () => showQr(a)),
+    item("Reveal secret…", () => showSecret(a)),
+    item("Delete", () => remove(a)),
+  );
+  const r = anchor.getBoundingClientRect();
+  menu.style.top = `${Math.min(r.bottom + 4, window.innerHeight - 240)}px`;
+  menu.style.right = `${Math.max(8, window.innerWidth - r.right)}px`;
+  menu.hidden = false;
+  (menu.firstElementChild as HTMLElement | null)?.focus();
+  menu.onkeydown = (e) => {
+    const items = [...menu.querySelectorAll("button")];
+    const i = items.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === "Escape") {
+      closeMenu();
+      anchor.focus();
+    } else if (e.key === "ArrowDown") items[(i + 1) % items.length].focus();
+    else if (e.key === "ArrowUp") items[(i - 1 + items.length) % items.length].focus();
+  };
+}
+
+function closeMenu(): void {
+  byId("row-menu").hidden = true;
+}
+
+function showLock(message: string | null): void {
+  state.locked = true;
+  // Locked: no name and no code stays in the DOM.
+  state.accounts = [];
+  state.rows.clear();
+  list().replaceChildren();
+  byId("tags").replaceChildren();
+  byId("app").hidden = true;
+  const lock = byId("lock");
+  lock.hidden = false;
+  byId("lock-message").textContent = message ?? "Enter your passphrase to unlock Twofold.";
+  byId<HTMLInputElement>("lock-passphrase").focus();
+}
+
+function hideLock(): void {
+  state.locked = false;
+  byId("lock").hidden = true;
+  byId("app").hidden = false;
+}
+
+async function lockNow(): Promise<void> {
+  if (!state.hasPassphrase) {
+    toast("Set a passphrase first (twofold vault passphrase set) to lock the vault.");
+    return;
+  }
+  const status = await api.lock();
+  showLock(status.message);
+}
+
+function wire(): void {
+  const search = byId<HTMLInputElement>("search");
+  search.addEventListener("input", () => {
+    state.query = search.value;
+    render();
+    void tick();
+  });
+  byId("add").addEventListener("click", () => openAddDialog(refresh));
+  byId("lock-btn").addEventListener("click", () => void lockNow());
+  byId("sort").addEventListener("change", async (e) => {
+    if (!state.settings) return;
+    state.settings.sort = (e.target as HTMLSelectElement).value as Settings["sort"];
+    state.settings = await api.saveSettings(state.settings);
+    render();
+    void tick();
+  });
+  byId("banner-unlock").addEventListener("click", () => showLock(null));
+  byId<HTMLFormElement>("lock-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const input = byId<HTMLInputElement>("lock-passphrase");
+    try {
+      const status = await api.unlock(input.value);
+      input.value = "";
+      if (status.state === "ready") await refresh();
+      else byId("lock-message").textContent = status.message ?? "Still locked.";
+    } catch (err) {
+      byId("lock-message").textContent = errorText(err);
+      input.select();
+    }
+  });
+
+  document.addEventListener("keydown", (e) => {
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && e.key.toLowerCase() === "f") {
+      e.preventDefault();
+      search.focus();
+      search.select();
+    } else if (mod && e.key.toLowerCase() === "l") {
+      e.preventDefault();
+      void lockNow();
+    } else if (mod && e.key.toLowerCase() === "n") {
+      e.preventDefault();
+      openAddDialog(refresh);
+    } else if (e.key === "Escape" && !byId("row-menu").hidden) {
+      closeMenu();
+    } else if (e.key === "Escape" && document.activeElement === search) {
+      search.value = "";
+      state.query = "";
+      render();
+      void tick();
+    }
+  });
+  document.addEventListener("click", (e) => {
+    const menu = byId("row-menu");
+    if (!menu.hidden && !menu.contains(e.target as Node) && !(e.target as HTMLElement).closest(".row-menu")) {
+      closeMenu();
+    }
+  });
+
+  // Paste: an image is scanned for QR codes, an otpauth link is added.
+  document.addEventListener("paste", async (e) => {
+    if (state.locked) return;
+    const target = e.target as HTMLElement;
+    if (target.closest("input, textarea")) return;
+    const data = e.clipboardData;
+    if (!data) return;
+    const file = [...data.files].find((f) => f.type.startsWith("image/"));
+    if (file) {
+      e.preventDefault();
+      await scanBytes(file, refresh);
+      return;
+    }
+    const text = data.getData("text/plain").trim();
+    if (/^otpauth(-migration)?:\/\//i.test(text)) {
+      e.preventDefault();
+      const found: Found[] = [
+        { payload: text, kind: text.toLowerCase().startsWith("otpauth-migration") ? "migration" : "otpauth", accounts: [], error: null },
+      ];
+      await handleFound(found, refresh, true);
+    }
+  });
+
+  // Drop an image anywhere on the window.
+  window.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    document.body.classList.add("dragging");
+  });
+  window.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
+  window.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    document.body.classList.remove("dragging");
+    const file = [...(e.dataTransfer?.files ?? [])][0];
+    if (file && !state.locked) await scanBytes(file, refresh);
+  });
+
+  for (const ev of ["keydown", "pointerdown", "pointermove", "wheel"]) {
+    window.addEventListener(ev, () => (state.lastInput = Date.now()), { passive: true });
+  }
+}
+
+function idleCheck(): void {
+  const idle = state.settings?.idle_lock_seconds ?? 0;
+  if (!state.locked && state.hasPassphrase && idle > 0 && Date.now() - state.lastInput > idle * 1000) {
+    void lockNow();
+  }
+}
+
+/** Ticks on the second boundary so every account with the same period changes together. */
+function scheduleTicks(): void {
+  const delay = 1000 - (Date.now() % 1000) + 5;
+  setTimeout(async () => {
+    await tick();
+    idleCheck();
+    scheduleTicks();
+  }, delay);
 }
 
 async function start(): Promise<void> {
-  const info = await invoke<AppInfo>("app_info");
-  const name = document.getElementById("app-name");
-  const version = document.getElementById("app-version");
-  if (name) name.textContent = info.name;
-  if (version) version.textContent = `v${info.version}`;
+  const info = await api.appInfo();
+  byId("app-name").textContent = info.name;
+  byId("app-version").textContent = `v${info.version}`;
   document.title = info.name;
+  wire();
+  state.settings = await api.settings().catch(() => null);
+  if (state.settings) byId<HTMLSelectElement>("sort").value = state.settings.sort;
+  await refresh();
+  scheduleTicks();
   document.body.dataset.ready = "true";
 }
 
 start().catch((err: unknown) => {
-  document.body.dataset.error = String(err);
+  document.body.dataset.error = errorText(err);
+  showBanner(errorText(err));
+  document.body.dataset.ready = "true";
 });

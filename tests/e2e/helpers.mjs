@@ -1,0 +1,66 @@
+// Helpers shared by the end-to-end tests: a throw-away vault per test, the CLI, the clipboard.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { root } from "./driver.mjs";
+
+export const cli = process.env.TWOFOLD_CLI ?? path.join(root, "target", "debug", "twofold");
+
+export function freshVault() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "twofold-e2e-"));
+  return {
+    dir,
+    vault: path.join(dir, "vault.twofold"),
+    env: {
+      TWOFOLD_VAULT: path.join(dir, "vault.twofold"),
+      TWOFOLD_CONFIG_DIR: path.join(dir, "config"),
+    },
+  };
+}
+
+export function twofold(args, env = {}) {
+  return execFileSync(cli, args, { env: { ...process.env, ...env }, encoding: "utf8" }).trimEnd();
+}
+
+export function clipboard() {
+  try {
+    return execFileSync("xclip", ["-o", "-selection", "clipboard"], { encoding: "utf8", timeout: 3000 });
+  } catch {
+    return "";
+  }
+}
+
+/** Puts text on the X clipboard; xclip keeps serving it in the background. */
+export function setClipboard(text) {
+  const p = spawn("xclip", ["-i", "-selection", "clipboard"], { stdio: ["pipe", "ignore", "ignore"] });
+  p.stdin.end(text);
+  p.unref();
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(fn, what, ms = 10000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/** The rows' visible text, one object per account. */
+export async function rows(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll("#list .row")].map((li) => ({
+      id: li.getAttribute("data-id"),
+      issuer: li.querySelector(".issuer")?.textContent ?? "",
+      label: li.querySelector(".label")?.textContent ?? "",
+      code: (li.querySelector(".code")?.textContent ?? "").replace(/\s/g, ""),
+      left: Number(li.querySelector(".ring-text")?.textContent ?? "NaN"),
+      tags: [...li.querySelectorAll(".tag")].map((t) => t.textContent),
+    })),
+  );
+}

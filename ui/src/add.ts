@@ -1,0 +1,327 @@
+import { api, errorText, type Found, type ManualForm } from "./api";
+import { groupCode, h } from "./dom";
+import { button, closeModal, modal } from "./dialogs";
+import { toast } from "./toast";
+
+type Done = () => Promise<void>;
+
+function tagsFrom(text: string): string[] {
+  return text
+    .split(",")
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function reportAdded(added: number, skipped: number): void {
+  const parts = [];
+  if (added) parts.push(`Added ${added} account${added === 1 ? "" : "s"}.`);
+  if (skipped) parts.push(`${skipped} already in Twofold (skipped).`);
+  toast(parts.join(" ") || "Nothing was added.");
+}
+
+/** Reads an image file (dropped, pasted or opened) and adds what its QR codes hold. */
+export async function scanBytes(file: Blob, done: Done): Promise<void> {
+  try {
+    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+    await handleFound(await api.scanImage(bytes), done, false);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+/**
+ * What was found decides what happens: one new account is added at once; several codes, a
+ * Google Authenticator export or a duplicate open a dialog to choose.
+ */
+export async function handleFound(found: Found[], done: Done, fromPaste: boolean): Promise<void> {
+  const otp = found.filter((f) => f.kind !== "other");
+  if (otp.length === 0) {
+    toast(found.length ? "That QR code is not an authenticator code." : "No QR code found in that image.");
+    return;
+  }
+  const simple =
+    otp.length === 1 &&
+    otp[0].kind === "otpauth" &&
+    !otp[0].error &&
+    (fromPaste || otp[0].accounts.every((a) => a.duplicate === "none"));
+  if (simple) {
+    try {
+      const r = await api.addFound([otp[0].payload], []);
+      reportAdded(r.added.length, r.skipped_duplicates);
+      closeModal();
+      await done();
+    } catch (err) {
+      toast(errorText(err));
+    }
+    return;
+  }
+  pickDialog(otp, done);
+}
+
+function pickDialog(found: Found[], done: Done): void {
+  const boxes: { payload: string; box: HTMLInputElement }[] = [];
+  const items = found.map((f, i) => {
+    if (f.error) {
+      return h("li", { class: "pick error" }, h("span", { text: f.error }));
+    }
+    const box = h("input", { type: "checkbox", id: `pick-${i}` });
+    const dup = f.accounts.some((a) => a.duplicate !== "none");
+    box.checked = !f.accounts.every((a) => a.duplicate === "same");
+    boxes.push({ payload: f.payload, box });
+    const names = f.accounts.map((a) =>
+      h(
+        "li",
+        {},
+        h("strong", { text: a.issuer || a.label }),
+        a.issuer ? ` ${a.label}` : "",
+        a.duplicate === "same" ? h("em", { text: " — already in Twofold" }) : null,
+        a.duplicate === "conflict" ? h("em", { text: " — same name, different secret" }) : null,
+      ),
+    );
+    return h(
+      "li",
+      { class: `pick${dup ? " dup" : ""}` },
+      h(
+        "label",
+        { for: `pick-${i}` },
+        box,
+        h(
+          "span",
+          { text: f.kind === "migration" ? `Google Authenticator export (${f.accounts.length} accounts)` : "Account" },
+        ),
+      ),
+      h("ul", { class: "pick-accounts" }, ...names),
+    );
+  });
+  const tags = h("input", { id: "pick-tags", placeholder: "Tags (optional), e.g. qa:staging" });
+  const add = async () => {
+    const chosen = boxes.filter((b) => b.box.checked).map((b) => b.payload);
+    if (!chosen.length) return closeModal();
+    try {
+      const r = await api.addFound(chosen, tagsFrom(tags.value));
+      closeModal();
+      reportAdded(r.added.length, r.skipped_duplicates);
+      await done();
+    } catch (err) {
+      toast(errorText(err));
+    }
+  };
+  modal(
+    found.length > 1 ? `Found ${found.length} codes` : "Add accounts",
+    h("div", {}, h("ul", { class: "picks" }, ...items), tags),
+    [button("Cancel", "btn", closeModal), button("Add selected", "btn primary", add)],
+  );
+}
+
+export function openAddDialog(done: Done): void {
+  const linkInput = h("input", {
+    id: "add-uri",
+    placeholder: "otpauth://totp/…",
+    autocomplete: "off",
+    spellcheck: "false",
+    "aria-describedby": "add-uri-error",
+  });
+  const linkError = h("p", { class: "error-text", id: "add-uri-error", role: "alert" });
+  const fileInput = h("input", { id: "add-file", type: "file", accept: "image/*", class: "file" });
+  fileInput.addEventListener("change", async () => {
+    const f = fileInput.files?.[0];
+    if (f) await scanBytes(f, done);
+  });
+
+  const linkTab = h(
+    "form",
+    { class: "form", id: "add-link-form" },
+    h("label", { class: "field", for: "add-uri" }, h("span", { text: "otpauth:// link" }), linkInput),
+    linkError,
+    h("div", { class: "row-actions" }, button("Add link", "btn primary", () => addLink())),
+  );
+  const addLink = async () => {
+    linkError.textContent = "";
+    const uri = linkInput.value.trim();
+    if (!uri) {
+      linkError.textContent = "Paste an otpauth:// link first.";
+      return;
+    }
+    try {
+      const r = await api.addUri(uri, []);
+      closeModal();
+      reportAdded(r.added.length, r.skipped_duplicates);
+      await done();
+    } catch (err) {
+      linkError.textContent = errorText(err);
+    }
+  };
+  linkTab.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void addLink();
+  });
+
+  const sourceTab = h(
+    "div",
+    { class: "sources" },
+    h(
+      "label",
+      { class: "btn source", for: "add-file" },
+      h("span", { text: "Open image…" }),
+      fileInput,
+    ),
+    button("Scan screen", "btn source", async () => {
+      try {
+        await handleFound(await api.scanScreen(), done, false);
+      } catch (err) {
+        toast(errorText(err));
+      }
+    }),
+    h("p", { class: "hint", text: "You can also drop an image on the window or paste one with Ctrl+V." }),
+  );
+
+  const manual = manualForm(done);
+  const tabs = h("div", { class: "tabs", role: "tablist" });
+  const panels: [string, HTMLElement][] = [
+    ["Scan", sourceTab],
+    ["Link", linkTab],
+    ["Manual", manual],
+  ];
+  const body = h("div", { class: "add" }, tabs);
+  panels.forEach(([name, panel], i) => {
+    const tab = h("button", {
+      type: "button",
+      role: "tab",
+      class: "tab",
+      id: `tab-${name.toLowerCase()}`,
+      "aria-selected": String(i === 0),
+      text: name,
+    });
+    panel.setAttribute("role", "tabpanel");
+    panel.hidden = i !== 0;
+    tab.addEventListener("click", () => {
+      tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+      panels.forEach(([, p]) => (p.hidden = p !== panel));
+      (panel.querySelector("input, button") as HTMLElement | null)?.focus();
+    });
+    tabs.append(tab);
+    body.append(panel);
+  });
+  modal("Add account", body, [button("Close", "btn", closeModal)]);
+}
+
+const BASE32 = /^[A-Za-z2-7\s=-]+$/;
+
+function manualForm(done: Done): HTMLElement {
+  const input = (id: string, label: string, attrs: Record<string, string> = {}) => {
+    const el = h("input", { id, autocomplete: "off", spellcheck: "false", ...attrs });
+    const err = h("small", { class: "error-text", id: `${id}-error`, role: "alert" });
+    el.setAttribute("aria-describedby", `${id}-error`);
+    return { el, err, wrap: h("label", { class: "field", for: id }, h("span", { text: label }), el, err) };
+  };
+  const select = (id: string, label: string, options: string[]) => {
+    const el = h("select", { id }, ...options.map((o) => h("option", { value: o, text: o })));
+    return { el, wrap: h("label", { class: "field", for: id }, h("span", { text: label }), el) };
+  };
+  const issuer = input("m-issuer", "Issuer", { placeholder: "e.g. GitHub" });
+  const label = input("m-label", "Account", { placeholder: "e.g. you@example.com" });
+  const secret = input("m-secret", "Secret key", { placeholder: "Base32, e.g. JBSW Y3DP EHPK 3PXP" });
+  const kind = select("m-kind", "Type", ["totp", "hotp", "steam"]);
+  const algorithm = select("m-algorithm", "Algorithm", ["SHA1", "SHA256", "SHA512"]);
+  const digits = input("m-digits", "Digits", { type: "number", min: "6", max: "10", value: "6" });
+  const period = input("m-period", "Period (s)", { type: "number", min: "1", value: "30" });
+  const counter = input("m-counter", "Counter", { type: "number", min: "0", value: "0" });
+  const tags = input("m-tags", "Tags", { placeholder: "optional, e.g. qa:staging" });
+  const preview = h("output", { id: "m-preview", class: "preview", "aria-live": "polite" });
+
+  const form = (): ManualForm => ({
+    secret: secret.el.value,
+    issuer: issuer.el.value.trim(),
+    label: label.el.value.trim(),
+    kind: kind.el.value,
+    algorithm: algorithm.el.value,
+    digits: Number(digits.el.value),
+    period: Number(period.el.value),
+    counter: Number(counter.el.value),
+    tags: tagsFrom(tags.el.value),
+  });
+
+  /** Live validation of what can be checked here; Rust has the last word. */
+  const validate = (): boolean => {
+    const f = form();
+    let ok = true;
+    const set = (e: HTMLElement, msg: string) => {
+      e.textContent = msg;
+      if (msg) ok = false;
+    };
+    set(
+      secret.err,
+      !f.secret.trim()
+        ? ""
+        : BASE32.test(f.secret)
+          ? ""
+          : "Base32 uses only the letters A–Z and the digits 2–7.",
+    );
+    set(label.err, "");
+    set(
+      digits.err,
+      f.kind === "steam" || (Number.isInteger(f.digits) && f.digits >= 6 && f.digits <= 10)
+        ? ""
+        : "Digits must be between 6 and 10.",
+    );
+    set(period.err, Number.isInteger(f.period) && f.period >= 1 ? "" : "The period must be at least 1 second.");
+    set(counter.err, Number.isInteger(f.counter) && f.counter >= 0 ? "" : "The counter must be 0 or more.");
+    const hotp = f.kind === "hotp";
+    const steam = f.kind === "steam";
+    counter.wrap.hidden = !hotp;
+    period.wrap.hidden = hotp;
+    digits.wrap.hidden = steam;
+    algorithm.wrap.hidden = steam;
+    return ok && f.secret.trim() !== "";
+  };
+
+  const refreshPreview = async () => {
+    if (!validate()) {
+      preview.textContent = "";
+      return;
+    }
+    try {
+      preview.textContent = `Code now: ${groupCode(await api.preview(form()))}`;
+      preview.classList.remove("bad");
+    } catch (err) {
+      preview.textContent = errorText(err);
+      preview.classList.add("bad");
+    }
+  };
+
+  const el = h(
+    "form",
+    { class: "form grid", id: "add-manual-form", novalidate: true },
+    issuer.wrap,
+    label.wrap,
+    secret.wrap,
+    kind.wrap,
+    algorithm.wrap,
+    digits.wrap,
+    period.wrap,
+    counter.wrap,
+    tags.wrap,
+    preview,
+    h("div", { class: "row-actions" }, h("button", { type: "submit", class: "btn primary", text: "Add account" })),
+  );
+  el.addEventListener("input", () => void refreshPreview());
+  el.addEventListener("change", () => void refreshPreview());
+  el.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = form();
+    if (!f.label && !f.issuer) label.err.textContent = "Give the account a name.";
+    if (!f.secret.trim()) secret.err.textContent = "Enter the secret key shown by the service.";
+    if (!validate() || (!f.label && !f.issuer)) return;
+    try {
+      const r = await api.addManual(f);
+      closeModal();
+      reportAdded(r.added.length, r.skipped_duplicates);
+      await done();
+    } catch (err) {
+      preview.textContent = errorText(err);
+      preview.classList.add("bad");
+    }
+  });
+  validate();
+  return el;
+}

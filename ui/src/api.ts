@@ -1,0 +1,117 @@
+// Typed wrappers over the Tauri commands of src-tauri. The front end receives names, codes and
+// seconds left; secrets stay in Rust (except "reveal secret", asked for explicitly).
+import { invoke } from "@tauri-apps/api/core";
+
+export interface AppInfo {
+  name: string;
+  version: string;
+}
+
+export type VaultState = "ready" | "locked" | "error";
+
+export interface VaultStatus {
+  state: VaultState;
+  /** One sentence: what went wrong and the way out (state "error" or "locked"). */
+  message: string | null;
+  has_passphrase: boolean;
+  path: string;
+}
+
+export interface Account {
+  id: string;
+  issuer: string;
+  label: string;
+  kind: "totp" | "hotp" | "steam";
+  algorithm: string;
+  digits: number;
+  period: number;
+  tags: string[];
+  pinned: boolean;
+  note: string;
+  last_used: number | null;
+  created: number;
+}
+
+export interface CodeView {
+  id: string;
+  /** Empty for HOTP until "next code" is pressed. */
+  code: string;
+  next_code: string;
+  seconds_left: number;
+  period: number;
+}
+
+export interface Found {
+  payload: string;
+  /** "otpauth", "migration" or "other" */
+  kind: string;
+  accounts: FoundAccount[];
+  error: string | null;
+}
+
+export interface FoundAccount {
+  uri_index: number;
+  issuer: string;
+  label: string;
+  kind: string;
+  duplicate: "none" | "same" | "conflict";
+}
+
+export interface ManualForm {
+  secret: string;
+  issuer: string;
+  label: string;
+  kind: string;
+  algorithm: string;
+  digits: number;
+  period: number;
+  counter: number;
+  tags: string[];
+}
+
+export interface AddResult {
+  added: string[];
+  skipped_duplicates: number;
+}
+
+export interface Settings {
+  clipboard_clear_seconds: number;
+  idle_lock_seconds: number;
+  sort: "name" | "recent" | "manual";
+}
+
+export const api = {
+  appInfo: () => invoke<AppInfo>("app_info"),
+  vaultStatus: () => invoke<VaultStatus>("vault_status"),
+  unlock: (passphrase: string) => invoke<VaultStatus>("unlock", { passphrase }),
+  lock: () => invoke<VaultStatus>("lock"),
+  listAccounts: () => invoke<Account[]>("list_accounts"),
+  codes: () => invoke<CodeView[]>("codes"),
+  nextHotp: (id: string) => invoke<CodeView>("next_hotp", { id }),
+  addUri: (uri: string, tags: string[]) => invoke<AddResult>("add_uri", { uri, tags }),
+  addManual: (form: ManualForm) => invoke<AddResult>("add_manual", { form }),
+  preview: (form: ManualForm) => invoke<string>("preview", { form }),
+  scanImage: (bytes: number[]) => invoke<Found[]>("scan_image", { bytes }),
+  scanScreen: () => invoke<Found[]>("scan_screen"),
+  addFound: (payloads: string[], tags: string[]) =>
+    invoke<AddResult>("add_found", { payloads, tags }),
+  updateAccount: (
+    id: string,
+    patch: { issuer?: string; label?: string; tags?: string[]; note?: string; pinned?: boolean },
+  ) => invoke<Account>("update_account", { id, patch }),
+  removeAccount: (id: string) => invoke<void>("remove_account", { id }),
+  undoRemove: () => invoke<string | null>("undo_remove"),
+  moveAccount: (id: string, toIndex: number) => invoke<void>("move_account", { id, toIndex }),
+  copyCode: (id: string) => invoke<number>("copy_code", { id }),
+  accountQr: (id: string) => invoke<string>("account_qr", { id }),
+  revealSecret: (id: string) => invoke<string>("reveal_secret", { id }),
+  settings: () => invoke<Settings>("get_settings"),
+  saveSettings: (settings: Settings) => invoke<Settings>("set_settings", { settings }),
+};
+
+/** Errors from commands arrive as strings (one sentence each). */
+export function errorText(err: unknown): string {
+  if (typeof err === "string") return err;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,124 @@
+import { api, errorText, type Account } from "./api";
+import { byId, h } from "./dom";
+import { toast } from "./toast";
+
+/** Opens a modal <dialog> with the given content; resolves when it closes. */
+export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDialogElement {
+  const dlg = byId<HTMLDialogElement>("modal");
+  byId("modal-title").textContent = title;
+  byId("modal-body").replaceChildren(body);
+  byId("modal-actions").replaceChildren(...actions);
+  if (!dlg.open) dlg.showModal();
+  return dlg;
+}
+
+export function closeModal(): void {
+  const dlg = byId<HTMLDialogElement>("modal");
+  if (dlg.open) dlg.close();
+}
+
+export function button(label: string, cls: string, fn: () => void | Promise<void>): HTMLButtonElement {
+  const b = h("button", { type: "button", class: cls, text: label });
+  b.addEventListener("click", () => void fn());
+  return b;
+}
+
+export function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const dlg = modal(title, h("p", { text }), [
+      button("Cancel", "btn", () => {
+        closeModal();
+        resolve(false);
+      }),
+      button(ok, "btn primary", () => {
+        closeModal();
+        resolve(true);
+      }),
+    ]);
+    dlg.addEventListener("cancel", () => resolve(false), { once: true });
+  });
+}
+
+export function openEditDialog(a: Account, done: () => Promise<void>): void {
+  const field = (id: string, label: string, value: string, hint?: string) =>
+    h(
+      "label",
+      { class: "field", for: id },
+      h("span", { text: label }),
+      h("input", { id, value, autocomplete: "off", spellcheck: "false" }),
+      hint ? h("small", { text: hint }) : null,
+    );
+  const note = h("textarea", { id: "edit-note", rows: 3 });
+  note.value = a.note;
+  const form = h(
+    "form",
+    { class: "form", id: "edit-form" },
+    field("edit-issuer", "Issuer", a.issuer),
+    field("edit-label", "Account", a.label),
+    field("edit-tags", "Tags", a.tags.join(", "), "Comma-separated, e.g. personal, qa:staging"),
+    h("label", { class: "field", for: "edit-note" }, h("span", { text: "Note" }), note),
+  );
+  const save = async () => {
+    const val = (id: string) => (byId<HTMLInputElement>(id).value ?? "").trim();
+    try {
+      await api.updateAccount(a.id, {
+        issuer: val("edit-issuer"),
+        label: val("edit-label"),
+        tags: val("edit-tags")
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean),
+        note: note.value,
+      });
+      closeModal();
+      await done();
+      toast("Saved.");
+    } catch (err) {
+      toast(errorText(err));
+    }
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void save();
+  });
+  modal("Edit account", form, [button("Cancel", "btn", closeModal), button("Save", "btn primary", save)]);
+  byId<HTMLInputElement>("edit-issuer").focus();
+}
+
+export async function showQr(a: Account): Promise<void> {
+  const ok = await confirmDialog(
+    "Show QR code?",
+    `Anyone who sees or photographs this code can make ${a.issuer || a.label}'s codes. Show it only to move the account to another device.`,
+    "Show",
+  );
+  if (!ok) return;
+  try {
+    const svg = await api.accountQr(a.id);
+    const img = h("img", {
+      class: "qr",
+      alt: `QR code for ${a.issuer} ${a.label}`,
+      src: `data:image/svg+xml;base64,${btoa(svg)}`,
+    });
+    modal(`${a.issuer || a.label}`, img, [button("Done", "btn primary", closeModal)]);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+export async function showSecret(a: Account): Promise<void> {
+  const ok = await confirmDialog(
+    "Reveal secret?",
+    "The secret lets anyone make this account's codes. Make sure nobody is watching your screen.",
+    "Reveal",
+  );
+  if (!ok) return;
+  try {
+    const secret = await api.revealSecret(a.id);
+    const grouped = secret.replace(/(.{4})/g, "$1 ").trim();
+    modal(`${a.issuer || a.label}`, h("p", { class: "secret", id: "revealed-secret", text: grouped }), [
+      button("Done", "btn primary", closeModal),
+    ]);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
