@@ -1,0 +1,491 @@
+//! The decoding pipeline: which image variants are tried, with which decoder, and when to stop.
+//!
+//! 1. `grey` and `inverted` always run: `rxing`'s port of the zxing-cpp QR detector over the
+//!    ZXing hybrid (8x8-block local) binarizer. Besides decoding, each pass lists the
+//!    finder-pattern triples it saw; a triple that no decoded code covers is a *pending
+//!    candidate*: a code that is probably there but was not read.
+//! 2. The remaining steps (contrast stretch, 2x/3x upscaling, noise filters, global Otsu,
+//!    local mean threshold, `rqrr`) run, in order, only while nothing was found or a pending
+//!    candidate remains, and only within the time budget.
+//!
+//! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
+//! the original image's coordinates and codes are returned in reading order.
+//!
+//! `docs/scanner.md` has the measurements behind the order.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use rxing::common::cpp_essentials::ConcentricPattern;
+use rxing::common::{DetectorRXingResult, HybridBinarizer};
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+use rxing::{BinaryBitmap, Luma8LuminanceSource};
+
+use crate::preprocess as pp;
+use crate::{Limits, LumaImage, PayloadKind};
+
+/// Which QR decoder read a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decoder {
+    /// `rxing`: the zxing-cpp QR detector and decoder, ported to Rust.
+    Rxing,
+    /// `rqrr`: a port of quirc.
+    Rqrr,
+}
+
+/// An image variant and the decoder run on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VariantKind {
+    Grey,
+    Inverted,
+    Stretched,
+    StretchedInverted,
+    Upscaled2,
+    Upscaled2Inverted,
+    Upscaled3,
+    Box3,
+    Median3,
+    Otsu,
+    OtsuInverted,
+    Adaptive,
+    AdaptiveInverted,
+    Downscaled2,
+    RqrrGrey,
+    RqrrOtsu,
+    RqrrOtsuInverted,
+    RqrrUpscaled2,
+}
+
+impl VariantKind {
+    /// Every variant, in the order the pipeline tries them.
+    pub const ALL: &'static [VariantKind] = &[
+        VariantKind::Grey,
+        VariantKind::Inverted,
+        VariantKind::Stretched,
+        VariantKind::StretchedInverted,
+        VariantKind::Upscaled2,
+        VariantKind::Upscaled2Inverted,
+        VariantKind::Box3,
+        VariantKind::Median3,
+        VariantKind::Otsu,
+        VariantKind::OtsuInverted,
+        VariantKind::Adaptive,
+        VariantKind::AdaptiveInverted,
+        VariantKind::Upscaled3,
+        VariantKind::Downscaled2,
+        VariantKind::RqrrGrey,
+        VariantKind::RqrrOtsu,
+        VariantKind::RqrrOtsuInverted,
+        VariantKind::RqrrUpscaled2,
+    ];
+
+    /// How many leading entries of [`VariantKind::ALL`] always run.
+    pub const ALWAYS: usize = 2;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            VariantKind::Grey => "grey",
+            VariantKind::Inverted => "inverted",
+            VariantKind::Stretched => "stretched",
+            VariantKind::StretchedInverted => "stretched-inverted",
+            VariantKind::Upscaled2 => "up2",
+            VariantKind::Upscaled2Inverted => "up2-inverted",
+            VariantKind::Upscaled3 => "up3",
+            VariantKind::Box3 => "box3",
+            VariantKind::Median3 => "median3",
+            VariantKind::Otsu => "otsu",
+            VariantKind::OtsuInverted => "otsu-inverted",
+            VariantKind::Adaptive => "adaptive",
+            VariantKind::AdaptiveInverted => "adaptive-inverted",
+            VariantKind::Downscaled2 => "down2",
+            VariantKind::RqrrGrey => "rqrr-grey",
+            VariantKind::RqrrOtsu => "rqrr-otsu",
+            VariantKind::RqrrOtsuInverted => "rqrr-otsu-inverted",
+            VariantKind::RqrrUpscaled2 => "rqrr-up2",
+        }
+    }
+
+    pub fn decoder(self) -> Decoder {
+        match self {
+            VariantKind::RqrrGrey
+            | VariantKind::RqrrOtsu
+            | VariantKind::RqrrOtsuInverted
+            | VariantKind::RqrrUpscaled2 => Decoder::Rqrr,
+            _ => Decoder::Rxing,
+        }
+    }
+}
+
+/// One QR code found in an image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code {
+    /// The payload as stored in the symbol's data segments (see the crate docs).
+    pub bytes: Vec<u8>,
+    /// The payload as text when the bytes are valid UTF-8.
+    pub text: Option<String>,
+    pub kind: PayloadKind,
+    /// Corners in the original image's pixel coordinates (decoder order).
+    pub corners: [(f32, f32); 4],
+    pub decoder: Decoder,
+    /// The variant that read it first.
+    pub variant: VariantKind,
+}
+
+impl Code {
+    fn new(bytes: Vec<u8>, corners: [(f32, f32); 4], variant: VariantKind) -> Code {
+        let text = String::from_utf8(bytes.clone()).ok();
+        Code {
+            kind: PayloadKind::of(&bytes),
+            text,
+            bytes,
+            corners,
+            decoder: variant.decoder(),
+            variant,
+        }
+    }
+
+    /// The payload as text: the UTF-8 text, or each byte as its ISO-8859-1 character when the
+    /// bytes are not UTF-8.
+    pub fn text_lossless(&self) -> String {
+        match &self.text {
+            Some(t) => t.clone(),
+            None => self.bytes.iter().map(|&b| b as char).collect(),
+        }
+    }
+
+    fn centre(&self) -> (f32, f32) {
+        let (sx, sy) = self
+            .corners
+            .iter()
+            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+        (sx / 4.0, sy / 4.0)
+    }
+
+    fn extent(&self) -> f32 {
+        let xs = self.corners.iter().map(|c| c.0);
+        let ys = self.corners.iter().map(|c| c.1);
+        let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        (x1 - x0).max(y1 - y0).max(1.0)
+    }
+
+    /// Whether `p` lies inside this code's quadrilateral, grown by a margin.
+    fn covers(&self, p: (f32, f32)) -> bool {
+        let (cx, cy) = self.centre();
+        let r = self.extent() * 0.6 + 4.0;
+        (p.0 - cx).abs() <= r && (p.1 - cy).abs() <= r
+    }
+}
+
+/// What one variant did.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub variant: VariantKind,
+    pub elapsed: Duration,
+    /// Every payload this variant decoded (also those other variants had already found).
+    pub decoded: Vec<Vec<u8>>,
+    /// How many of those were new.
+    pub new: usize,
+    /// Unexplained finder-pattern triples after this step.
+    pub pending: usize,
+}
+
+/// The codes found and how.
+#[derive(Debug, Clone, Default)]
+pub struct ScanReport {
+    pub codes: Vec<Code>,
+    pub steps: Vec<StepReport>,
+    /// Whether the time budget stopped the pipeline before all useful variants ran.
+    pub timed_out: bool,
+    /// Load, convert and decode.
+    pub total: Duration,
+}
+
+/// How to run the pipeline.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub variants: Vec<VariantKind>,
+    /// Run every variant whatever was found (for measurement).
+    pub exhaustive: bool,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            variants: VariantKind::ALL.to_vec(),
+            exhaustive: false,
+        }
+    }
+}
+
+pub(crate) fn scan(img: &LumaImage, limits: &Limits, start: Instant) -> ScanReport {
+    scan_with(img, limits, start, &Plan::default())
+}
+
+/// Runs `plan` over `img`. `start` is when the time budget began.
+pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) -> ScanReport {
+    let mut report = ScanReport::default();
+    let mut pending: Vec<[(f32, f32); 3]> = Vec::new();
+    let mut cache = Cache::default();
+    for (i, &v) in plan.variants.iter().enumerate() {
+        let always = i < VariantKind::ALWAYS;
+        if !plan.exhaustive && !always {
+            pending.retain(|set| !explained(set, &report.codes));
+            if !report.codes.is_empty() && pending.is_empty() {
+                break;
+            }
+            if start.elapsed() > limits.time_budget {
+                report.timed_out = true;
+                break;
+            }
+        }
+        let t0 = Instant::now();
+        let Some((found, sets)) = run_variant(img, v, &mut cache) else {
+            continue;
+        };
+        let mut new = 0;
+        let mut decoded = Vec::new();
+        for (bytes, corners) in found {
+            decoded.push(bytes.clone());
+            if !report.codes.iter().any(|c| c.bytes == bytes) {
+                report.codes.push(Code::new(bytes, corners, v));
+                new += 1;
+            }
+        }
+        for set in sets {
+            if !explained(&set, &report.codes) && !pending.iter().any(|p| same_set(p, &set)) {
+                pending.push(set);
+            }
+        }
+        pending.retain(|set| !explained(set, &report.codes));
+        report.steps.push(StepReport {
+            variant: v,
+            elapsed: t0.elapsed(),
+            decoded,
+            new,
+            pending: pending.len(),
+        });
+    }
+    reading_order(&mut report.codes);
+    report
+}
+
+fn explained(set: &[(f32, f32); 3], codes: &[Code]) -> bool {
+    set.iter()
+        .filter(|p| codes.iter().any(|c| c.covers(**p)))
+        .count()
+        >= 2
+}
+
+fn same_set(a: &[(f32, f32); 3], b: &[(f32, f32); 3]) -> bool {
+    a.iter()
+        .zip(b.iter())
+        .all(|(p, q)| (p.0 - q.0).abs() < 3.0 && (p.1 - q.1).abs() < 3.0)
+}
+
+/// Sorts into rows (codes whose centres are closer vertically than half the smaller code's
+/// size share a row), rows top to bottom, left to right within a row.
+fn reading_order(codes: &mut [Code]) {
+    codes.sort_by(|a, b| a.centre().1.total_cmp(&b.centre().1));
+    let mut rows: Vec<Vec<Code>> = Vec::new();
+    for c in codes.iter() {
+        match rows.last_mut() {
+            Some(row)
+                if row.iter().any(|r| {
+                    (r.centre().1 - c.centre().1).abs() < 0.5 * r.extent().min(c.extent())
+                }) =>
+            {
+                row.push(c.clone())
+            }
+            _ => rows.push(vec![c.clone()]),
+        }
+    }
+    let mut i = 0;
+    for mut row in rows {
+        row.sort_by(|a, b| a.centre().0.total_cmp(&b.centre().0));
+        for c in row {
+            codes[i] = c;
+            i += 1;
+        }
+    }
+}
+
+type Found = (Vec<u8>, [(f32, f32); 4]);
+type Sets = Vec<[(f32, f32); 3]>;
+
+#[derive(Default)]
+struct Cache {
+    inverted: Option<LumaImage>,
+    stretched: Option<Option<LumaImage>>,
+    up2: Option<Option<LumaImage>>,
+    otsu: Option<LumaImage>,
+}
+
+/// Largest image (in pixels, after scaling) the upscaling variants produce.
+const MAX_UPSCALED_PIXELS: usize = 12 << 20;
+
+fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Vec<Found>, Sets)> {
+    let n = img.w() * img.h();
+    let up2 = |cache: &mut Cache| -> Option<LumaImage> {
+        cache
+            .up2
+            .get_or_insert_with(|| (n * 4 <= MAX_UPSCALED_PIXELS).then(|| pp::upscale(img, 2)))
+            .clone()
+    };
+    let stretched = |cache: &mut Cache| -> Option<LumaImage> {
+        cache
+            .stretched
+            .get_or_insert_with(|| pp::stretch(img))
+            .clone()
+    };
+    let otsu = |cache: &mut Cache| -> LumaImage {
+        cache
+            .otsu
+            .get_or_insert_with(|| pp::threshold(img, pp::otsu_level(&img.pixels)))
+            .clone()
+    };
+    let res = match v {
+        VariantKind::Grey => rxing_pass(img, 1.0),
+        VariantKind::Inverted => {
+            let inv = cache.inverted.get_or_insert_with(|| pp::invert(img));
+            rxing_pass(inv, 1.0)
+        }
+        VariantKind::Stretched => rxing_pass(&stretched(cache)?, 1.0),
+        VariantKind::StretchedInverted => rxing_pass(&pp::invert(&stretched(cache)?), 1.0),
+        VariantKind::Upscaled2 => rxing_pass(&up2(cache)?, 0.5),
+        VariantKind::Upscaled2Inverted => rxing_pass(&pp::invert(&up2(cache)?), 0.5),
+        VariantKind::Upscaled3 => {
+            if n * 9 > MAX_UPSCALED_PIXELS {
+                return None;
+            }
+            rxing_pass(&pp::upscale(img, 3), 1.0 / 3.0)
+        }
+        VariantKind::Box3 => rxing_pass(&pp::box3(img), 1.0),
+        VariantKind::Median3 => rxing_pass(&pp::median3(img), 1.0),
+        VariantKind::Otsu => rxing_pass(&otsu(cache), 1.0),
+        VariantKind::OtsuInverted => rxing_pass(&pp::invert(&otsu(cache)), 1.0),
+        VariantKind::Adaptive => rxing_pass(&adaptive(img), 1.0),
+        VariantKind::AdaptiveInverted => rxing_pass(&pp::invert(&adaptive(img)), 1.0),
+        VariantKind::Downscaled2 => {
+            if img.w() < 400 || img.h() < 400 {
+                return None;
+            }
+            rxing_pass(&pp::downscale(img, 2), 2.0)
+        }
+        VariantKind::RqrrGrey => (rqrr_pass(img, false, 1.0), Vec::new()),
+        VariantKind::RqrrOtsu => (rqrr_pass(&otsu(cache), true, 1.0), Vec::new()),
+        VariantKind::RqrrOtsuInverted => {
+            (rqrr_pass(&pp::invert(&otsu(cache)), true, 1.0), Vec::new())
+        }
+        VariantKind::RqrrUpscaled2 => {
+            let up = up2(cache)?;
+            let bin = pp::threshold(&up, pp::otsu_level(&up.pixels));
+            (rqrr_pass(&bin, true, 0.5), Vec::new())
+        }
+    };
+    Some(res)
+}
+
+fn adaptive(img: &LumaImage) -> LumaImage {
+    let r = (img.w().min(img.h()) / 40).clamp(7, 40);
+    pp::adaptive(img, r, 6)
+}
+
+fn scale_pt(x: f32, y: f32, s: f32) -> (f32, f32) {
+    (x * s, y * s)
+}
+
+fn pattern_pt(p: &ConcentricPattern, s: f32) -> (f32, f32) {
+    scale_pt(p.p.x, p.p.y, s)
+}
+
+/// The zxing-cpp QR reader (as ported by rxing) over the hybrid binarizer, keeping the list of
+/// finder-pattern triples that did not decode.
+fn rxing_pass(img: &LumaImage, scale: f32) -> (Vec<Found>, Sets) {
+    catch_unwind(AssertUnwindSafe(|| rxing_pass_inner(img, scale))).unwrap_or_default()
+}
+
+fn rxing_pass_inner(img: &LumaImage, scale: f32) -> (Vec<Found>, Sets) {
+    let Ok(src) = Luma8LuminanceSource::new(img.pixels.clone(), img.width, img.height) else {
+        return Default::default();
+    };
+    let bitmap = BinaryBitmap::new(HybridBinarizer::new(src));
+    let bin = bitmap.get_black_matrix();
+    let mut fps = FindFinderPatterns(bin, true, 0);
+    let sets = GenerateFinderPatternSets(&mut fps);
+    let mut used: Vec<ConcentricPattern> = Vec::new();
+    let mut found = Vec::new();
+    let mut unexplained = Vec::new();
+    for set in sets {
+        if used.contains(&set.bl) || used.contains(&set.tl) || used.contains(&set.tr) {
+            continue;
+        }
+        let decoded = SampleQR(bin, &set).ok().and_then(|det| {
+            let res = Decode(det.getBits()).ok()?;
+            if !res.isValid() {
+                return None;
+            }
+            let pts = det.getPoints();
+            let mut corners = [(0.0, 0.0); 4];
+            for (c, p) in corners.iter_mut().zip(pts.iter()) {
+                *c = scale_pt(p.x, p.y, scale);
+            }
+            Some((res.content().bytes().to_vec(), corners))
+        });
+        match decoded {
+            Some(f) => {
+                used.extend([set.bl, set.tl, set.tr]);
+                found.push(f);
+            }
+            None => unexplained.push([
+                pattern_pt(&set.bl, scale),
+                pattern_pt(&set.tl, scale),
+                pattern_pt(&set.tr, scale),
+            ]),
+        }
+    }
+    // Triples made of patterns of decoded codes are explained by them.
+    unexplained.retain(|s| {
+        s.iter()
+            .filter(|p| {
+                used.iter().any(|u| {
+                    (pattern_pt(u, scale).0 - p.0).abs() < 1.0
+                        && (pattern_pt(u, scale).1 - p.1).abs() < 1.0
+                })
+            })
+            .count()
+            < 2
+    });
+    (found, unexplained)
+}
+
+/// `rqrr` over `img`: with `binary`, the image is already thresholded and rqrr's own row-wise
+/// threshold is skipped.
+fn rqrr_pass(img: &LumaImage, binary: bool, scale: f32) -> Vec<Found> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let (w, h) = (img.w(), img.h());
+        let px = &img.pixels;
+        let mut prepared = if binary {
+            rqrr::PreparedImage::prepare_from_bitmap(w, h, |x, y| px[y * w + x] < 128)
+        } else {
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| px[y * w + x])
+        };
+        let mut out = Vec::new();
+        for grid in prepared.detect_grids() {
+            let mut bytes = Vec::new();
+            if grid.decode_to(&mut bytes).is_ok() {
+                let b = grid.bounds;
+                let corners = [
+                    scale_pt(b[0].x as f32, b[0].y as f32, scale),
+                    scale_pt(b[1].x as f32, b[1].y as f32, scale),
+                    scale_pt(b[2].x as f32, b[2].y as f32, scale),
+                    scale_pt(b[3].x as f32, b[3].y as f32, scale),
+                ];
+                out.push((bytes, corners));
+            }
+        }
+        out
+    }))
+    .unwrap_or_default()
+}
