@@ -13,6 +13,7 @@ export default tseslint.config(
         console: "readonly",
         setTimeout: "readonly",
         Buffer: "readonly",
+        fetch: "readonly",
         // code passed to browser.execute runs in the page
         document: "readonly",
         window: "readonly",

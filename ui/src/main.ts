@@ -3,6 +3,7 @@ import { byId, groupCode, h, ring, setRing } from "./dom";
 import { openAddDialog, handleFound, scanBytes } from "./add";
 import { toast } from "./toast";
 import { openEditDialog, showQr, showSecret } from "./dialogs";
+import { wireServerPanel } from "./server";
 
 interface Row {
   li: HTMLLIElement;
@@ -426,6 +427,7 @@ async function start(): Promise<void> {
   byId("app-version").textContent = `v${info.version}`;
   document.title = info.name;
   wire();
+  wireServerPanel(refresh);
   state.settings = await api.settings().catch(() => null);
   if (state.settings) byId<HTMLSelectElement>("sort").value = state.settings.sort;
   await refresh();

@@ -1,0 +1,164 @@
+// The test server panel: start/stop the bundled MFA server, its users, a live request log,
+// "Create test user" and "Add to Twofold".
+import { invoke } from "@tauri-apps/api/core";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import { errorText } from "./api";
+import { byId, h } from "./dom";
+import { toast } from "./toast";
+
+interface PanelUser {
+  id: number;
+  email: string;
+  totp_enabled: boolean;
+  recovery_codes_left: number;
+  can_add: boolean;
+}
+
+interface PanelLog {
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  duration_us: number;
+}
+
+interface PanelStatus {
+  running: boolean;
+  url: string | null;
+  mode: string | null;
+  issuer: string | null;
+  users: PanelUser[];
+  log: PanelLog[];
+}
+
+let timer: number | undefined;
+let onVaultChange: () => Promise<void> = async () => {};
+
+function render(s: PanelStatus): void {
+  byId("srv-state").textContent = s.running ? `Running (${s.mode}, issuer “${s.issuer}”)` : "Stopped";
+  byId("srv-state").className = s.running ? "pill ok" : "pill";
+  byId<HTMLButtonElement>("srv-toggle").textContent = s.running ? "Stop server" : "Start server";
+  const url = byId<HTMLAnchorElement>("srv-url");
+  url.hidden = !s.url;
+  url.textContent = s.url ?? "";
+  url.href = s.url ?? "#";
+  for (const id of ["srv-port", "srv-mode", "srv-issuer", "srv-tolerance"]) {
+    byId<HTMLInputElement>(id).disabled = s.running;
+  }
+  byId("srv-running").hidden = !s.running;
+
+  const users = byId("srv-users");
+  users.replaceChildren(
+    ...s.users.map((u) => {
+      const add = h("button", { type: "button", class: "btn small", text: "Add to Twofold", "data-email": u.email });
+      add.hidden = !u.can_add;
+      add.addEventListener("click", () => void addToTwofold(u.email));
+      return h(
+        "li",
+        { class: "srv-user" },
+        h("span", { class: "srv-email", text: u.email }),
+        h("span", { class: u.totp_enabled ? "pill ok" : "pill", text: u.totp_enabled ? "TOTP on" : "no TOTP" }),
+        add,
+      );
+    }),
+  );
+  byId("srv-no-users").hidden = s.users.length > 0;
+  const log = byId("srv-log");
+  log.replaceChildren(
+    ...s.log.slice(0, 50).map((l) =>
+      h(
+        "li",
+        { class: l.status >= 400 ? "bad" : "" },
+        h("span", { class: "log-time", text: new Date(l.at * 1000).toLocaleTimeString() }),
+        h("span", { class: "log-method", text: l.method }),
+        h("span", { class: "log-path", text: l.path }),
+        h("span", { class: "log-status", text: String(l.status) }),
+      ),
+    ),
+  );
+}
+
+async function refresh(): Promise<void> {
+  try {
+    render(await invoke<PanelStatus>("server_status"));
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function toggle(): Promise<void> {
+  const running = byId("srv-toggle").textContent === "Stop server";
+  try {
+    if (running) {
+      render(await invoke<PanelStatus>("server_stop"));
+      return;
+    }
+    const req = {
+      port: Number(byId<HTMLInputElement>("srv-port").value),
+      mode: byId<HTMLSelectElement>("srv-mode").value,
+      issuer: byId<HTMLInputElement>("srv-issuer").value,
+      tolerance: Number(byId<HTMLInputElement>("srv-tolerance").value),
+    };
+    render(await invoke<PanelStatus>("server_start", { req }));
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function createUser(e: Event): Promise<void> {
+  e.preventDefault();
+  const email = byId<HTMLInputElement>("srv-email");
+  const password = byId<HTMLInputElement>("srv-password");
+  const enrolled = byId<HTMLInputElement>("srv-enrolled").checked;
+  try {
+    render(
+      await invoke<PanelStatus>("server_create_user", {
+        req: { email: email.value, password: password.value, enrolled },
+      }),
+    );
+    toast(`Created ${email.value}${enrolled ? " with TOTP enrolled" : ""}.`);
+    email.value = "";
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function addToTwofold(email: string): Promise<void> {
+  try {
+    await invoke<string>("server_add_to_twofold", { email });
+    toast(`Added ${email} to Twofold.`);
+    await onVaultChange();
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+export function openServerPanel(): void {
+  byId("app-main").hidden = true;
+  byId("server-panel").hidden = false;
+  byId("srv-toggle").focus();
+  void refresh();
+  timer = window.setInterval(() => void refresh(), 1500);
+}
+
+export function closeServerPanel(): void {
+  window.clearInterval(timer);
+  byId("server-panel").hidden = true;
+  byId("app-main").hidden = false;
+}
+
+export function wireServerPanel(vaultChanged: () => Promise<void>): void {
+  onVaultChange = vaultChanged;
+  byId("server-btn").addEventListener("click", openServerPanel);
+  byId("srv-back").addEventListener("click", () => {
+    closeServerPanel();
+    void vaultChanged();
+  });
+  byId("srv-toggle").addEventListener("click", () => void toggle());
+  byId("srv-create").addEventListener("submit", (e) => void createUser(e));
+  byId("srv-url").addEventListener("click", (e) => {
+    e.preventDefault();
+    const href = (e.currentTarget as HTMLAnchorElement).href;
+    void openUrl(href).catch((err: unknown) => toast(errorText(err)));
+  });
+}
