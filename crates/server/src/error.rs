@@ -1,0 +1,143 @@
+//! The one error type of the server crate.
+
+use std::path::PathBuf;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+use thiserror::Error;
+
+/// Everything the server can fail with. `Api` errors are answers to a client (a status and a
+/// `detail`, as Django REST framework writes them); the others are faults of the server itself.
+/// No variant ever carries a secret, a password, a code or a token.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    #[error("{detail}")]
+    Api {
+        status: StatusCode,
+        detail: String,
+        /// Seconds for `Retry-After` (429 answers).
+        retry_after: Option<u64>,
+        /// Per-field messages (`{"email": ["..."]}`), merged into the JSON body beside `detail`.
+        fields: Option<Map<String, Value>>,
+    },
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("the server key {0} does not open this database (it was created with another key); restore the key file or reset the database")]
+    KeyMismatch(PathBuf),
+    #[error("stored data could not be decrypted (wrong server key or tampered database)")]
+    Decrypt,
+    #[error("password hashing failed")]
+    PasswordHash,
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+impl ServerError {
+    pub fn api(status: StatusCode, detail: impl Into<String>) -> Self {
+        ServerError::Api {
+            status,
+            detail: detail.into(),
+            retry_after: None,
+            fields: None,
+        }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::api(StatusCode::BAD_REQUEST, detail)
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::api(StatusCode::FORBIDDEN, detail)
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::api(StatusCode::UNAUTHORIZED, detail)
+    }
+    pub fn not_authenticated() -> Self {
+        Self::unauthorized("Authentication credentials were not provided.")
+    }
+    pub fn locked_out(retry_after: u64) -> Self {
+        ServerError::Api {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            detail: "Too many failed MFA attempts. Try again later.".into(),
+            retry_after: Some(retry_after.max(1)),
+            fields: None,
+        }
+    }
+    /// Field validation errors: `detail` names the first one, the fields carry them all.
+    pub fn fields(errors: Vec<(String, String)>) -> Self {
+        let detail = errors
+            .first()
+            .map(|(f, m)| {
+                if f == "non_field_errors" {
+                    m.clone()
+                } else {
+                    format!("{f}: {m}")
+                }
+            })
+            .unwrap_or_else(|| "Invalid input.".into());
+        let mut map = Map::new();
+        for (f, m) in errors {
+            let entry = map.entry(f).or_insert_with(|| Value::Array(vec![]));
+            if let Value::Array(a) = entry {
+                a.push(Value::String(m));
+            }
+        }
+        ServerError::Api {
+            status: StatusCode::BAD_REQUEST,
+            detail,
+            retry_after: None,
+            fields: Some(map),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServerError::Api { status, .. } => *status,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ServerError {
+    fn into_response(self) -> Response {
+        match self {
+            ServerError::Api {
+                status,
+                detail,
+                retry_after,
+                fields,
+            } => {
+                let mut body = fields.unwrap_or_default();
+                body.insert("detail".into(), Value::String(detail));
+                let mut resp = (status, axum::Json(Value::Object(body))).into_response();
+                if let Some(secs) = retry_after {
+                    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                        resp.headers_mut().insert(header::RETRY_AFTER, v);
+                    }
+                }
+                resp
+            }
+            other => {
+                // The message names the cause (never a secret); the client gets a generic answer.
+                eprintln!("twofold-server: {other}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(json!({"detail": "Internal server error."})),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
