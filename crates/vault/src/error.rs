@@ -1,0 +1,115 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Every way a vault operation can fail. Each message is one sentence naming the cause and the
+/// way out. No message ever contains a secret, a passphrase or key material.
+#[derive(Debug, Error)]
+pub enum VaultError {
+    #[error("no vault at {}: run 'twofold add' to create one, or point --vault / TWOFOLD_VAULT at an existing vault", .0.display())]
+    NotFound(PathBuf),
+
+    #[error("no vault at {} but its backup {} exists: copy the backup to the vault path to restore it (nothing was created)", .path.display(), .backup.display())]
+    MissingWithBackup { path: PathBuf, backup: PathBuf },
+
+    #[error("a vault already exists at {}: open it instead of creating a new one", .0.display())]
+    AlreadyExists(PathBuf),
+
+    #[error("{} is not a Twofold vault (its first bytes are not the vault signature): check the path", .0.display())]
+    NotAVault(PathBuf),
+
+    #[error("the vault {} is damaged or was tampered with ({reason}); it was left untouched: restore {} or a copy of your own", .path.display(), .backup.display())]
+    Tampered {
+        path: PathBuf,
+        backup: PathBuf,
+        reason: String,
+    },
+
+    #[error("the vault {} was written by a newer Twofold (format {found}, this one reads up to {supported}): upgrade Twofold to open it", .path.display())]
+    NewerVersion {
+        path: PathBuf,
+        found: u16,
+        supported: u16,
+    },
+
+    #[error("no OS keyring service is running ({detail}): start one (gnome-keyring, KWallet, KeePassXC) or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    NoKeyringService { detail: String },
+
+    #[error("the OS keyring is locked or refused access ({detail}): unlock it (log in to your desktop session) or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    KeyringLocked { detail: String },
+
+    #[error("the OS keyring did not answer within {0} s (probably waiting on an unlock prompt): unlock the keyring and retry, or use the passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    KeyringTimeout(u64),
+
+    #[error("the vault key is not in the OS keyring (service '{service}', user '{user}'): unlock the vault with its passphrase and run 'twofold vault keyring restore', or restore the keyring from a backup")]
+    KeyMissing { service: String, user: String },
+
+    #[error("the OS keyring holds a key under '{service}' / '{user}' that does not open this vault: unlock with the passphrase and run 'twofold vault keyring restore'")]
+    KeyMismatch { service: String, user: String },
+
+    #[error("the OS keyring failed ({detail}): retry, or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    Keyring { detail: String },
+
+    #[error("wrong passphrase for this vault: check TWOFOLD_PASSPHRASE or the --passphrase-file content (a trailing newline is ignored)")]
+    WrongPassphrase,
+
+    #[error("this vault has no passphrase slot, so a passphrase cannot open it: leave out TWOFOLD_PASSPHRASE/--passphrase-file to use the OS keyring, or add one with 'twofold vault passphrase set'")]
+    NoPassphraseSlot,
+
+    #[error("this vault has no keyring slot and opens only with its passphrase: set TWOFOLD_PASSPHRASE or use --passphrase-file")]
+    PassphraseRequired,
+
+    #[error("the vault has no OS keyring slot left to open it without the passphrase: run 'twofold vault keyring restore' first")]
+    WouldLockOut,
+
+    #[error("the passphrase is empty: choose a non-empty passphrase")]
+    EmptyPassphrase,
+
+    #[error("invalid Argon2id parameters ({0})")]
+    KdfParams(String),
+
+    #[error("no account with id '{0}': see 'twofold list' for the ids")]
+    AccountNotFound(String),
+
+    #[error("{0}")]
+    Otp(#[from] twofold_otp::OtpError),
+
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+
+    #[error("cannot find a data directory for the vault (no HOME?): set TWOFOLD_VAULT or use --vault PATH")]
+    NoDataDir,
+}
+
+impl VaultError {
+    pub(crate) fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        VaultError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Whether the error came from the OS keyring (so the passphrase slot is a way out).
+    pub fn is_keyring(&self) -> bool {
+        matches!(
+            self,
+            VaultError::NoKeyringService { .. }
+                | VaultError::KeyringLocked { .. }
+                | VaultError::KeyringTimeout(_)
+                | VaultError::KeyMissing { .. }
+                | VaultError::KeyMismatch { .. }
+                | VaultError::Keyring { .. }
+        )
+    }
+}
+
+pub type Result<T, E = VaultError> = std::result::Result<T, E>;

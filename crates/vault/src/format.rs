@@ -1,0 +1,775 @@
+//! The vault file format, byte for byte (see `docs/vault-format.md`). Pure code: no I/O.
+//!
+//! ```text
+//! off   len  field
+//! 0     8    magic "TWOFOLDV"
+//! 8     2    format version, u16 LE (1)
+//! 10    2    flags, u16 LE (0; anything else is rejected)
+//! 12    4    header length H, u32 LE (= offset of the ciphertext)
+//! 16    16   vault id (random)
+//! 32    8    generation, u64 LE (+1 on every save)
+//! 40    8    saved at, Unix seconds, u64 LE
+//! 48    24   payload nonce (XChaCha20-Poly1305)
+//! 72    1    slot count n (1..=8)
+//! 73    ...  n slots: type u8, body length u16 LE, body
+//! H-32  32   SHA-256 of bytes [0, H-32)
+//! H     ...  ciphertext of the JSON payload + 16-byte tag; AAD = bytes [0, H)
+//! ```
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+pub const MAGIC: &[u8; 8] = b"TWOFOLDV";
+pub const FORMAT_VERSION: u16 = 1;
+pub const FIXED_LEN: usize = 73;
+pub const CHECKSUM_LEN: usize = 32;
+pub const MAX_HEADER_LEN: usize = 64 * 1024;
+pub const MAX_SLOTS: usize = 8;
+pub const NONCE_LEN: usize = 24;
+pub const TAG_LEN: usize = 16;
+pub const KEY_LEN: usize = 32;
+pub const SALT_LEN: usize = 16;
+
+pub const SLOT_KEYRING: u8 = 1;
+pub const SLOT_PASSPHRASE: u8 = 2;
+pub const KDF_ARGON2ID: u8 = 1;
+
+const KEYRING_CHECK_AAD: &[u8] = b"twofold-vault keyring-slot check v1";
+const PASSPHRASE_WRAP_AAD: &[u8] = b"twofold-vault passphrase-slot wrap v1";
+
+/// The 256-bit vault key, zeroized on drop; `Debug` never shows it.
+#[derive(Clone)]
+pub struct VaultKey(pub(crate) Zeroizing<[u8; KEY_LEN]>);
+
+impl std::fmt::Debug for VaultKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VaultKey(<redacted>)")
+    }
+}
+
+impl VaultKey {
+    pub fn random() -> Result<Self, FormatError> {
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        fill_random(&mut k[..])?;
+        Ok(Self(k))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != KEY_LEN {
+            return None;
+        }
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        k.copy_from_slice(bytes);
+        Some(Self(k))
+    }
+
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        let mut s = Zeroizing::new(String::with_capacity(KEY_LEN * 2));
+        for b in self.0.iter() {
+            s.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+            s.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+        }
+        s
+    }
+
+    pub fn from_hex(text: &[u8]) -> Option<Self> {
+        let text = text.trim_ascii();
+        if text.len() != KEY_LEN * 2 {
+            return None;
+        }
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        for (i, pair) in text.chunks(2).enumerate() {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            k[i] = (hi * 16 + lo) as u8;
+        }
+        Some(Self(k))
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        XChaCha20Poly1305::new(Key::from_slice(&self.0[..]))
+    }
+}
+
+/// Argon2id cost parameters, as stored in a passphrase slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub m_kib: u32,
+    /// Iterations (passes).
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl KdfParams {
+    pub const MIN_M_KIB: u32 = 8 * 1024;
+    pub const MAX_M_KIB: u32 = 1024 * 1024;
+    pub const MAX_T: u32 = 64;
+    pub const MAX_P: u32 = 16;
+    /// Tuned for about 0.5 s on a 2-core CI machine (see the benchmark).
+    pub const DEFAULT: KdfParams = KdfParams {
+        m_kib: 128 * 1024,
+        t: 3,
+        p: 1,
+    };
+
+    /// Rejects parameters a crafted file could use to exhaust memory or time.
+    pub fn check(&self) -> Result<(), String> {
+        if !(Self::MIN_M_KIB..=Self::MAX_M_KIB).contains(&self.m_kib) {
+            return Err(format!(
+                "memory {} KiB is outside {}..={} KiB",
+                self.m_kib,
+                Self::MIN_M_KIB,
+                Self::MAX_M_KIB
+            ));
+        }
+        if !(1..=Self::MAX_T).contains(&self.t) {
+            return Err(format!("iterations {} outside 1..={}", self.t, Self::MAX_T));
+        }
+        if !(1..=Self::MAX_P).contains(&self.p) {
+            return Err(format!("lanes {} outside 1..={}", self.p, Self::MAX_P));
+        }
+        // Bound total work as well: at most 1 GiB x 8 passes.
+        if (self.m_kib as u64) * (self.t as u64) > (Self::MAX_M_KIB as u64) * 8 {
+            return Err("memory x iterations is too large".into());
+        }
+        Ok(())
+    }
+
+    /// Parses `m=KIB,t=N,p=N` (any order, missing keys take the default).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut p = Self::DEFAULT;
+        for part in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("'{part}' is not key=value"))?;
+            let v: u32 = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("'{v}' is not a number"))?;
+            match k.trim() {
+                "m" => p.m_kib = v,
+                "t" => p.t = v,
+                "p" => p.p = v,
+                other => return Err(format!("unknown parameter '{other}' (use m, t, p)")),
+            }
+        }
+        p.check()?;
+        Ok(p)
+    }
+}
+
+/// A key slot as stored in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    /// The vault key lives in the OS keyring; the header keeps a check tag that proves a key
+    /// from the keyring is this vault's key.
+    Keyring {
+        check_nonce: [u8; NONCE_LEN],
+        check_tag: [u8; TAG_LEN],
+    },
+    /// The vault key wrapped under an Argon2id-derived key.
+    Passphrase {
+        params: KdfParams,
+        salt: [u8; SALT_LEN],
+        nonce: [u8; NONCE_LEN],
+        wrapped: [u8; KEY_LEN + TAG_LEN],
+    },
+}
+
+impl Slot {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Slot::Keyring { .. } => "keyring",
+            Slot::Passphrase { .. } => "passphrase",
+        }
+    }
+
+    pub fn new_keyring(key: &VaultKey, vault_id: &[u8; 16]) -> Result<Self, FormatError> {
+        let mut check_nonce = [0u8; NONCE_LEN];
+        fill_random(&mut check_nonce)?;
+        let tag = key
+            .cipher()
+            .encrypt(
+                XNonce::from_slice(&check_nonce),
+                Payload {
+                    msg: b"",
+                    aad: &slot_aad(KEYRING_CHECK_AAD, vault_id),
+                },
+            )
+            .map_err(|_| FormatError::Crypto)?;
+        let mut check_tag = [0u8; TAG_LEN];
+        check_tag.copy_from_slice(&tag);
+        Ok(Slot::Keyring {
+            check_nonce,
+            check_tag,
+        })
+    }
+
+    /// Whether `key` is the key this keyring slot was made for.
+    pub fn keyring_matches(&self, key: &VaultKey, vault_id: &[u8; 16]) -> bool {
+        match self {
+            Slot::Keyring {
+                check_nonce,
+                check_tag,
+            } => key
+                .cipher()
+                .decrypt(
+                    XNonce::from_slice(check_nonce),
+                    Payload {
+                        msg: check_tag,
+                        aad: &slot_aad(KEYRING_CHECK_AAD, vault_id),
+                    },
+                )
+                .is_ok(),
+            _ => false,
+        }
+    }
+
+    pub fn new_passphrase(
+        key: &VaultKey,
+        vault_id: &[u8; 16],
+        passphrase: &[u8],
+        params: KdfParams,
+    ) -> Result<Self, FormatError> {
+        params.check().map_err(FormatError::Kdf)?;
+        let mut salt = [0u8; SALT_LEN];
+        fill_random(&mut salt)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        fill_random(&mut nonce)?;
+        let kek = derive(passphrase, &salt, params)?;
+        let ct = kek
+            .cipher()
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &key.0[..],
+                    aad: &slot_aad(PASSPHRASE_WRAP_AAD, vault_id),
+                },
+            )
+            .map_err(|_| FormatError::Crypto)?;
+        let mut wrapped = [0u8; KEY_LEN + TAG_LEN];
+        wrapped.copy_from_slice(&ct);
+        Ok(Slot::Passphrase {
+            params,
+            salt,
+            nonce,
+            wrapped,
+        })
+    }
+
+    /// Unwraps the vault key with a passphrase; `None` when the passphrase is wrong (or the slot
+    /// was altered: the two cannot be told apart).
+    pub fn unwrap_passphrase(
+        &self,
+        vault_id: &[u8; 16],
+        passphrase: &[u8],
+    ) -> Result<Option<VaultKey>, FormatError> {
+        let Slot::Passphrase {
+            params,
+            salt,
+            nonce,
+            wrapped,
+        } = self
+        else {
+            return Ok(None);
+        };
+        params.check().map_err(FormatError::Kdf)?;
+        let kek = derive(passphrase, salt, *params)?;
+        match kek.cipher().decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: wrapped,
+                aad: &slot_aad(PASSPHRASE_WRAP_AAD, vault_id),
+            },
+        ) {
+            Ok(pt) => {
+                let pt = Zeroizing::new(pt);
+                Ok(VaultKey::from_bytes(&pt))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Slot::Keyring {
+                check_nonce,
+                check_tag,
+            } => {
+                out.push(SLOT_KEYRING);
+                out.extend_from_slice(&((NONCE_LEN + TAG_LEN) as u16).to_le_bytes());
+                out.extend_from_slice(check_nonce);
+                out.extend_from_slice(check_tag);
+            }
+            Slot::Passphrase {
+                params,
+                salt,
+                nonce,
+                wrapped,
+            } => {
+                out.push(SLOT_PASSPHRASE);
+                out.extend_from_slice(&(PASSPHRASE_BODY_LEN as u16).to_le_bytes());
+                out.push(KDF_ARGON2ID);
+                out.extend_from_slice(&params.m_kib.to_le_bytes());
+                out.extend_from_slice(&params.t.to_le_bytes());
+                out.extend_from_slice(&params.p.to_le_bytes());
+                out.extend_from_slice(salt);
+                out.extend_from_slice(nonce);
+                out.extend_from_slice(wrapped);
+            }
+        }
+    }
+}
+
+const PASSPHRASE_BODY_LEN: usize = 1 + 12 + SALT_LEN + NONCE_LEN + KEY_LEN + TAG_LEN;
+
+fn slot_aad(label: &[u8], vault_id: &[u8; 16]) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(label.len() + 16);
+    aad.extend_from_slice(label);
+    aad.extend_from_slice(vault_id);
+    aad
+}
+
+/// Argon2id (version 0x13) of the passphrase, 32-byte output.
+pub fn derive(passphrase: &[u8], salt: &[u8], p: KdfParams) -> Result<VaultKey, FormatError> {
+    let params = argon2::Params::new(p.m_kib, p.t, p.p, Some(KEY_LEN))
+        .map_err(|e| FormatError::Kdf(e.to_string()))?;
+    let a2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    a2.hash_password_into(passphrase, salt, &mut out[..])
+        .map_err(|e| FormatError::Kdf(e.to_string()))?;
+    Ok(VaultKey(out))
+}
+
+pub fn fill_random(buf: &mut [u8]) -> Result<(), FormatError> {
+    getrandom::fill(buf).map_err(|e| FormatError::Random(e.to_string()))
+}
+
+/// The plaintext header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub version: u16,
+    pub vault_id: [u8; 16],
+    pub generation: u64,
+    pub saved_at: u64,
+    pub nonce: [u8; NONCE_LEN],
+    pub slots: Vec<Slot>,
+}
+
+/// Why a file could not be parsed or decrypted (mapped to `VaultError` by the caller, which knows
+/// the path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormatError {
+    NotAVault,
+    NewerVersion(u16),
+    Damaged(String),
+    Crypto,
+    Kdf(String),
+    Random(String),
+}
+
+impl Header {
+    pub fn vault_id_hex(&self) -> String {
+        hex(&self.vault_id)
+    }
+
+    pub fn keyring_slot(&self) -> Option<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| matches!(s, Slot::Keyring { .. }))
+    }
+
+    pub fn passphrase_slot(&self) -> Option<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| matches!(s, Slot::Passphrase { .. }))
+    }
+
+    /// Encodes the header (everything before the ciphertext, checksum included).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.version.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes()); // patched below
+        out.extend_from_slice(&self.vault_id);
+        out.extend_from_slice(&self.generation.to_le_bytes());
+        out.extend_from_slice(&self.saved_at.to_le_bytes());
+        out.extend_from_slice(&self.nonce);
+        out.push(self.slots.len() as u8);
+        for s in &self.slots {
+            s.encode(&mut out);
+        }
+        let total = out.len() + CHECKSUM_LEN;
+        out[12..16].copy_from_slice(&(total as u32).to_le_bytes());
+        let sum = Sha256::digest(&out);
+        out.extend_from_slice(&sum);
+        out
+    }
+
+    /// Parses the header at the start of `file`; returns it and its length H.
+    pub fn decode(file: &[u8]) -> Result<(Header, usize), FormatError> {
+        if file.len() < 8 || &file[..8] != MAGIC {
+            if file.len() < 8 && MAGIC.starts_with(file) {
+                return Err(FormatError::Damaged("the file is truncated".into()));
+            }
+            return Err(FormatError::NotAVault);
+        }
+        if file.len() < 10 {
+            return Err(FormatError::Damaged("the file is truncated".into()));
+        }
+        let version = u16::from_le_bytes([file[8], file[9]]);
+        if version > FORMAT_VERSION {
+            return Err(FormatError::NewerVersion(version));
+        }
+        if version == 0 {
+            return Err(FormatError::Damaged(
+                "format version 0 does not exist".into(),
+            ));
+        }
+        if file.len() < FIXED_LEN + CHECKSUM_LEN {
+            return Err(FormatError::Damaged("the file is truncated".into()));
+        }
+        let h = u32::from_le_bytes(file[12..16].try_into().unwrap()) as usize;
+        if !(FIXED_LEN + CHECKSUM_LEN..=MAX_HEADER_LEN).contains(&h) {
+            return Err(FormatError::Damaged("impossible header length".into()));
+        }
+        if file.len() < h {
+            return Err(FormatError::Damaged("the file is truncated".into()));
+        }
+        let sum = Sha256::digest(&file[..h - CHECKSUM_LEN]);
+        if sum.as_slice() != &file[h - CHECKSUM_LEN..h] {
+            return Err(FormatError::Damaged(
+                "the header checksum does not match".into(),
+            ));
+        }
+        let flags = u16::from_le_bytes([file[10], file[11]]);
+        if flags != 0 {
+            return Err(FormatError::Damaged(format!(
+                "unknown header flags {flags:#x}"
+            )));
+        }
+        let mut vault_id = [0u8; 16];
+        vault_id.copy_from_slice(&file[16..32]);
+        let generation = u64::from_le_bytes(file[32..40].try_into().unwrap());
+        let saved_at = u64::from_le_bytes(file[40..48].try_into().unwrap());
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&file[48..72]);
+        let n = file[72] as usize;
+        if n == 0 || n > MAX_SLOTS {
+            return Err(FormatError::Damaged(format!("{n} key slots")));
+        }
+        let body = &file[FIXED_LEN..h - CHECKSUM_LEN];
+        let mut pos = 0;
+        let mut slots = Vec::with_capacity(n);
+        for _ in 0..n {
+            if body.len() < pos + 3 {
+                return Err(FormatError::Damaged("a key slot is cut short".into()));
+            }
+            let ty = body[pos];
+            let len = u16::from_le_bytes([body[pos + 1], body[pos + 2]]) as usize;
+            pos += 3;
+            if body.len() < pos + len {
+                return Err(FormatError::Damaged("a key slot is cut short".into()));
+            }
+            let b = &body[pos..pos + len];
+            pos += len;
+            slots.push(decode_slot(ty, b)?);
+        }
+        if pos != body.len() {
+            return Err(FormatError::Damaged(
+                "stray bytes after the key slots".into(),
+            ));
+        }
+        if slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Keyring { .. }))
+            .count()
+            > 1
+            || slots
+                .iter()
+                .filter(|s| matches!(s, Slot::Passphrase { .. }))
+                .count()
+                > 1
+        {
+            return Err(FormatError::Damaged("duplicate key slots".into()));
+        }
+        Ok((
+            Header {
+                version,
+                vault_id,
+                generation,
+                saved_at,
+                nonce,
+                slots,
+            },
+            h,
+        ))
+    }
+}
+
+fn decode_slot(ty: u8, b: &[u8]) -> Result<Slot, FormatError> {
+    match ty {
+        SLOT_KEYRING => {
+            if b.len() != NONCE_LEN + TAG_LEN {
+                return Err(FormatError::Damaged("bad keyring slot length".into()));
+            }
+            Ok(Slot::Keyring {
+                check_nonce: b[..NONCE_LEN].try_into().unwrap(),
+                check_tag: b[NONCE_LEN..].try_into().unwrap(),
+            })
+        }
+        SLOT_PASSPHRASE => {
+            if b.len() != PASSPHRASE_BODY_LEN {
+                return Err(FormatError::Damaged("bad passphrase slot length".into()));
+            }
+            if b[0] != KDF_ARGON2ID {
+                return Err(FormatError::Damaged(format!("unknown KDF {}", b[0])));
+            }
+            let u = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+            let params = KdfParams {
+                m_kib: u(1),
+                t: u(5),
+                p: u(9),
+            };
+            params
+                .check()
+                .map_err(|e| FormatError::Damaged(format!("Argon2id parameters refused: {e}")))?;
+            let mut o = 13;
+            let salt = b[o..o + SALT_LEN].try_into().unwrap();
+            o += SALT_LEN;
+            let nonce = b[o..o + NONCE_LEN].try_into().unwrap();
+            o += NONCE_LEN;
+            let wrapped = b[o..o + KEY_LEN + TAG_LEN].try_into().unwrap();
+            Ok(Slot::Passphrase {
+                params,
+                salt,
+                nonce,
+                wrapped,
+            })
+        }
+        other => Err(FormatError::Damaged(format!(
+            "unknown key slot type {other}"
+        ))),
+    }
+}
+
+/// Seals `plaintext` under `key`: returns the complete file (header + ciphertext). A fresh
+/// payload nonce is drawn into `header`.
+pub fn seal(header: &mut Header, key: &VaultKey, plaintext: &[u8]) -> Result<Vec<u8>, FormatError> {
+    fill_random(&mut header.nonce)?;
+    let mut file = header.encode();
+    let ct = key
+        .cipher()
+        .encrypt(
+            XNonce::from_slice(&header.nonce),
+            Payload {
+                msg: plaintext,
+                aad: &file,
+            },
+        )
+        .map_err(|_| FormatError::Crypto)?;
+    file.extend_from_slice(&ct);
+    Ok(file)
+}
+
+/// Opens the ciphertext of `file` (whose header is `h` bytes long) with `key`.
+pub fn open(
+    file: &[u8],
+    h: usize,
+    header: &Header,
+    key: &VaultKey,
+) -> Result<Zeroizing<Vec<u8>>, FormatError> {
+    if file.len() < h + TAG_LEN {
+        return Err(FormatError::Damaged("the file is truncated".into()));
+    }
+    key.cipher()
+        .decrypt(
+            XNonce::from_slice(&header.nonce),
+            Payload {
+                msg: &file[h..],
+                aad: &file[..h],
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| FormatError::Crypto)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FAST: KdfParams = KdfParams {
+        m_kib: 8 * 1024,
+        t: 1,
+        p: 1,
+    };
+
+    fn sample(key: &VaultKey) -> Header {
+        let id = [7u8; 16];
+        Header {
+            version: FORMAT_VERSION,
+            vault_id: id,
+            generation: 3,
+            saved_at: 1_700_000_000,
+            nonce: [0; NONCE_LEN],
+            slots: vec![Slot::new_keyring(key, &id).unwrap()],
+        }
+    }
+
+    #[test]
+    fn header_round_trips() {
+        let key = VaultKey::random().unwrap();
+        let mut h = sample(&key);
+        h.slots
+            .push(Slot::new_passphrase(&key, &h.vault_id, b"pw", FAST).unwrap());
+        let enc = h.encode();
+        let (back, len) = Header::decode(&enc).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(len, enc.len());
+    }
+
+    #[test]
+    fn seal_open_round_trip_and_aad_binding() {
+        let key = VaultKey::random().unwrap();
+        let mut h = sample(&key);
+        let file = seal(&mut h, &key, b"{\"accounts\":[]}").unwrap();
+        let (hd, len) = Header::decode(&file).unwrap();
+        assert_eq!(
+            &open(&file, len, &hd, &key).unwrap()[..],
+            b"{\"accounts\":[]}"
+        );
+        // Any single flipped bit is detected somewhere.
+        for i in 0..file.len() {
+            let mut bad = file.clone();
+            bad[i] ^= 0x01;
+            let ok = match Header::decode(&bad) {
+                Ok((hd, len)) => open(&bad, len, &hd, &key).is_ok(),
+                Err(_) => false,
+            };
+            assert!(!ok, "flip at {i} went unnoticed");
+        }
+    }
+
+    #[test]
+    fn keyring_check_detects_wrong_key() {
+        let key = VaultKey::random().unwrap();
+        let other = VaultKey::random().unwrap();
+        let h = sample(&key);
+        let slot = h.keyring_slot().unwrap();
+        assert!(slot.keyring_matches(&key, &h.vault_id));
+        assert!(!slot.keyring_matches(&other, &h.vault_id));
+        assert!(!slot.keyring_matches(&key, &[0u8; 16]));
+    }
+
+    #[test]
+    fn passphrase_slot_unwraps_only_with_the_passphrase() {
+        let key = VaultKey::random().unwrap();
+        let id = [1u8; 16];
+        let slot = Slot::new_passphrase(&key, &id, b"correct horse", FAST).unwrap();
+        let got = slot
+            .unwrap_passphrase(&id, b"correct horse")
+            .unwrap()
+            .unwrap();
+        assert_eq!(&got.0[..], &key.0[..]);
+        assert!(slot.unwrap_passphrase(&id, b"wrong").unwrap().is_none());
+        assert!(slot
+            .unwrap_passphrase(&[2u8; 16], b"correct horse")
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn crafted_kdf_params_are_refused_before_use() {
+        let key = VaultKey::random().unwrap();
+        let mut h = sample(&key);
+        h.slots.push(Slot::Passphrase {
+            params: KdfParams {
+                m_kib: u32::MAX,
+                t: 1,
+                p: 1,
+            },
+            salt: [0; 16],
+            nonce: [0; 24],
+            wrapped: [0; 48],
+        });
+        let enc = h.encode();
+        match Header::decode(&enc) {
+            Err(FormatError::Damaged(r)) => assert!(r.contains("Argon2id")),
+            other => panic!("{other:?}"),
+        }
+        assert!(KdfParams::parse("m=200000000").is_err());
+        assert!(KdfParams::parse("t=0").is_err());
+        assert_eq!(KdfParams::parse("m=8192,t=1,p=1").unwrap(), FAST);
+    }
+
+    #[test]
+    fn versions_and_magic() {
+        let key = VaultKey::random().unwrap();
+        let mut h = sample(&key);
+        h.version = 2;
+        assert_eq!(
+            Header::decode(&h.encode()).unwrap_err(),
+            FormatError::NewerVersion(2)
+        );
+        assert_eq!(
+            Header::decode(b"PK\x03\x04 not a vault").unwrap_err(),
+            FormatError::NotAVault
+        );
+        assert!(matches!(
+            Header::decode(b"TWOF").unwrap_err(),
+            FormatError::Damaged(_)
+        ));
+        assert!(matches!(
+            Header::decode(b"").unwrap_err(),
+            FormatError::Damaged(_)
+        ));
+    }
+
+    #[test]
+    fn key_hex_round_trip() {
+        let k = VaultKey::random().unwrap();
+        let hx = k.to_hex();
+        assert_eq!(&VaultKey::from_hex(hx.as_bytes()).unwrap().0[..], &k.0[..]);
+        assert!(VaultKey::from_hex(b"zz").is_none());
+        assert_eq!(format!("{k:?}"), "VaultKey(<redacted>)");
+    }
+
+    proptest! {
+        #[test]
+        fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = Header::decode(&bytes);
+        }
+
+        #[test]
+        fn decode_never_panics_with_magic(tail in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut b = MAGIC.to_vec();
+            b.extend_from_slice(&1u16.to_le_bytes());
+            b.extend_from_slice(&tail);
+            let _ = Header::decode(&b);
+        }
+
+        #[test]
+        fn truncation_is_always_detected(cut in 0usize..300) {
+            let key = VaultKey::random().unwrap();
+            let mut h = sample(&key);
+            let file = seal(&mut h, &key, b"payload payload payload").unwrap();
+            let cut = cut.min(file.len() - 1);
+            let t = &file[..cut];
+            let ok = match Header::decode(t) {
+                Ok((hd, len)) => open(t, len, &hd, &key).is_ok(),
+                Err(_) => false,
+            };
+            prop_assert!(!ok);
+        }
+    }
+}

@@ -1,0 +1,1057 @@
+//! The vault on disk: open, unlock, change under an exclusive lock, write atomically.
+
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::account::{find, new_id, Account, AccountPatch, AccountSummary};
+use crate::error::{Result, VaultError};
+use crate::format::{self, FormatError, Header, KdfParams, Slot, VaultKey, FORMAT_VERSION};
+use crate::keyring::{self, KEYRING_SERVICE};
+
+/// Largest vault file Twofold reads (a crafted or corrupt file cannot make it allocate more).
+const MAX_FILE_LEN: u64 = 512 * 1024 * 1024;
+
+/// Which key slot opened the vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlotKind {
+    Keyring,
+    Passphrase,
+}
+
+/// How to unlock: the keyring slot unless a passphrase is given.
+#[derive(Clone, Default)]
+pub struct Unlock {
+    pub passphrase: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Unlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unlock")
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+impl Unlock {
+    pub fn keyring() -> Self {
+        Self { passphrase: None }
+    }
+    pub fn passphrase(p: Zeroizing<String>) -> Self {
+        Self {
+            passphrase: Some(p),
+        }
+    }
+}
+
+/// Which slots a new vault gets.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// Store the key in the OS keyring (a failure is reported, not fatal, when a passphrase
+    /// slot is made instead).
+    pub keyring: bool,
+    /// Argon2id cost of a passphrase slot.
+    pub kdf: KdfParams,
+}
+
+impl Default for CreateOptions {
+    fn default() -> Self {
+        Self {
+            keyring: true,
+            kdf: KdfParams::DEFAULT,
+        }
+    }
+}
+
+/// What happened when a vault was created.
+#[derive(Debug)]
+pub struct Creation {
+    pub slots: Vec<SlotKind>,
+    /// Why the keyring slot could not be made, when it could not.
+    pub keyring_error: Option<VaultError>,
+}
+
+/// A code and what a UI needs around it.
+#[derive(Debug)]
+pub struct Code {
+    pub code: Zeroizing<String>,
+    /// Seconds until a TOTP/Steam code changes.
+    pub seconds_left: Option<u64>,
+    /// The counter an HOTP code was made for (the stored counter is now one more).
+    pub counter: Option<u64>,
+}
+
+/// What the header says, readable without unlocking.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeaderInfo {
+    pub path: PathBuf,
+    pub backup_path: PathBuf,
+    pub lock_path: PathBuf,
+    pub format_version: u16,
+    pub vault_id: String,
+    pub generation: u64,
+    pub saved_at: u64,
+    pub file_size: u64,
+    pub slots: Vec<SlotInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SlotInfo {
+    Keyring {
+        service: String,
+        user: String,
+    },
+    Passphrase {
+        kdf: &'static str,
+        memory_kib: u32,
+        iterations: u32,
+        lanes: u32,
+    },
+}
+
+#[derive(Deserialize)]
+struct PayloadIn {
+    accounts: Vec<Account>,
+}
+
+#[derive(Serialize)]
+struct PayloadOut<'a> {
+    accounts: &'a [Account],
+}
+
+/// An unlocked vault. It keeps the vault key (zeroized on drop) and a copy of the accounts;
+/// every change re-reads the file under the lock, applies itself, and writes a new generation.
+pub struct Vault {
+    path: PathBuf,
+    header: Header,
+    key: VaultKey,
+    accounts: Vec<Account>,
+    unlocked_by: SlotKind,
+    /// SHA-256 of the file as last read or written: a re-read that finds other bytes decrypts
+    /// and authenticates them again before anything is written.
+    digest: [u8; 32],
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("vault_id", &self.header.vault_id_hex())
+            .field("generation", &self.header.generation)
+            .field("accounts", &self.accounts.len())
+            .field("unlocked_by", &self.unlocked_by)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `vault.twofold` → `vault.twofold.bak`
+pub fn backup_path(path: &Path) -> PathBuf {
+    sibling(path, ".bak")
+}
+
+/// `vault.twofold` → `vault.twofold.lock`
+pub fn lock_path(path: &Path) -> PathBuf {
+    sibling(path, ".lock")
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vault".into())
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn map_format(path: &Path, e: FormatError) -> VaultError {
+    match e {
+        FormatError::NotAVault => VaultError::NotAVault(path.to_path_buf()),
+        FormatError::NewerVersion(v) => VaultError::NewerVersion {
+            path: path.to_path_buf(),
+            found: v,
+            supported: FORMAT_VERSION,
+        },
+        FormatError::Damaged(reason) => VaultError::Tampered {
+            path: path.to_path_buf(),
+            backup: backup_path(path),
+            reason,
+        },
+        FormatError::Crypto => VaultError::Tampered {
+            path: path.to_path_buf(),
+            backup: backup_path(path),
+            reason: "the encrypted accounts do not authenticate under the vault key".into(),
+        },
+        FormatError::Kdf(m) => VaultError::KdfParams(m),
+        FormatError::Random(m) => VaultError::Random(m),
+    }
+}
+
+/// Reads the whole file; a missing file is `NotFound` (or `MissingWithBackup`).
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let bak = backup_path(path);
+            return Err(if bak.exists() {
+                VaultError::MissingWithBackup {
+                    path: path.to_path_buf(),
+                    backup: bak,
+                }
+            } else {
+                VaultError::NotFound(path.to_path_buf())
+            });
+        }
+        Err(e) => return Err(VaultError::io("open", path, e)),
+    };
+    let len = f
+        .metadata()
+        .map_err(|e| VaultError::io("read", path, e))?
+        .len();
+    if len > MAX_FILE_LEN {
+        return Err(VaultError::Tampered {
+            path: path.to_path_buf(),
+            backup: backup_path(path),
+            reason: format!("{len} bytes is larger than any vault"),
+        });
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    f.read_to_end(&mut buf)
+        .map_err(|e| VaultError::io("read", path, e))?;
+    Ok(buf)
+}
+
+fn decode_payload(path: &Path, plain: &[u8]) -> Result<Vec<Account>> {
+    let p: PayloadIn = serde_json::from_slice(plain).map_err(|e| VaultError::Tampered {
+        path: path.to_path_buf(),
+        backup: backup_path(path),
+        // serde_json errors name a position and a type, never the input text.
+        reason: format!(
+            "the decrypted accounts are not readable: {}",
+            e.classify_name()
+        ),
+    })?;
+    Ok(p.accounts)
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
+}
+
+fn encode_payload(accounts: &[Account]) -> Zeroizing<Vec<u8>> {
+    // Sized up front so the buffer holding secrets is not reallocated (leaving copies behind).
+    let mut buf = Zeroizing::new(Vec::with_capacity(64 + accounts.len() * 400));
+    serde_json::to_writer(&mut *buf, &PayloadOut { accounts })
+        .expect("serialising accounts to memory cannot fail");
+    buf
+}
+
+/// Holds the exclusive lock on `<vault>.lock` until dropped.
+struct LockGuard {
+    _file: File,
+}
+
+fn lock(path: &Path) -> Result<LockGuard> {
+    let dir = parent(path);
+    create_dir(&dir)?;
+    let lp = lock_path(path);
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let f = o.open(&lp).map_err(|e| VaultError::io("open", &lp, e))?;
+    fs4::FileExt::lock(&f).map_err(|e| VaultError::io("lock", &lp, e))?;
+    Ok(LockGuard { _file: f })
+}
+
+fn create_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(|e| VaultError::io("create the directory", dir, e))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| VaultError::io("sync the directory", dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename, fsync of
+/// the directory), keeping the previous file as `<path>.bak`. Call with the lock held.
+fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path);
+    let name = file_name(path);
+    remove_stale_temps(&dir, &name);
+    let mut rnd = [0u8; 6];
+    format::fill_random(&mut rnd).map_err(|e| map_format(path, e))?;
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        format::hex(&rnd)
+    ));
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = o
+            .open(&tmp)
+            .map_err(|e| VaultError::io("create", &tmp, e))?;
+        f.write_all(bytes)
+            .map_err(|e| VaultError::io("write", &tmp, e))?;
+        f.sync_all().map_err(|e| VaultError::io("sync", &tmp, e))?;
+        drop(f);
+        if path.exists() {
+            keep_backup(path, &dir, &name)?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| VaultError::io("replace", path, e))?;
+        sync_dir(&dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes `<path>.bak` the current generation (a hard link, or a copy where links fail).
+fn keep_backup(path: &Path, dir: &Path, name: &str) -> Result<()> {
+    let bak = backup_path(path);
+    let bak_tmp = dir.join(format!(".{name}.bak-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_file(&bak_tmp);
+    if std::fs::hard_link(path, &bak_tmp).is_err() {
+        std::fs::copy(path, &bak_tmp).map_err(|e| VaultError::io("back up", path, e))?;
+        File::open(&bak_tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| VaultError::io("sync", &bak_tmp, e))?;
+    }
+    std::fs::rename(&bak_tmp, &bak).map_err(|e| VaultError::io("back up", &bak, e))
+}
+
+/// Temporary files left by a process killed mid-write (only called with the lock held).
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefixes = [format!(".{name}.tmp-"), format!(".{name}.bak-tmp-")];
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            if prefixes.iter().any(|p| n.starts_with(p.as_str())) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+fn unlock_key(path: &Path, header: &Header, unlock: &Unlock) -> Result<(VaultKey, SlotKind)> {
+    match &unlock.passphrase {
+        Some(p) => {
+            let slot = header
+                .passphrase_slot()
+                .ok_or(VaultError::NoPassphraseSlot)?;
+            let key = slot
+                .unwrap_passphrase(&header.vault_id, trim_newline(p).as_bytes())
+                .map_err(|e| map_format(path, e))?
+                .ok_or(VaultError::WrongPassphrase)?;
+            Ok((key, SlotKind::Passphrase))
+        }
+        None => {
+            let slot = header
+                .keyring_slot()
+                .ok_or(VaultError::PassphraseRequired)?;
+            let id = header.vault_id_hex();
+            let key = keyring::load_key(&id)?;
+            if !slot.keyring_matches(&key, &header.vault_id) {
+                return Err(VaultError::KeyMismatch {
+                    service: KEYRING_SERVICE.into(),
+                    user: keyring::keyring_user(&id),
+                });
+            }
+            Ok((key, SlotKind::Keyring))
+        }
+    }
+}
+
+/// A passphrase read from a file or the environment loses one trailing newline.
+fn trim_newline(p: &str) -> &str {
+    p.strip_suffix("\r\n")
+        .or_else(|| p.strip_suffix('\n'))
+        .unwrap_or(p)
+}
+
+/// Reads the header of the vault at `path` without unlocking it.
+pub fn inspect(path: &Path) -> Result<HeaderInfo> {
+    let bytes = read_file(path)?;
+    let (h, _) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
+    Ok(header_info(path, &h, bytes.len() as u64))
+}
+
+fn header_info(path: &Path, h: &Header, size: u64) -> HeaderInfo {
+    let id = h.vault_id_hex();
+    HeaderInfo {
+        path: path.to_path_buf(),
+        backup_path: backup_path(path),
+        lock_path: lock_path(path),
+        format_version: h.version,
+        vault_id: id.clone(),
+        generation: h.generation,
+        saved_at: h.saved_at,
+        file_size: size,
+        slots: h
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Keyring { .. } => SlotInfo::Keyring {
+                    service: KEYRING_SERVICE.into(),
+                    user: keyring::keyring_user(&id),
+                },
+                Slot::Passphrase { params, .. } => SlotInfo::Passphrase {
+                    kdf: "argon2id",
+                    memory_kib: params.m_kib,
+                    iterations: params.t,
+                    lanes: params.p,
+                },
+            })
+            .collect(),
+    }
+}
+
+/// Tries every slot the vault has (the passphrase slot only when a passphrase is given) and
+/// reports each; the file is never written.
+pub fn unlock_test(path: &Path, unlock: &Unlock) -> Result<Vec<(SlotKind, Option<Result<()>>)>> {
+    let bytes = read_file(path)?;
+    let (h, len) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
+    let mut out = Vec::new();
+    let check = |u: &Unlock| -> Result<()> {
+        let (key, _) = unlock_key(path, &h, u)?;
+        format::open(&bytes, len, &h, &key).map_err(|e| map_format(path, e))?;
+        Ok(())
+    };
+    if h.keyring_slot().is_some() {
+        out.push((SlotKind::Keyring, Some(check(&Unlock::keyring()))));
+    }
+    if h.passphrase_slot().is_some() {
+        let r = unlock.passphrase.as_ref().map(|_| check(unlock));
+        out.push((SlotKind::Passphrase, r));
+    }
+    Ok(out)
+}
+
+impl Vault {
+    /// Opens and unlocks the vault at `path`. Nothing is ever written by opening.
+    pub fn open(path: &Path, unlock: &Unlock) -> Result<Vault> {
+        let bytes = read_file(path)?;
+        let (header, len) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
+        let (key, unlocked_by) = unlock_key(path, &header, unlock)?;
+        let plain = format::open(&bytes, len, &header, &key).map_err(|e| map_format(path, e))?;
+        let accounts = decode_payload(path, &plain)?;
+        Ok(Vault {
+            path: path.to_path_buf(),
+            header,
+            key,
+            accounts,
+            unlocked_by,
+            digest: digest(&bytes),
+        })
+    }
+
+    /// Creates a new, empty vault at `path`; fails if one exists (or only its backup does).
+    /// The keyring slot is made when `opts.keyring` and the keyring works; the passphrase slot
+    /// when `unlock` carries a passphrase. At least one must succeed.
+    pub fn create(path: &Path, unlock: &Unlock, opts: &CreateOptions) -> Result<(Vault, Creation)> {
+        let _guard = lock(path)?;
+        Self::create_locked(path, unlock, opts)
+    }
+
+    /// Opens the vault, or creates it (see [`Vault::create`]) when there is none at `path`.
+    /// Two processes doing this at once end with one vault.
+    pub fn open_or_create(
+        path: &Path,
+        unlock: &Unlock,
+        opts: &CreateOptions,
+    ) -> Result<(Vault, Option<Creation>)> {
+        match Vault::open(path, unlock) {
+            Err(VaultError::NotFound(_)) => {}
+            other => return other.map(|v| (v, None)),
+        }
+        let guard = lock(path)?;
+        if path.exists() {
+            drop(guard);
+            return Vault::open(path, unlock).map(|v| (v, None));
+        }
+        Self::create_locked(path, unlock, opts).map(|(v, c)| (v, Some(c)))
+    }
+
+    fn create_locked(
+        path: &Path,
+        unlock: &Unlock,
+        opts: &CreateOptions,
+    ) -> Result<(Vault, Creation)> {
+        if path.exists() {
+            return Err(VaultError::AlreadyExists(path.to_path_buf()));
+        }
+        let bak = backup_path(path);
+        if bak.exists() {
+            return Err(VaultError::MissingWithBackup {
+                path: path.to_path_buf(),
+                backup: bak,
+            });
+        }
+        let key = VaultKey::random().map_err(|e| map_format(path, e))?;
+        let mut vault_id = [0u8; 16];
+        format::fill_random(&mut vault_id).map_err(|e| map_format(path, e))?;
+        let id_hex = format::hex(&vault_id);
+        let mut slots = Vec::new();
+        let mut kinds = Vec::new();
+        let mut keyring_error = None;
+        if opts.keyring {
+            // Store, then read back: the slot is only recorded once the key is really there.
+            let stored = keyring::store_key(&id_hex, &key).and_then(|_| keyring::load_key(&id_hex));
+            match stored {
+                Ok(k) if k.0[..] == key.0[..] => {
+                    slots
+                        .push(Slot::new_keyring(&key, &vault_id).map_err(|e| map_format(path, e))?);
+                    kinds.push(SlotKind::Keyring);
+                }
+                Ok(_) => {
+                    keyring_error = Some(VaultError::Keyring {
+                        detail: "the keyring returned another key than the one stored".into(),
+                    })
+                }
+                Err(e) => keyring_error = Some(e),
+            }
+        }
+        if let Some(p) = &unlock.passphrase {
+            let p = trim_newline(p);
+            if p.is_empty() {
+                return Err(VaultError::EmptyPassphrase);
+            }
+            slots.push(
+                Slot::new_passphrase(&key, &vault_id, p.as_bytes(), opts.kdf)
+                    .map_err(|e| map_format(path, e))?,
+            );
+            kinds.push(SlotKind::Passphrase);
+        }
+        if slots.is_empty() {
+            return Err(keyring_error.unwrap_or(VaultError::PassphraseRequired));
+        }
+        let mut header = Header {
+            version: FORMAT_VERSION,
+            vault_id,
+            generation: 1,
+            saved_at: now(),
+            nonce: [0; format::NONCE_LEN],
+            slots,
+        };
+        let plain = encode_payload(&[]);
+        let file = format::seal(&mut header, &key, &plain).map_err(|e| map_format(path, e))?;
+        if let Err(e) = atomic_write(path, &file) {
+            if kinds.contains(&SlotKind::Keyring) {
+                let _ = keyring::delete_key(&id_hex);
+            }
+            return Err(e);
+        }
+        let unlocked_by = if unlock.passphrase.is_some() {
+            SlotKind::Passphrase
+        } else {
+            SlotKind::Keyring
+        };
+        Ok((
+            Vault {
+                path: path.to_path_buf(),
+                header,
+                key,
+                accounts: Vec::new(),
+                unlocked_by,
+                digest: digest(&file),
+            },
+            Creation {
+                slots: kinds,
+                keyring_error,
+            },
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn unlocked_by(&self) -> SlotKind {
+        self.unlocked_by
+    }
+
+    pub fn vault_id(&self) -> String {
+        self.header.vault_id_hex()
+    }
+
+    pub fn info(&self) -> HeaderInfo {
+        let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        header_info(&self.path, &self.header, size)
+    }
+
+    pub fn has_passphrase_slot(&self) -> bool {
+        self.header.passphrase_slot().is_some()
+    }
+
+    pub fn has_keyring_slot(&self) -> bool {
+        self.header.keyring_slot().is_some()
+    }
+
+    /// The accounts as last read (secrets included: keep them in the Rust process).
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// The accounts without secrets, pinned first, then by issuer and label.
+    pub fn summaries(&self) -> Vec<AccountSummary> {
+        let mut v: Vec<AccountSummary> = self.accounts.iter().map(Account::summary).collect();
+        v.sort_by(|a, b| {
+            b.pinned
+                .cmp(&a.pinned)
+                .then_with(|| a.issuer.to_lowercase().cmp(&b.issuer.to_lowercase()))
+                .then_with(|| a.label.to_lowercase().cmp(&b.label.to_lowercase()))
+        });
+        v
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    /// Accounts matched by issuer, label, `issuer:label`, id or id prefix (best level only).
+    pub fn find(&self, query: &str) -> Vec<&Account> {
+        find(&self.accounts, query)
+    }
+
+    /// Re-reads the file (e.g. after another process changed it).
+    pub fn reload(&mut self) -> Result<()> {
+        self.refresh()
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        let bytes = read_file(&self.path)?;
+        let (header, len) = Header::decode(&bytes).map_err(|e| map_format(&self.path, e))?;
+        if header.vault_id != self.header.vault_id {
+            return Err(VaultError::Tampered {
+                path: self.path.clone(),
+                backup: backup_path(&self.path),
+                reason: "the file now holds another vault (its vault id changed)".into(),
+            });
+        }
+        let d = digest(&bytes);
+        if d == self.digest {
+            return Ok(());
+        }
+        let plain =
+            format::open(&bytes, len, &header, &self.key).map_err(|e| map_format(&self.path, e))?;
+        self.accounts = decode_payload(&self.path, &plain)?;
+        self.header = header;
+        self.digest = d;
+        Ok(())
+    }
+
+    fn write(&mut self, accounts: &[Account], header: Header) -> Result<()> {
+        let mut header = header;
+        header.generation = self.header.generation.wrapping_add(1);
+        header.saved_at = now();
+        let plain = encode_payload(accounts);
+        let file =
+            format::seal(&mut header, &self.key, &plain).map_err(|e| map_format(&self.path, e))?;
+        atomic_write(&self.path, &file)?;
+        self.header = header;
+        self.digest = digest(&file);
+        Ok(())
+    }
+
+    /// Runs `f` on the current accounts under the exclusive lock, after re-reading the file, and
+    /// saves the result as a new generation. If `f` fails nothing is written.
+    pub fn modify<R>(&mut self, f: impl FnOnce(&mut Vec<Account>, u64) -> Result<R>) -> Result<R> {
+        let _guard = lock(&self.path)?;
+        self.refresh()?;
+        let mut accounts = self.accounts.clone();
+        let r = f(&mut accounts, now())?;
+        let header = self.header.clone();
+        self.write(&accounts, header)?;
+        self.accounts = accounts;
+        Ok(r)
+    }
+
+    /// Adds an account (its id, created and updated times are assigned); returns the id.
+    pub fn add(&mut self, account: Account) -> Result<String> {
+        self.add_many(vec![account]).map(|mut v| v.remove(0))
+    }
+
+    /// Adds accounts in one write; returns their ids.
+    pub fn add_many(&mut self, new: Vec<Account>) -> Result<Vec<String>> {
+        for a in &new {
+            a.params().validate()?;
+        }
+        self.modify(|accounts, now| {
+            let mut ids = Vec::with_capacity(new.len());
+            for mut a in new {
+                loop {
+                    let id = new_id();
+                    if !accounts.iter().any(|x| x.id == id) {
+                        a.id = id;
+                        break;
+                    }
+                }
+                a.tags = crate::account::normalise_tags(std::mem::take(&mut a.tags));
+                a.created = now;
+                a.updated = now;
+                ids.push(a.id.clone());
+                accounts.push(a);
+            }
+            Ok(ids)
+        })
+    }
+
+    /// Changes one account.
+    pub fn update(&mut self, id: &str, patch: AccountPatch) -> Result<AccountSummary> {
+        self.modify(|accounts, now| {
+            let a = accounts
+                .iter_mut()
+                .find(|a| a.id == id)
+                .ok_or_else(|| VaultError::AccountNotFound(id.into()))?;
+            a.apply(patch, now)?;
+            Ok(a.summary())
+        })
+    }
+
+    /// Removes one account; returns what it was (without its secret).
+    pub fn remove(&mut self, id: &str) -> Result<AccountSummary> {
+        self.modify(|accounts, _| {
+            let i = accounts
+                .iter()
+                .position(|a| a.id == id)
+                .ok_or_else(|| VaultError::AccountNotFound(id.into()))?;
+            Ok(accounts.remove(i).summary())
+        })
+    }
+
+    /// The code of account `id` at `unix_time`. HOTP: the counter is advanced and the vault
+    /// saved *before* the code is returned, so no code is ever shown twice. TOTP/Steam: the
+    /// last-used time is recorded on a best-effort basis (a failure to save it is ignored).
+    pub fn code(&mut self, id: &str, unix_time: u64) -> Result<Code> {
+        let a = self
+            .get(id)
+            .ok_or_else(|| VaultError::AccountNotFound(id.into()))?;
+        if a.kind.is_timed() {
+            let params = a.params();
+            let code = params.code(&a.secret, unix_time)?;
+            let left = params.seconds_left(unix_time);
+            let _ = self.modify(|accounts, now| {
+                if let Some(a) = accounts.iter_mut().find(|a| a.id == id) {
+                    a.last_used = Some(now);
+                }
+                Ok(())
+            });
+            return Ok(Code {
+                code,
+                seconds_left: Some(left),
+                counter: None,
+            });
+        }
+        self.modify(|accounts, now| {
+            let a = accounts
+                .iter_mut()
+                .find(|a| a.id == id)
+                .ok_or_else(|| VaultError::AccountNotFound(id.into()))?;
+            let used = a.counter;
+            let code = a.params().code(&a.secret, unix_time)?;
+            a.counter = used
+                .checked_add(1)
+                .ok_or(twofold_otp::OtpError::InvalidParameter {
+                    name: "counter".into(),
+                    reason: "the counter is at its maximum".into(),
+                })?;
+            a.last_used = Some(now);
+            Ok(Code {
+                code,
+                seconds_left: None,
+                counter: Some(used),
+            })
+        })
+    }
+
+    /// Adds (or replaces) the passphrase slot.
+    pub fn set_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> Result<()> {
+        let p = trim_newline(passphrase);
+        if p.is_empty() {
+            return Err(VaultError::EmptyPassphrase);
+        }
+        kdf.check().map_err(VaultError::KdfParams)?;
+        let _guard = lock(&self.path)?;
+        self.refresh()?;
+        let slot = Slot::new_passphrase(&self.key, &self.header.vault_id, p.as_bytes(), kdf)
+            .map_err(|e| map_format(&self.path, e))?;
+        let mut header = self.header.clone();
+        header
+            .slots
+            .retain(|s| !matches!(s, Slot::Passphrase { .. }));
+        header.slots.push(slot);
+        let accounts = self.accounts.clone();
+        self.write(&accounts, header)
+    }
+
+    /// Removes the passphrase slot; refused unless the keyring slot opens the vault right now.
+    pub fn remove_passphrase(&mut self) -> Result<()> {
+        let _guard = lock(&self.path)?;
+        self.refresh()?;
+        if self.header.passphrase_slot().is_none() {
+            return Ok(());
+        }
+        let slot = self.header.keyring_slot().ok_or(VaultError::WouldLockOut)?;
+        match keyring::load_key(&self.header.vault_id_hex()) {
+            Ok(k) if slot.keyring_matches(&k, &self.header.vault_id) => {}
+            Ok(_) => return Err(VaultError::WouldLockOut),
+            Err(e) => return Err(e),
+        }
+        let mut header = self.header.clone();
+        header
+            .slots
+            .retain(|s| !matches!(s, Slot::Passphrase { .. }));
+        let accounts = self.accounts.clone();
+        self.write(&accounts, header)
+    }
+
+    /// Puts the vault key (back) into the OS keyring and makes sure the header has a keyring
+    /// slot: the way out of "key missing from the keyring" after opening with the passphrase.
+    pub fn restore_keyring(&mut self) -> Result<()> {
+        let _guard = lock(&self.path)?;
+        self.refresh()?;
+        let id = self.header.vault_id_hex();
+        keyring::store_key(&id, &self.key)?;
+        let back = keyring::load_key(&id)?;
+        if back.0[..] != self.key.0[..] {
+            return Err(VaultError::Keyring {
+                detail: "the keyring returned another key than the one stored".into(),
+            });
+        }
+        if self.header.keyring_slot().is_some() {
+            return Ok(());
+        }
+        let slot = Slot::new_keyring(&self.key, &self.header.vault_id)
+            .map_err(|e| map_format(&self.path, e))?;
+        let mut header = self.header.clone();
+        header.slots.insert(0, slot);
+        let accounts = self.accounts.clone();
+        self.write(&accounts, header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twofold_otp::KeyUri;
+
+    fn fast() -> CreateOptions {
+        CreateOptions {
+            keyring: false,
+            kdf: KdfParams {
+                m_kib: 8192,
+                t: 1,
+                p: 1,
+            },
+        }
+    }
+
+    fn pw() -> Unlock {
+        Unlock::passphrase(Zeroizing::new("pw\n".into()))
+    }
+
+    fn acct(issuer: &str, label: &str, hotp: bool) -> Account {
+        let u = if hotp {
+            format!(
+                "otpauth://hotp/{issuer}:{label}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"
+            )
+        } else {
+            format!("otpauth://totp/{issuer}:{label}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        };
+        Account::from_key_uri(&KeyUri::parse(&u).unwrap(), 0)
+    }
+
+    #[test]
+    fn create_add_reopen_remove() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sub/v.twofold");
+        let (mut v, c) = Vault::create(&p, &pw(), &fast()).unwrap();
+        assert_eq!(c.slots, vec![SlotKind::Passphrase]);
+        let id = v.add(acct("GitHub", "me", false)).unwrap();
+        let v2 = Vault::open(&p, &pw()).unwrap();
+        assert_eq!(v2.accounts().len(), 1);
+        assert_eq!(v2.get(&id).unwrap().issuer, "GitHub");
+        assert!(backup_path(&p).exists());
+        v.remove(&id).unwrap();
+        assert!(Vault::open(&p, &pw()).unwrap().accounts().is_empty());
+        assert!(matches!(
+            Vault::create(&p, &pw(), &fast()),
+            Err(VaultError::AlreadyExists(_))
+        ));
+    }
+
+    #[test]
+    fn two_handles_do_not_lose_updates() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut a, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        let mut b = Vault::open(&p, &pw()).unwrap();
+        a.add(acct("A", "1", false)).unwrap();
+        b.add(acct("B", "2", false)).unwrap();
+        a.add(acct("C", "3", false)).unwrap();
+        assert_eq!(Vault::open(&p, &pw()).unwrap().accounts().len(), 3);
+    }
+
+    #[test]
+    fn hotp_counter_saved_before_code() {
+        // RFC 4226 test vectors for the secret "12345678901234567890".
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        let id = v.add(acct("H", "x", true)).unwrap();
+        assert_eq!(&*v.code(&id, 0).unwrap().code, "755224");
+        assert_eq!(Vault::open(&p, &pw()).unwrap().get(&id).unwrap().counter, 1);
+        let mut other = Vault::open(&p, &pw()).unwrap();
+        assert_eq!(&*other.code(&id, 0).unwrap().code, "287082");
+        assert_eq!(&*v.code(&id, 0).unwrap().code, "359152");
+    }
+
+    #[test]
+    fn wrong_passphrase_and_missing_slots() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        Vault::create(&p, &pw(), &fast()).unwrap();
+        let wrong = Unlock::passphrase(Zeroizing::new("nope".into()));
+        assert!(matches!(
+            Vault::open(&p, &wrong),
+            Err(VaultError::WrongPassphrase)
+        ));
+        assert!(matches!(
+            Vault::open(&p, &Unlock::keyring()),
+            Err(VaultError::PassphraseRequired)
+        ));
+        let missing = d.path().join("none");
+        assert!(matches!(
+            Vault::open(&missing, &pw()),
+            Err(VaultError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn failed_open_never_writes() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        v.add(acct("A", "1", false)).unwrap();
+        let mut bytes = std::fs::read(&p).unwrap();
+        let n = bytes.len();
+        bytes[n - 5] ^= 0x40;
+        std::fs::write(&p, &bytes).unwrap();
+        assert!(matches!(
+            Vault::open(&p, &pw()),
+            Err(VaultError::Tampered { .. })
+        ));
+        // A handle opened before the damage refuses to write over it.
+        assert!(matches!(
+            v.add(acct("B", "2", false)),
+            Err(VaultError::Tampered { .. })
+        ));
+        assert_eq!(std::fs::read(&p).unwrap(), bytes);
+    }
+
+    #[test]
+    fn passphrase_slot_changes() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        v.set_passphrase("new one", fast().kdf).unwrap();
+        assert!(Vault::open(&p, &pw()).is_err());
+        let new = Unlock::passphrase(Zeroizing::new("new one".into()));
+        assert!(Vault::open(&p, &new).is_ok());
+        // No keyring slot: removing the passphrase would lock the user out.
+        assert!(matches!(
+            v.remove_passphrase(),
+            Err(VaultError::WouldLockOut)
+        ));
+    }
+
+    #[test]
+    fn no_plaintext_in_files() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        v.add(acct("SecretIssuer", "secret-label", false)).unwrap();
+        v.add(acct("SecretIssuer2", "secret-label2", false))
+            .unwrap();
+        for e in std::fs::read_dir(d.path()).unwrap() {
+            let b = std::fs::read(e.unwrap().path()).unwrap();
+            for needle in [
+                &b"GEZDGNBVGY3TQOJQ"[..],
+                b"12345678901234567890",
+                b"secret-label",
+                b"SecretIssuer",
+            ] {
+                assert!(!b.windows(needle.len()).any(|w| w == needle));
+            }
+        }
+    }
+}
