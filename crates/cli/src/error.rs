@@ -9,6 +9,9 @@ pub enum CliError {
     Otp(#[from] OtpError),
     #[error("{0}")]
     Usage(String),
+    /// An image, the screen or the clipboard could not be read. Exit status 2.
+    #[error("{0}")]
+    Scan(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -16,7 +19,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Otp(_) | CliError::Usage(_) => 2,
+            CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) => 2,
             CliError::Output(_) => 1,
         }
     }

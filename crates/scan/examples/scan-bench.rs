@@ -16,13 +16,9 @@ use twofold_scan::pipeline::{scan_with, Plan, VariantKind};
 use twofold_scan::{decode_image, luma_from_image, Limits};
 
 fn cpu_ms() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
+    twofold_scan::thread_cpu_time()
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(f64::NAN)
 }
 
 fn main() {

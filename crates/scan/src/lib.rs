@@ -176,3 +176,21 @@ pub fn scan_rgba(
     let luma = load::luma_from_rgba(width, height, rgba)?;
     Ok(pipeline::scan(&luma, limits, start).codes)
 }
+
+/// CPU time consumed so far by the calling thread (for benchmarks), where the platform tells.
+pub fn thread_cpu_time() -> Option<Duration> {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes into the timespec we own.
+        let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}

@@ -170,6 +170,11 @@ impl Code {
         (x1 - x0).max(y1 - y0).max(1.0)
     }
 
+    fn y_range(&self) -> (f32, f32) {
+        let ys = self.corners.iter().map(|c| c.1);
+        ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)))
+    }
+
     /// Whether `p` lies inside this code's quadrilateral, grown by a margin.
     fn covers(&self, p: (f32, f32)) -> bool {
         let (cx, cy) = self.centre();
@@ -284,20 +289,20 @@ fn same_set(a: &[(f32, f32); 3], b: &[(f32, f32); 3]) -> bool {
         .all(|(p, q)| (p.0 - q.0).abs() < 3.0 && (p.1 - q.1).abs() < 3.0)
 }
 
-/// Sorts into rows (codes whose centres are closer vertically than half the smaller code's
-/// size share a row), rows top to bottom, left to right within a row.
+/// Sorts into rows (two codes share a row when their vertical extents overlap by at least half
+/// the smaller one's height), rows top to bottom, left to right within a row.
 fn reading_order(codes: &mut [Code]) {
-    codes.sort_by(|a, b| a.centre().1.total_cmp(&b.centre().1));
+    codes.sort_by(|a, b| a.y_range().0.total_cmp(&b.y_range().0));
     let mut rows: Vec<Vec<Code>> = Vec::new();
     for c in codes.iter() {
+        let (c0, c1) = c.y_range();
+        let same_row = |r: &Code| {
+            let (r0, r1) = r.y_range();
+            let overlap = c1.min(r1) - c0.max(r0);
+            overlap >= 0.5 * (c1 - c0).min(r1 - r0)
+        };
         match rows.last_mut() {
-            Some(row)
-                if row.iter().any(|r| {
-                    (r.centre().1 - c.centre().1).abs() < 0.5 * r.extent().min(c.extent())
-                }) =>
-            {
-                row.push(c.clone())
-            }
+            Some(row) if row.iter().any(same_row) => row.push(c.clone()),
             _ => rows.push(vec![c.clone()]),
         }
     }

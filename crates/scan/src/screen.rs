@@ -1,1 +1,247 @@
-//! Screen capture.
+//! Screen capture, all monitors.
+//!
+//! 1. The xdg-desktop-portal `org.freedesktop.portal.Screenshot` interface on the session bus
+//!    (Wayland desktops, Flatpak and other sandboxes). The portal may ask the user; the
+//!    screenshot file it writes is read and left where the portal put it.
+//! 2. Otherwise X11: `GetImage` of each screen's root window (which spans every monitor of that
+//!    screen), 24- or 32-bit TrueColor.
+//!
+//! `TWOFOLD_SCREEN_BACKEND=x11` or `=portal` forces one backend. When neither is available the
+//! error says why for both.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crate::{Code, Limits, LumaImage, ScanError};
+
+/// How long to wait for the portal's answer (the user may have to confirm).
+const PORTAL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Captures the screen: one grey image per X screen, or the portal's one image of the desktop.
+pub fn capture(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
+    let forced = std::env::var("TWOFOLD_SCREEN_BACKEND").unwrap_or_default();
+    match forced.as_str() {
+        "x11" => return x11_capture(limits).map_err(|e| e.into_error()),
+        "portal" => return portal_capture(limits).map_err(|e| e.into_error()),
+        _ => {}
+    }
+    let portal_err = match portal_capture(limits) {
+        Ok(v) => return Ok(v),
+        Err(Backend::Failed(e)) => return Err(e),
+        Err(Backend::Unavailable(why)) => why,
+    };
+    match x11_capture(limits) {
+        Ok(v) => Ok(v),
+        Err(Backend::Failed(e)) => Err(e),
+        Err(Backend::Unavailable(why)) => Err(ScanError::ScreenUnavailable(format!(
+            "portal: {portal_err}; X11: {why}"
+        ))),
+    }
+}
+
+/// Decodes every QR code on the screen, all monitors; codes of several X screens are listed
+/// screen by screen.
+pub fn scan_screen(limits: &Limits) -> Result<Vec<Code>, ScanError> {
+    let mut codes: Vec<Code> = Vec::new();
+    for img in capture(limits)? {
+        let start = Instant::now();
+        for c in crate::pipeline::scan(&img, limits, start).codes {
+            if !codes.iter().any(|k| k.bytes == c.bytes) {
+                codes.push(c);
+            }
+        }
+    }
+    Ok(codes)
+}
+
+enum Backend {
+    /// The backend is not there: try the other one.
+    Unavailable(String),
+    /// It is there and failed (or the user said no): report it.
+    Failed(ScanError),
+}
+
+impl Backend {
+    fn into_error(self) -> ScanError {
+        match self {
+            Backend::Unavailable(why) => ScanError::ScreenUnavailable(why),
+            Backend::Failed(e) => e,
+        }
+    }
+}
+
+fn portal_capture(limits: &Limits) -> Result<Vec<LumaImage>, Backend> {
+    use zbus::blocking::{Connection, Proxy};
+    use zbus::zvariant::{OwnedValue, Value};
+
+    let unavailable = |e: zbus::Error| Backend::Unavailable(e.to_string());
+    let conn = Connection::session().map_err(unavailable)?;
+    let sender = conn
+        .unique_name()
+        .map(|n| n.trim_start_matches(':').replace('.', "_"))
+        .ok_or_else(|| Backend::Unavailable("no unique bus name".into()))?;
+    let token = format!("twofold_{}_{}", std::process::id(), fastrand_token());
+    let request_path = format!("/org/freedesktop/portal/desktop/request/{sender}/{token}");
+    let request = Proxy::new(
+        &conn,
+        "org.freedesktop.portal.Desktop",
+        request_path.as_str(),
+        "org.freedesktop.portal.Request",
+    )
+    .map_err(unavailable)?;
+    // Subscribe before calling, so the answer cannot be missed.
+    let mut responses = request.receive_signal("Response").map_err(unavailable)?;
+    let screenshot = Proxy::new(
+        &conn,
+        "org.freedesktop.portal.Desktop",
+        "/org/freedesktop/portal/desktop",
+        "org.freedesktop.portal.Screenshot",
+    )
+    .map_err(unavailable)?;
+    let mut options: HashMap<&str, Value> = HashMap::new();
+    options.insert("handle_token", Value::from(token.as_str()));
+    options.insert("interactive", Value::from(false));
+    let reply: Result<zbus::zvariant::OwnedObjectPath, _> =
+        screenshot.call("Screenshot", &("", options));
+    if let Err(e) = reply {
+        // No portal service, or no Screenshot interface in it.
+        return Err(Backend::Unavailable(e.to_string()));
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let msg = responses.next();
+        let _ = tx.send(msg.map(|m| {
+            m.body()
+                .deserialize::<(u32, HashMap<String, OwnedValue>)>()
+                .map_err(|e| e.to_string())
+        }));
+    });
+    let answer = rx
+        .recv_timeout(PORTAL_TIMEOUT)
+        .map_err(|_| {
+            Backend::Failed(ScanError::Screen(
+                "the screenshot portal did not answer".into(),
+            ))
+        })?
+        .ok_or_else(|| {
+            Backend::Failed(ScanError::Screen("the screenshot portal went away".into()))
+        })?
+        .map_err(|e| Backend::Failed(ScanError::Screen(format!("bad portal answer: {e}"))))?;
+    let (status, results) = answer;
+    match status {
+        0 => {}
+        1 => {
+            return Err(Backend::Failed(ScanError::Screen(
+                "the screenshot was cancelled".into(),
+            )))
+        }
+        _ => {
+            return Err(Backend::Failed(ScanError::Screen(
+                "the screenshot portal refused".into(),
+            )))
+        }
+    }
+    let uri: String = results
+        .get("uri")
+        .and_then(|v| String::try_from(v.try_clone().ok()?).ok())
+        .ok_or_else(|| Backend::Failed(ScanError::Screen("the portal returned no file".into())))?;
+    let path = url::Url::parse(&uri)
+        .ok()
+        .and_then(|u| u.to_file_path().ok())
+        .ok_or_else(|| Backend::Failed(ScanError::Screen(format!("not a file URI: {uri}"))))?;
+    let bytes = crate::load::read_file(&path, limits).map_err(Backend::Failed)?;
+    let img = crate::load::decode_image(&bytes, limits).map_err(Backend::Failed)?;
+    let luma = crate::load::luma_from_image(&img, limits).map_err(Backend::Failed)?;
+    Ok(vec![luma])
+}
+
+fn fastrand_token() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+}
+
+fn x11_capture(limits: &Limits) -> Result<Vec<LumaImage>, Backend> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat, VisualClass};
+
+    let (conn, _) = x11rb::connect(None).map_err(|e| Backend::Unavailable(e.to_string()))?;
+    let failed = |e: String| Backend::Failed(ScanError::Screen(format!("X11: {e}")));
+    let mut out = Vec::new();
+    for screen in &conn.setup().roots {
+        let (w, h) = (
+            screen.width_in_pixels as u32,
+            screen.height_in_pixels as u32,
+        );
+        crate::load::check_dimensions(w, h, limits).map_err(Backend::Failed)?;
+        let visual = screen
+            .allowed_depths
+            .iter()
+            .flat_map(|d| d.visuals.iter())
+            .find(|v| v.visual_id == screen.root_visual)
+            .ok_or_else(|| failed("no root visual".into()))?;
+        if visual.class != VisualClass::TRUE_COLOR && visual.class != VisualClass::DIRECT_COLOR {
+            return Err(failed(format!(
+                "unsupported visual class {:?}",
+                visual.class
+            )));
+        }
+        let depth = screen.root_depth;
+        let bpp = conn
+            .setup()
+            .pixmap_formats
+            .iter()
+            .find(|f| f.depth == depth)
+            .map(|f| f.bits_per_pixel)
+            .unwrap_or(0);
+        if bpp != 32 {
+            return Err(failed(format!(
+                "unsupported depth {depth} ({bpp} bits per pixel)"
+            )));
+        }
+        let reply = conn
+            .get_image(
+                ImageFormat::Z_PIXMAP,
+                screen.root,
+                0,
+                0,
+                w as u16,
+                h as u16,
+                !0,
+            )
+            .map_err(|e| failed(e.to_string()))?
+            .reply()
+            .map_err(|e| failed(e.to_string()))?;
+        let data = reply.data;
+        if (data.len() as u64) < w as u64 * h as u64 * 4 {
+            return Err(failed("short image reply".into()));
+        }
+        let big_endian =
+            conn.setup().image_byte_order == x11rb::protocol::xproto::ImageOrder::MSB_FIRST;
+        let shift = |mask: u32| mask.trailing_zeros();
+        let (rs, gs, bs) = (
+            shift(visual.red_mask),
+            shift(visual.green_mask),
+            shift(visual.blue_mask),
+        );
+        let px: Vec<u8> = data
+            .chunks_exact(4)
+            .take(w as usize * h as usize)
+            .map(|p| {
+                let v = if big_endian {
+                    u32::from_be_bytes([p[0], p[1], p[2], p[3]])
+                } else {
+                    u32::from_le_bytes([p[0], p[1], p[2], p[3]])
+                };
+                let (r, g, b) = ((v >> rs) & 0xff, (v >> gs) & 0xff, (v >> bs) & 0xff);
+                ((r * 306 + g * 601 + b * 117 + 512) >> 10) as u8
+            })
+            .collect();
+        out.push(LumaImage::new(w, h, px).map_err(Backend::Failed)?);
+    }
+    if out.is_empty() {
+        return Err(Backend::Unavailable("the X server has no screen".into()));
+    }
+    Ok(out)
+}
