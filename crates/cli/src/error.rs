@@ -12,6 +12,9 @@ pub enum CliError {
     /// An image, the screen or the clipboard could not be read. Exit status 2.
     #[error("{0}")]
     Scan(String),
+    /// The test server could not start or stopped on an error. Exit status 1.
+    #[error("{0}")]
+    Server(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -20,7 +23,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) => 2,
-            CliError::Output(_) => 1,
+            CliError::Output(_) | CliError::Server(_) => 1,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `twofold`: the command-line face of Twofold. See `twofold --help`.
 
 mod cmd_code;
+mod cmd_serve;
 mod cmd_scan;
 mod cmd_uri;
 mod error;
@@ -31,6 +32,8 @@ enum Command {
     Code(cmd_code::CodeArgs),
     /// Parse an otpauth:// URI and print its fields, or build one from flags
     Uri(cmd_uri::UriArgs),
+    /// Run the local MFA test server (django-jwt-allauth's REST flow and django-allauth's pages)
+    Serve(cmd_serve::ServeArgs),
     /// Print every QR code payload found in images, on the screen or on the clipboard
     Scan(cmd_scan::ScanArgs),
 }
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Code(args) => cmd_code::run(args, &mut out),
         Command::Uri(args) => cmd_uri::run(args, &mut out),
+        Command::Serve(args) => cmd_serve::run(args, &mut out),
         Command::Scan(args) => cmd_scan::run(args, &mut out),
     };
     let _ = out.flush();

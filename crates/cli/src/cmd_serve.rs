@@ -1,0 +1,182 @@
+//! `twofold serve`: the local MFA test server (see docs/server.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use twofold_otp::Algorithm;
+use twofold_server::{Config, Mode, RateLimit, Server};
+
+use crate::error::CliError;
+use crate::{CliResult, Out};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML file with the same settings (keys named as the flags); flags override it
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8000]
+    #[arg(long, value_name = "ADDR:PORT")]
+    bind: Option<SocketAddr>,
+    /// Allow a non-loopback --bind (the QA endpoints still answer loopback clients only)
+    #[arg(long)]
+    allow_remote: bool,
+    /// SQLite database file [default: twofold/server.sqlite3 in the data directory]
+    #[arg(long, value_name = "PATH", env = "TWOFOLD_SERVER_DB")]
+    db: Option<PathBuf>,
+    /// MFA TOTP mode (JWT_ALLAUTH_MFA_TOTP_MODE) [default: optional]
+    #[arg(long, value_parser = ["disabled", "optional", "required"])]
+    mode: Option<String>,
+    /// Issuer in the otpauth:// URI [default: Twofold]
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Code length, 6 to 10 [default: 6]
+    #[arg(long)]
+    digits: Option<u32>,
+    /// Step in seconds [default: 30]
+    #[arg(long)]
+    period: Option<u64>,
+    /// SHA1, SHA256 or SHA512 [default: SHA1]
+    #[arg(long)]
+    algorithm: Option<String>,
+    /// Steps accepted before and after the current one [default: 1]
+    #[arg(long)]
+    tolerance: Option<u64>,
+    /// Recovery codes per user [default: 10]
+    #[arg(long, value_name = "N")]
+    recovery_codes: Option<u32>,
+    /// Lifetime of login/setup challenges in seconds [default: 300]
+    #[arg(long, value_name = "SECONDS")]
+    challenge_ttl: Option<u64>,
+    /// Failed MFA attempts per user and window before lockout [default: 5/300s]
+    #[arg(long, value_name = "N/SECONDS")]
+    rate_limit: Option<String>,
+    /// Send the refresh token as an HTTP-only cookie instead of in the JSON body
+    #[arg(long)]
+    refresh_token_as_cookie: bool,
+    /// Run the server's clock this many seconds ahead (negative: behind)
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    clock_offset: Option<i64>,
+    /// Accept this code as valid for every user (needs --insecure)
+    #[arg(long, value_name = "CODE")]
+    insecure_bypass_code: Option<String>,
+    /// Allow insecure testing aids such as --insecure-bypass-code
+    #[arg(long)]
+    insecure: bool,
+    /// Abandon a half-done HTML login when another page is loaded (django-allauth-2fa)
+    #[arg(long)]
+    reset_login_on_navigation: bool,
+    /// Cheap Argon2id parameters (tests and benchmarks only; never for real passwords)
+    #[arg(long)]
+    light_password_hashing: bool,
+}
+
+fn usage(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// Defaults, then the config file, then the flags.
+pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
+    let mut c = match &a.config {
+        Some(path) => Config::from_toml_file(path).map_err(usage)?,
+        None => Config::default(),
+    };
+    if let Some(v) = a.bind {
+        c.bind = v;
+    }
+    c.allow_remote |= a.allow_remote;
+    if a.db.is_some() {
+        c.db = a.db.clone();
+    }
+    if let Some(m) = &a.mode {
+        c.mode = m.parse::<Mode>().map_err(usage)?;
+    }
+    if let Some(v) = &a.issuer {
+        c.issuer = v.clone();
+    }
+    if let Some(v) = a.digits {
+        c.digits = v;
+    }
+    if let Some(v) = a.period {
+        c.period = v;
+    }
+    if let Some(v) = &a.algorithm {
+        c.algorithm = v.parse::<Algorithm>()?;
+    }
+    if let Some(v) = a.tolerance {
+        c.tolerance = v;
+    }
+    if let Some(v) = a.recovery_codes {
+        c.recovery_codes = v;
+    }
+    if let Some(v) = a.challenge_ttl {
+        c.challenge_ttl = v;
+    }
+    if let Some(v) = &a.rate_limit {
+        c.rate_limit = v.parse::<RateLimit>().map_err(usage)?;
+    }
+    c.refresh_token_as_cookie |= a.refresh_token_as_cookie;
+    if let Some(v) = a.clock_offset {
+        c.clock_offset = v;
+    }
+    if a.insecure_bypass_code.is_some() {
+        c.insecure_bypass_code = a.insecure_bypass_code.clone();
+    }
+    c.insecure |= a.insecure;
+    c.reset_login_on_navigation |= a.reset_login_on_navigation;
+    if a.light_password_hashing {
+        c.password_hashing = twofold_server::PasswordHashing::light();
+    }
+    c.validate().map_err(usage)?;
+    Ok(c)
+}
+
+pub fn run(args: ServeArgs, out: Out) -> CliResult {
+    let config = build_config(&args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Output)?;
+    rt.block_on(async move {
+        let mode = config.mode;
+        let handle = Server::start(config)
+            .await
+            .map_err(|e| CliError::Server(e.to_string()))?;
+        let app = handle.app().clone();
+        writeln!(
+            out,
+            "Twofold test server on {} (mode {mode}, database {})",
+            handle.url(),
+            app.db_path().display()
+        )?;
+        out.flush()?;
+        eprintln!(
+            "  REST: {0}/login/  pages: {0}/accounts/login/  OpenAPI: {0}/openapi.json  QA: {0}/_twofold/users\n  Ctrl-C stops it.",
+            handle.url()
+        );
+        let stop = async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{signal, SignalKind};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {},
+                            _ = term.recv() => {},
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        };
+        stop.await;
+        handle.stop().await;
+        Ok(0)
+    })
+}
