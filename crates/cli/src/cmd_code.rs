@@ -1,12 +1,17 @@
 use clap::Args;
 use twofold_otp::KeyUri;
 
+use crate::cmd_vault::GlobalArgs;
 use crate::error::CliError;
 use crate::otp_args::OtpArgs;
 use crate::{now, CliResult, Out};
 
 #[derive(Debug, Args)]
 pub struct CodeArgs {
+    /// A vault account: matched on id, issuer, label or issuer:label (an ambiguous query exits 2
+    /// and lists the matches). HOTP: the counter is advanced and saved before the code is printed
+    #[arg(value_name = "QUERY", conflicts_with_all = ["uri", "secret"])]
+    query: Option<String>,
     /// The account as an otpauth:// URI
     #[arg(long, value_name = "URI", conflicts_with = "secret")]
     uri: Option<String>,
@@ -17,7 +22,10 @@ pub struct CodeArgs {
     at: Option<u64>,
 }
 
-pub fn run(args: CodeArgs, out: Out) -> CliResult {
+pub fn run(args: CodeArgs, g: &GlobalArgs, out: Out) -> CliResult {
+    if let Some(q) = &args.query {
+        return code_from_vault(q, &args, g, out);
+    }
     let account = match &args.uri {
         Some(uri) => {
             if args.otp.any_set() {
@@ -33,5 +41,35 @@ pub fn run(args: CodeArgs, out: Out) -> CliResult {
         .params()
         .code(&account.secret, args.at.unwrap_or_else(now))?;
     writeln!(out, "{}", code.as_str())?;
+    Ok(0)
+}
+
+/// `twofold code QUERY`: the code of one vault account.
+fn code_from_vault(query: &str, args: &CodeArgs, g: &GlobalArgs, out: Out) -> CliResult {
+    if args.otp.any_set() {
+        return Err(CliError::Usage(
+            "QUERY names a vault account: leave out --kind, --algorithm, --digits, --period and --counter".into(),
+        ));
+    }
+    let mut vault = g.open()?;
+    let id = {
+        let found = vault.find(query);
+        match found.as_slice() {
+            [one] => one.id.clone(),
+            [] => return Err(twofold_vault::VaultError::AccountNotFound(query.to_string()).into()),
+            many => {
+                eprintln!(
+                    "twofold: '{query}' matches {} accounts: give the id or issuer:label",
+                    many.len()
+                );
+                for a in many {
+                    eprintln!("  {}  {}", a.id, a.display_name());
+                }
+                return Ok(2);
+            }
+        }
+    };
+    let code = vault.code(&id, args.at.unwrap_or_else(now))?;
+    writeln!(out, "{}", code.code.as_str())?;
     Ok(0)
 }

@@ -15,6 +15,9 @@ pub enum CliError {
     /// The test server could not start or stopped on an error. Exit status 1.
     #[error("{0}")]
     Server(String),
+    /// The vault could not be opened, unlocked or saved. Exit status 1.
+    #[error("{0}")]
+    Vault(#[from] twofold_vault::VaultError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -23,7 +26,7 @@ impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) => 2,
-            CliError::Output(_) | CliError::Server(_) => 1,
+            CliError::Output(_) | CliError::Server(_) | CliError::Vault(_) => 1,
         }
     }
 }

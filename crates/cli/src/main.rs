@@ -1,6 +1,11 @@
 //! `twofold`: the command-line face of Twofold. See `twofold --help`.
 
+mod cmd_add;
 mod cmd_code;
+mod cmd_edit;
+mod cmd_list;
+mod cmd_remove;
+mod cmd_vault;
 mod cmd_serve;
 mod cmd_scan;
 mod cmd_uri;
@@ -24,6 +29,8 @@ use crate::error::CliError;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: cmd_vault::GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +39,16 @@ enum Command {
     Code(cmd_code::CodeArgs),
     /// Parse an otpauth:// URI and print its fields, or build one from flags
     Uri(cmd_uri::UriArgs),
+    /// Add an account to the vault (creating the vault if there is none); prints its id
+    Add(cmd_add::AddArgs),
+    /// List the vault's accounts (never their secrets)
+    List(cmd_list::ListArgs),
+    /// Remove an account from the vault
+    Remove(cmd_remove::RemoveArgs),
+    /// Change an account's fields
+    Edit(cmd_edit::EditArgs),
+    /// The vault file and its key slots: info, passphrase set|remove, unlock-test, keyring restore
+    Vault(cmd_vault::VaultArgs),
     /// Run the local MFA test server (django-jwt-allauth's REST flow and django-allauth's pages)
     Serve(cmd_serve::ServeArgs),
     /// Print every QR code payload found in images, on the screen or on the clipboard
@@ -39,13 +56,19 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    twofold_vault::harden_process();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
-        Command::Code(args) => cmd_code::run(args, &mut out),
+        Command::Code(args) => cmd_code::run(args, &cli.global, &mut out),
+        Command::Add(args) => cmd_add::run(args, &cli.global, &mut out),
+        Command::List(args) => cmd_list::run(args, &cli.global, &mut out),
+        Command::Remove(args) => cmd_remove::run(args, &cli.global, &mut out),
+        Command::Edit(args) => cmd_edit::run(args, &cli.global, &mut out),
+        Command::Vault(args) => cmd_vault::run(args, &cli.global, &mut out),
         Command::Uri(args) => cmd_uri::run(args, &mut out),
         Command::Serve(args) => cmd_serve::run(args, &mut out),
         Command::Scan(args) => cmd_scan::run(args, &mut out),
