@@ -1,0 +1,475 @@
+//! The HTML pages through their forms (CSRF included), the QA endpoints, bad input, and the
+//! responses validated against /openapi.json.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use twofold_server::Mode;
+
+fn csrf(html: &str) -> String {
+    let i = html
+        .find("name=\"csrfmiddlewaretoken\" value=\"")
+        .expect("csrf field")
+        + 34;
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+async fn page(srv: &Srv, path: &str) -> (u16, String) {
+    let r = srv.http.get(srv.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn form(srv: &Srv, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+    let r = srv
+        .http
+        .post(srv.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), loc, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn html_signup_activate_login_with_code() {
+    let srv = Srv::start(Mode::Optional).await;
+    let (s, html) = page(&srv, "/accounts/signup/").await;
+    assert_eq!(s, 200);
+    let t = csrf(&html);
+    // without the CSRF token: refused
+    let (s, _, body) = form(
+        &srv,
+        "/accounts/signup/",
+        &[
+            ("email", "web@example.com"),
+            ("password1", "s3cret-pass"),
+            ("password2", "s3cret-pass"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert!(body.contains("CSRF verification failed"));
+    let (s, loc, _) = form(
+        &srv,
+        "/accounts/signup/",
+        &[
+            ("csrfmiddlewaretoken", &t),
+            ("email", "web@example.com"),
+            ("password1", "s3cret-pass"),
+            ("password2", "s3cret-pass"),
+        ],
+    )
+    .await;
+    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+
+    let (s, html) = page(&srv, "/accounts/2fa/totp/activate/").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("<svg"), "QR as inline SVG");
+    let i = html.find("id=\"totp-secret\">").unwrap() + 17;
+    let secret = html[i..].split('<').next().unwrap().to_string();
+    let t = csrf(&html);
+    let (s, _, body) = form(
+        &srv,
+        "/accounts/2fa/totp/activate/",
+        &[("csrfmiddlewaretoken", &t), ("code", "000000x")],
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(body.contains("Incorrect code."));
+    let (s, loc, _) = form(
+        &srv,
+        "/accounts/2fa/totp/activate/",
+        &[("csrfmiddlewaretoken", &t), ("code", &srv.code(&secret))],
+    )
+    .await;
+    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/recovery-codes/"));
+    let (_, html) = page(&srv, "/accounts/2fa/recovery-codes/").await;
+    assert!(html.contains("There are 10 out of 10 recovery codes available."));
+    let r = srv
+        .http
+        .get(srv.url("/accounts/2fa/recovery-codes/download/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let codes: Vec<String> = r
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(codes.len(), 10);
+
+    // log out, log in: the code prompt
+    let (_, html) = page(&srv, "/accounts/logout/").await;
+    let (s, loc, _) = form(
+        &srv,
+        "/accounts/logout/",
+        &[("csrfmiddlewaretoken", &csrf(&html))],
+    )
+    .await;
+    assert_eq!((s, loc.as_str()), (303, "/accounts/login/"));
+    let (_, html) = page(&srv, "/accounts/login/").await;
+    let (s, loc, _) = form(
+        &srv,
+        "/accounts/login/",
+        &[
+            ("csrfmiddlewaretoken", &csrf(&html)),
+            ("login", "web@example.com"),
+            ("password", "s3cret-pass"),
+        ],
+    )
+    .await;
+    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/authenticate/"));
+    let (s, _) = page(&srv, "/accounts/2fa/").await;
+    assert_eq!(s, 303, "not logged in before the second factor");
+    let (_, html) = page(&srv, "/accounts/2fa/authenticate/").await;
+    let t = csrf(&html);
+    // replay of the activation code is refused; a recovery code works
+    let (s, _, body) = form(
+        &srv,
+        "/accounts/2fa/authenticate/",
+        &[("csrfmiddlewaretoken", &t), ("code", &srv.code(&secret))],
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(body.contains("Incorrect code."));
+    let (s, loc, _) = form(
+        &srv,
+        "/accounts/2fa/authenticate/",
+        &[("csrfmiddlewaretoken", &t), ("code", &codes[3])],
+    )
+    .await;
+    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    let (s, html) = page(&srv, "/accounts/2fa/").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("There are 9 out of 10"));
+
+    // regenerate, deactivate
+    let (_, html) = page(&srv, "/accounts/2fa/recovery-codes/generate/").await;
+    let (s, _, _) = form(
+        &srv,
+        "/accounts/2fa/recovery-codes/generate/",
+        &[("csrfmiddlewaretoken", &csrf(&html))],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&srv, "/accounts/mfa/totp/deactivate/").await;
+    let (s, _, _) = form(
+        &srv,
+        "/accounts/2fa/totp/deactivate/",
+        &[("csrfmiddlewaretoken", &csrf(&html))],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&srv, "/accounts/2fa/").await;
+    assert!(html.contains("An authenticator app is not active."));
+}
+
+#[tokio::test]
+async fn html_reset_login_on_navigation() {
+    let srv = Srv::start_with(|c| c.reset_login_on_navigation = true).await;
+    let qa: Value = srv
+        .http
+        .post(srv.url("/_twofold/users"))
+        .json(&json!({"email": "nav@example.com", "password": "s3cret-pass", "enrolled": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(qa["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
+    let (_, html) = page(&srv, "/accounts/login/").await;
+    let (_, loc, _) = form(
+        &srv,
+        "/accounts/login/",
+        &[
+            ("csrfmiddlewaretoken", &csrf(&html)),
+            ("login", "nav@example.com"),
+            ("password", "s3cret-pass"),
+        ],
+    )
+    .await;
+    assert_eq!(loc, "/accounts/2fa/authenticate/");
+    let (s, _) = page(&srv, "/accounts/signup/").await; // another page
+    assert_eq!(s, 200);
+    let (s, _) = page(&srv, "/accounts/2fa/authenticate/").await;
+    assert_eq!(s, 303, "the half-done login was reset");
+}
+
+#[tokio::test]
+async fn qa_endpoints_and_request_log() {
+    let srv = Srv::start(Mode::Optional).await;
+    let r = srv
+        .http
+        .post(srv.url("/_twofold/users"))
+        .json(&json!({"email": "qa@example.com", "enrolled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.unwrap();
+    let uri = created["otpauth_uri"].as_str().unwrap();
+    let key = twofold_otp::KeyUri::parse(uri).unwrap();
+    // log in with the default password and a code from the URI
+    let (s, v, _) = srv
+        .post(
+            "/login/",
+            json!({"email": "qa@example.com", "password": "password123!"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let code = key
+        .params()
+        .code(&key.secret, srv.clock_now())
+        .unwrap()
+        .to_string();
+    let (s, _, _) = srv
+        .post(
+            "/mfa/verify/",
+            json!({"challenge_id": v["challenge_id"], "code": code}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, users) = srv.get_auth("/_twofold/users", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(users[0]["totp_enabled"], true);
+    assert_eq!(users[0]["recovery_codes_left"], 10);
+    let (s, v, _) = srv
+        .post("/_twofold/clock", json!({"offset_seconds": -45}))
+        .await;
+    assert_eq!((s, v["offset_seconds"].clone()), (200, json!(-45)));
+    let (s, log) = srv.get_auth("/_twofold/log?limit=50", None).await;
+    assert_eq!(s, 200);
+    let text = log.to_string();
+    assert!(text.contains("/mfa/verify/"));
+    assert!(
+        !text.contains(&code)
+            && !text.contains("password123")
+            && !text.contains(key.secret.to_base32().as_str()),
+        "no secrets in the log"
+    );
+    let r = srv
+        .http
+        .delete(srv.url("/_twofold/users/qa@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = srv
+        .http
+        .delete(srv.url("/_twofold/users/qa@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    srv.register("z@example.com").await;
+    let (s, _, _) = srv.post("/_twofold/reset", json!({})).await;
+    assert_eq!(s, 200);
+    let (_, users) = srv.get_auth("/_twofold/users", None).await;
+    assert_eq!(users, json!([]));
+    // the same operations as Rust calls
+    assert!(srv.app().list_users().unwrap().is_empty());
+    assert!(!srv.app().request_log(5).is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_is_4xx_with_detail() {
+    let srv = Srv::start(Mode::Optional).await;
+    let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .header("content-type", "application/json")
+                .body("{not json"),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .header("content-type", "application/json")
+                .body("[1,2]"),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .header("content-type", "text/plain")
+                .body("hello"),
+            415,
+        ),
+        (srv.http.post(srv.url("/login/")).json(&json!({})), 400),
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .json(&json!({"email": ["x"], "password": {"a": 1}})),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .json(&json!({"email": "a@b.c", "password": "x".repeat(5000)})),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/login/"))
+                .header("content-type", "application/json")
+                .body(vec![b' '; 200_000]),
+            413,
+        ),
+        (
+            srv.http
+                .post(srv.url("/mfa/verify/"))
+                .json(&json!({"challenge_id": "x".repeat(300), "code": "12345678901234567890"})),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/mfa/verify/"))
+                .json(&json!({"challenge_id": 5, "code": 123456})),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/_twofold/clock"))
+                .json(&json!({"offset_seconds": 1e300})),
+            400,
+        ),
+        (
+            srv.http
+                .post(srv.url("/_twofold/clock"))
+                .json(&json!({"offset_seconds": i64::MAX})),
+            400,
+        ),
+        (srv.http.get(srv.url("/_twofold/log?limit=-1")), 400),
+        (srv.http.get(srv.url("/login/")), 405),
+        (srv.http.get(srv.url("/nope/")), 404),
+        (
+            srv.http
+                .get(srv.url("/user/"))
+                .header("authorization", "Bearer a.b.c"),
+            401,
+        ),
+        (
+            srv.http
+                .post(srv.url("/registration/"))
+                .json(&json!({"email": "bad", "password1": "short", "password2": "other"})),
+            400,
+        ),
+    ];
+    for (i, (req, want)) in cases.into_iter().enumerate() {
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, want, "case {i}: {body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "case {i}: {body}"
+        );
+    }
+}
+
+/// Validates `instance` against `#/components/schemas/NAME` of the served document.
+fn check(doc: &Value, name: &str, instance: &Value) {
+    let schema =
+        json!({"$ref": format!("#/components/schemas/{name}"), "components": doc["components"]});
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{name}: {errors:?} for {instance}");
+}
+
+#[tokio::test]
+async fn responses_match_openapi() {
+    let srv = Srv::start(Mode::Required).await;
+    let (s, doc) = srv.get_auth("/openapi.json", None).await;
+    assert_eq!(s, 200);
+    for p in [
+        "/registration/",
+        "/login/",
+        "/mfa/setup/",
+        "/mfa/activate/",
+        "/mfa/verify/",
+        "/mfa/deactivate/",
+        "/mfa/verify-recovery/",
+        "/mfa/authenticators/",
+        "/refresh/",
+        "/logout/",
+        "/_twofold/users",
+        "/_twofold/log",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} documented");
+    }
+    let (_, v, _) = srv.post("/registration/", json!({"email": "o@example.com", "password1": "s3cret-pass", "password2": "s3cret-pass"})).await;
+    check(&doc, "LoginResponse", &v);
+    check(&doc, "MfaSetupRequiredResponse", &v);
+    let (_, setup, _) = srv
+        .post(
+            "/mfa/setup/",
+            json!({"setup_challenge_id": v["setup_challenge_id"]}),
+        )
+        .await;
+    check(&doc, "SetupResponse", &setup);
+    let (_, act, _) = srv.post("/mfa/activate/", json!({"code": srv.code(setup["secret"].as_str().unwrap()), "setup_challenge_id": v["setup_challenge_id"]})).await;
+    check(&doc, "ActivateResponse", &act);
+    let access = act["access"].as_str().unwrap();
+    let (_, list) = srv.get_auth("/mfa/authenticators/", Some(access)).await;
+    for a in list.as_array().unwrap() {
+        check(&doc, "AuthenticatorInfo", a);
+    }
+    let (_, v) = srv.login("o@example.com").await;
+    check(&doc, "LoginResponse", &v);
+    check(&doc, "MfaRequiredResponse", &v);
+    let (_, err, _) = srv
+        .post(
+            "/mfa/verify/",
+            json!({"challenge_id": v["challenge_id"], "code": "000000"}),
+        )
+        .await;
+    check(&doc, "ErrorResponse", &err);
+    srv.clock.advance(30);
+    let (_, tok, _) = srv.post("/mfa/verify/", json!({"challenge_id": v["challenge_id"], "code": srv.code(setup["secret"].as_str().unwrap())})).await;
+    check(&doc, "TokenResponse", &tok);
+    let (_, r, _) = srv
+        .post("/refresh/", json!({"refresh": tok["refresh"]}))
+        .await;
+    check(&doc, "TokenResponse", &r);
+    let (_, u) = srv.get_auth("/user/", Some(access)).await;
+    check(&doc, "UserResponse", &u);
+    let (_, users) = srv.get_auth("/_twofold/users", None).await;
+    check(&doc, "UserSummary", &users[0]);
+    let (_, log) = srv.get_auth("/_twofold/log", None).await;
+    check(&doc, "LogEntry", &log[0]);
+    let (_, c, _) = srv
+        .post("/_twofold/clock", json!({"offset_seconds": 5}))
+        .await;
+    check(&doc, "ClockState", &c);
+    let created: Value = srv
+        .http
+        .post(srv.url("/_twofold/users"))
+        .json(&json!({"email": "p@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    check(&doc, "CreatedUser", &created);
+}
