@@ -1,5 +1,33 @@
 /// Every command the front end may call; each must also be granted in capabilities/.
-const COMMANDS: &[&str] = &["app_info"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "vault_status",
+    "unlock",
+    "lock",
+    "list_accounts",
+    "codes",
+    "next_hotp",
+    "add_uri",
+    "add_found",
+    "add_manual",
+    "preview",
+    "scan_image",
+    "scan_screen",
+    "update_account",
+    "remove_account",
+    "undo_remove",
+    "move_account",
+    "copy_code",
+    "account_qr",
+    "reveal_secret",
+    "get_settings",
+    "set_settings",
+    "server_start",
+    "server_stop",
+    "server_status",
+    "server_create_user",
+    "server_add_to_twofold",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -3,10 +3,18 @@
 # throw-away HOME, so tests reach a real Secret Service without touching anyone's keyring.
 #
 #   tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring -- --ignored
+#   tests/with-keyring.sh --keep-display npm run e2e      (under xvfb-run: keep DISPLAY)
 #
 # Needs: dbus (dbus-run-session), gnome-keyring, libsecret-tools (secret-tool, for checks).
 # Exports TWOFOLD_TEST_KEYRING=1 so tests know they run here. Exit status: the command's.
 set -euo pipefail
+keep_display=0
+if [ "${1:-}" = "--keep-display" ]; then
+    # The keyring is unlocked non-interactively below, so no hidden prompt can hang on DISPLAY.
+    keep_display=1
+    shift
+fi
+export TWOFOLD_KEEP_DISPLAY=$keep_display
 if [ $# -eq 0 ]; then
     echo "usage: $0 COMMAND [ARGS...]" >&2
     exit 2
@@ -26,7 +34,8 @@ export HOME
 export XDG_DATA_HOME="$HOME/.local/share" XDG_CONFIG_HOME="$HOME/.config" XDG_CACHE_HOME="$HOME/.cache"
 # Cargo and rustup live under the real HOME: keep them reachable.
 export CARGO_HOME="${CARGO_HOME:-$real_home/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$real_home/.rustup}"
-unset DISPLAY WAYLAND_DISPLAY
+if [ "${TWOFOLD_KEEP_DISPLAY:-0}" != 1 ]; then unset DISPLAY WAYLAND_DISPLAY; fi
+unset TWOFOLD_KEEP_DISPLAY
 
 eval "$(printf %s "${KEYRING_PASSWORD:-twofold-test}" | gnome-keyring-daemon --daemonize --unlock --components=secrets)"
 owner() {

@@ -1,4 +1,30 @@
-use serde::Serialize;
+//! The Tauri commands: each one forwards to a crate and turns its error into one sentence.
+//! The front end receives names, codes and seconds left — never a vault key, and a secret only
+//! through `reveal_secret`, which the UI puts behind a confirmation.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use twofold_otp::{KeyUri, Kind, Secret};
+use twofold_vault::intake::{self, Duplicate};
+use twofold_vault::{Account, AccountPatch, AccountSummary, Unlock, Vault};
+
+use crate::settings::Settings;
+use crate::state::{AppState, VaultState, VaultStatus};
+
+type Res<T> = Result<T, String>;
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -14,4 +40,423 @@ pub fn app_info(app: tauri::AppHandle) -> AppInfo {
         name: info.name.clone(),
         version: info.version.to_string(),
     }
+}
+
+#[tauri::command]
+pub async fn vault_status(state: State<'_, AppState>) -> Res<VaultStatus> {
+    Ok(state.status())
+}
+
+#[tauri::command]
+pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<VaultStatus> {
+    let passphrase = zeroize::Zeroizing::new(passphrase);
+    let path = state.path()?;
+    let vault = Vault::open(&path, &Unlock::passphrase(passphrase)).map_err(err)?;
+    let has_pass = vault.has_passphrase_slot();
+    *state.vault.lock().unwrap() = Some(vault);
+    state.set_status(VaultState::Ready, None, has_pass);
+    Ok(state.status())
+}
+
+#[tauri::command]
+pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
+    let has_pass = state
+        .vault
+        .lock()
+        .unwrap()
+        .as_ref()
+        .is_some_and(|v| v.has_passphrase_slot())
+        || state.status().has_passphrase;
+    if !has_pass {
+        return Err("set a passphrase first ('twofold vault passphrase set'), or Twofold could not be unlocked again".into());
+    }
+    // Dropping the vault zeroizes its key and secrets.
+    *state.vault.lock().unwrap() = None;
+    *state.undo.lock().unwrap() = None;
+    state.set_status(VaultState::Locked, None, true);
+    Ok(state.status())
+}
+
+#[tauri::command]
+pub async fn list_accounts(state: State<'_, AppState>) -> Res<Vec<AccountSummary>> {
+    let guard = state.vault.lock().unwrap();
+    Ok(guard
+        .as_ref()
+        .map(|v| v.accounts().iter().map(Account::summary).collect())
+        .unwrap_or_default())
+}
+
+#[derive(Serialize)]
+pub struct CodeView {
+    id: String,
+    code: String,
+    next_code: String,
+    seconds_left: u64,
+    period: u64,
+}
+
+/// Every TOTP/Steam account's current and next code, evaluated at one instant so accounts with
+/// the same period change together. HOTP accounts get empty codes (see `next_hotp`).
+#[tauri::command]
+pub async fn codes(state: State<'_, AppState>) -> Res<Vec<CodeView>> {
+    let t = now();
+    let guard = state.vault.lock().unwrap();
+    let Some(vault) = guard.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(vault.accounts().len());
+    for a in vault.accounts() {
+        let p = a.params();
+        let (code, next_code) = if a.kind.is_timed() {
+            (
+                p.code(&a.secret, t).map_err(err)?.to_string(),
+                p.code(&a.secret, t + a.period).map_err(err)?.to_string(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        out.push(CodeView {
+            id: a.id.clone(),
+            code,
+            next_code,
+            seconds_left: if a.kind.is_timed() {
+                p.seconds_left(t)
+            } else {
+                0
+            },
+            period: a.period,
+        });
+    }
+    Ok(out)
+}
+
+/// HOTP: advances and saves the counter, then returns the code.
+#[tauri::command]
+pub async fn next_hotp(state: State<'_, AppState>, id: String) -> Res<CodeView> {
+    state.with_vault(false, |v| {
+        let c = v.code(&id, now()).map_err(err)?;
+        Ok(CodeView {
+            id: id.clone(),
+            code: c.code.to_string(),
+            next_code: String::new(),
+            seconds_left: 0,
+            period: 0,
+        })
+    })
+}
+
+#[derive(Serialize)]
+pub struct AddResult {
+    added: Vec<String>,
+    skipped_duplicates: usize,
+}
+
+fn add_accounts(state: &AppState, accounts: Vec<Account>, tags: &[String]) -> Res<AddResult> {
+    state.with_vault(true, |v| {
+        let accounts = accounts
+            .into_iter()
+            .map(|mut a| {
+                a.tags = twofold_vault::account::normalise_tags(
+                    a.tags.iter().chain(tags).cloned().collect(),
+                );
+                a
+            })
+            .collect();
+        let (keep, skipped) = intake::without_duplicates(v.accounts(), accounts);
+        let added = if keep.is_empty() {
+            Vec::new()
+        } else {
+            v.add_many(keep).map_err(err)?
+        };
+        Ok(AddResult {
+            added,
+            skipped_duplicates: skipped,
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn add_uri(state: State<'_, AppState>, uri: String, tags: Vec<String>) -> Res<AddResult> {
+    let accounts = intake::accounts_from_payload(&uri, now()).map_err(err)?;
+    if accounts.is_empty() {
+        return Err(err(intake::nothing_to_add()));
+    }
+    add_accounts(&state, accounts, &tags)
+}
+
+#[tauri::command]
+pub async fn add_found(
+    state: State<'_, AppState>,
+    payloads: Vec<String>,
+    tags: Vec<String>,
+) -> Res<AddResult> {
+    let mut accounts = Vec::new();
+    for p in &payloads {
+        accounts.extend(intake::accounts_from_payload(p, now()).map_err(err)?);
+    }
+    add_accounts(&state, accounts, &tags)
+}
+
+#[derive(Deserialize)]
+pub struct ManualForm {
+    secret: String,
+    issuer: String,
+    label: String,
+    kind: String,
+    algorithm: String,
+    digits: u32,
+    period: u64,
+    counter: u64,
+    tags: Vec<String>,
+}
+
+impl Drop for ManualForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret);
+    }
+}
+
+fn manual_uri(f: &ManualForm) -> Res<KeyUri> {
+    let kind: Kind = f.kind.parse().map_err(err)?;
+    let issuer = Some(f.issuer.trim().to_string()).filter(|s| !s.is_empty());
+    let mut k = KeyUri::new(
+        kind,
+        Secret::from_base32(&f.secret).map_err(err)?,
+        issuer,
+        f.label.trim().to_string(),
+    );
+    if kind != Kind::Steam {
+        k.algorithm = f.algorithm.parse().map_err(err)?;
+        k.digits = f.digits;
+    }
+    k.period = f.period;
+    if kind == Kind::Hotp {
+        k.counter = f.counter;
+    }
+    k.params().validate().map_err(err)?;
+    Ok(k)
+}
+
+#[tauri::command]
+pub async fn preview(form: ManualForm) -> Res<String> {
+    let k = manual_uri(&form)?;
+    let mut p = k.params();
+    p.counter = k.counter;
+    Ok(p.code(&k.secret, now()).map_err(err)?.to_string())
+}
+
+#[tauri::command]
+pub async fn add_manual(state: State<'_, AppState>, form: ManualForm) -> Res<AddResult> {
+    let k = manual_uri(&form)?;
+    if k.account.is_empty() && k.issuer().is_none() {
+        return Err("give the account a name (issuer or account)".into());
+    }
+    add_accounts(&state, vec![Account::from_key_uri(&k, now())], &form.tags)
+}
+
+#[derive(Serialize)]
+pub struct FoundAccount {
+    issuer: String,
+    label: String,
+    kind: String,
+    duplicate: Duplicate,
+}
+
+#[derive(Serialize)]
+pub struct Found {
+    payload: String,
+    kind: &'static str,
+    accounts: Vec<FoundAccount>,
+    error: Option<String>,
+}
+
+fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Vec<Found> {
+    let guard = state.vault.lock().unwrap();
+    let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
+    codes
+        .into_iter()
+        .map(|c| {
+            let payload = c.text_lossless();
+            let kind = match c.kind {
+                twofold_scan::PayloadKind::Otpauth => "otpauth",
+                twofold_scan::PayloadKind::Migration => "migration",
+                twofold_scan::PayloadKind::Other => "other",
+            };
+            if kind == "other" {
+                // Not an account: say so without echoing what it holds.
+                return Found {
+                    payload: String::new(),
+                    kind,
+                    accounts: Vec::new(),
+                    error: None,
+                };
+            }
+            match intake::accounts_from_payload(&payload, now()) {
+                Ok(accounts) => Found {
+                    kind,
+                    accounts: accounts
+                        .iter()
+                        .map(|a| FoundAccount {
+                            issuer: a.issuer.clone(),
+                            label: a.label.clone(),
+                            kind: a.kind.to_string(),
+                            duplicate: intake::duplicate_of(existing, a),
+                        })
+                        .collect(),
+                    payload,
+                    error: None,
+                },
+                Err(e) => Found {
+                    payload: String::new(),
+                    kind,
+                    accounts: Vec::new(),
+                    error: Some(format!("A QR code could not be read as an account: {e}")),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Scans an image (dropped, pasted or opened) for QR codes.
+#[tauri::command]
+pub async fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Res<Vec<Found>> {
+    let codes = twofold_scan::scan_bytes(&bytes, &twofold_scan::Limits::default()).map_err(err)?;
+    Ok(describe(&state, codes))
+}
+
+/// Captures every screen (xdg-desktop-portal where present, X11 otherwise) and scans it.
+#[tauri::command]
+pub async fn scan_screen(state: State<'_, AppState>) -> Res<Vec<Found>> {
+    let codes = twofold_scan::screen::scan_screen(&twofold_scan::Limits::default()).map_err(err)?;
+    Ok(describe(&state, codes))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Patch {
+    issuer: Option<String>,
+    label: Option<String>,
+    tags: Option<Vec<String>>,
+    note: Option<String>,
+    pinned: Option<bool>,
+}
+
+#[tauri::command]
+pub async fn update_account(
+    state: State<'_, AppState>,
+    id: String,
+    patch: Patch,
+) -> Res<AccountSummary> {
+    let p = AccountPatch {
+        issuer: patch.issuer,
+        label: patch.label,
+        tags: patch.tags,
+        note: patch.note,
+        pinned: patch.pinned,
+        ..AccountPatch::default()
+    };
+    state.with_vault(false, |v| v.update(&id, p).map_err(err))
+}
+
+#[tauri::command]
+pub async fn remove_account(state: State<'_, AppState>, id: String) -> Res<()> {
+    let removed = state.with_vault(false, |v| {
+        let account = v
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        v.remove(&id).map_err(err)?;
+        Ok(account)
+    })?;
+    *state.undo.lock().unwrap() = Some(removed);
+    Ok(())
+}
+
+/// Puts the last deleted account back where it was.
+#[tauri::command]
+pub async fn undo_remove(state: State<'_, AppState>) -> Res<Option<String>> {
+    let Some(account) = state.undo.lock().unwrap().take() else {
+        return Ok(None);
+    };
+    state.with_vault(false, |v| {
+        let id = account.id.clone();
+        v.modify(|accounts, _| {
+            accounts.push(account);
+            Ok(())
+        })
+        .map_err(err)?;
+        Ok(Some(id))
+    })
+}
+
+/// Manual order: moves an account to `to_index` in the stored order.
+#[tauri::command]
+pub async fn move_account(state: State<'_, AppState>, id: String, to_index: usize) -> Res<()> {
+    state.with_vault(false, |v| {
+        v.modify(|accounts, _| {
+            if let Some(from) = accounts.iter().position(|a| a.id == id) {
+                let a = accounts.remove(from);
+                accounts.insert(to_index.min(accounts.len()), a);
+            }
+            Ok(())
+        })
+        .map_err(err)
+    })
+}
+
+/// Copies the account's current code (HOTP: the next one) to the clipboard, marked sensitive,
+/// and returns after how many seconds it will be cleared (0: never).
+#[tauri::command]
+pub async fn copy_code(state: State<'_, AppState>, id: String) -> Res<u64> {
+    let code = state.with_vault(false, |v| v.code(&id, now()).map_err(err))?;
+    let delay = state.settings.lock().unwrap().clipboard_clear_seconds;
+    let mut clip = state.clipboard.lock().unwrap();
+    if clip.is_none() {
+        *clip = Some(twofold_clipboard::SensitiveClipboard::new().map_err(err)?);
+    }
+    clip.as_ref()
+        .expect("clipboard just created")
+        .copy(&code.code, Duration::from_secs(delay))
+        .map_err(err)?;
+    Ok(delay)
+}
+
+/// The account as a QR code (SVG), to move it to a phone.
+#[tauri::command]
+pub async fn account_qr(state: State<'_, AppState>, id: String) -> Res<String> {
+    let uri = state.with_vault(false, |v| {
+        let a = v
+            .get(&id)
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        Ok(a.to_key_uri().to_uri())
+    })?;
+    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(err)?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build())
+}
+
+#[tauri::command]
+pub async fn reveal_secret(state: State<'_, AppState>, id: String) -> Res<String> {
+    state.with_vault(false, |v| {
+        let a = v
+            .get(&id)
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        Ok(a.secret.to_base32().to_string())
+    })
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
+    Ok(state.settings.lock().unwrap().clone())
+}
+
+#[tauri::command]
+pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res<Settings> {
+    let s = settings.validate()?;
+    s.save(&state.settings_path)?;
+    *state.settings.lock().unwrap() = s.clone();
+    Ok(s)
 }

@@ -1,10 +1,45 @@
 //! The desktop shell: Tauri commands that forward to the crates. No product logic lives here.
 
 mod commands;
+mod server;
+mod settings;
+mod state;
 
 pub fn run() {
+    twofold_vault::harden_process();
     tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .manage(state::AppState::new())
+        .manage(server::ServerState::default())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::vault_status,
+            commands::unlock,
+            commands::lock,
+            commands::list_accounts,
+            commands::codes,
+            commands::next_hotp,
+            commands::add_uri,
+            commands::add_found,
+            commands::add_manual,
+            commands::preview,
+            commands::scan_image,
+            commands::scan_screen,
+            commands::update_account,
+            commands::remove_account,
+            commands::undo_remove,
+            commands::move_account,
+            commands::copy_code,
+            commands::account_qr,
+            commands::reveal_secret,
+            commands::get_settings,
+            commands::set_settings,
+            server::server_start,
+            server::server_stop,
+            server::server_status,
+            server::server_create_user,
+            server::server_add_to_twofold,
+        ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");
 }

@@ -1,0 +1,220 @@
+//! The test server panel: start and stop the bundled server in-process, list its users and
+//! its request log, create test users, and enrol a user's TOTP into the vault in one click.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use twofold_server::{Config, Server, ServerHandle};
+use twofold_vault::intake;
+
+use crate::state::AppState;
+
+#[derive(Default)]
+pub struct ServerState {
+    handle: tokio::sync::Mutex<Option<ServerHandle>>,
+    /// otpauth URIs of users enrolled from this panel, by e-mail (kept in this process only).
+    enrolled: std::sync::Mutex<HashMap<String, zeroize::Zeroizing<String>>>,
+}
+
+#[derive(Deserialize)]
+pub struct StartRequest {
+    port: u16,
+    mode: String,
+    issuer: String,
+    tolerance: u64,
+}
+
+#[derive(Serialize)]
+pub struct PanelUser {
+    id: i64,
+    email: String,
+    totp_enabled: bool,
+    recovery_codes_left: u32,
+    /// Whether "Add to Twofold" can enrol it (created here, enrolled).
+    can_add: bool,
+}
+
+#[derive(Serialize)]
+pub struct PanelLog {
+    at: u64,
+    method: String,
+    path: String,
+    status: u16,
+    duration_us: u64,
+}
+
+#[derive(Serialize)]
+pub struct PanelStatus {
+    running: bool,
+    url: Option<String>,
+    mode: Option<String>,
+    issuer: Option<String>,
+    users: Vec<PanelUser>,
+    log: Vec<PanelLog>,
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+#[tauri::command]
+pub async fn server_start(
+    server: State<'_, ServerState>,
+    req: StartRequest,
+) -> Result<PanelStatus, String> {
+    {
+        let mut guard = server.handle.lock().await;
+        if guard.is_none() {
+            let mut cfg = Config {
+                bind: SocketAddr::from(([127, 0, 0, 1], req.port)),
+                issuer: req.issuer.trim().to_string(),
+                tolerance: req.tolerance,
+                mode: req.mode.parse().map_err(err)?,
+                ..Config::default()
+            };
+            if cfg.issuer.is_empty() {
+                cfg.issuer = Config::default().issuer;
+            }
+            cfg.validate().map_err(err)?;
+            *guard = Some(Server::start(cfg).await.map_err(err)?);
+        }
+    }
+    server_status(server).await
+}
+
+#[tauri::command]
+pub async fn server_stop(server: State<'_, ServerState>) -> Result<PanelStatus, String> {
+    let handle = server.handle.lock().await.take();
+    if let Some(h) = handle {
+        h.stop().await;
+    }
+    server_status(server).await
+}
+
+#[tauri::command]
+pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus, String> {
+    let guard = server.handle.lock().await;
+    let Some(h) = guard.as_ref() else {
+        return Ok(PanelStatus {
+            running: false,
+            url: None,
+            mode: None,
+            issuer: None,
+            users: Vec::new(),
+            log: Vec::new(),
+        });
+    };
+    let app = h.app().clone();
+    let enrolled = server
+        .enrolled
+        .lock()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>();
+    let (users, log) = tokio::task::spawn_blocking(move || {
+        let users = app.list_users().map_err(err)?;
+        let log = app.request_log(100);
+        Ok::<_, String>((users, log))
+    })
+    .await
+    .map_err(err)??;
+    Ok(PanelStatus {
+        running: true,
+        url: Some(h.url()),
+        mode: Some(h.app().config().mode.as_str().to_string()),
+        issuer: Some(h.app().config().issuer.clone()),
+        users: users
+            .into_iter()
+            .map(|u| PanelUser {
+                can_add: u.totp_enabled && enrolled.contains(&u.email),
+                id: u.id,
+                email: u.email,
+                totp_enabled: u.totp_enabled,
+                recovery_codes_left: u.recovery_codes_left,
+            })
+            .collect(),
+        log: log
+            .into_iter()
+            .rev()
+            .map(|l| PanelLog {
+                at: l.at,
+                method: l.method,
+                path: l.path,
+                status: l.status,
+                duration_us: l.duration_us,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateUser {
+    email: String,
+    password: String,
+    enrolled: bool,
+}
+
+#[tauri::command]
+pub async fn server_create_user(
+    server: State<'_, ServerState>,
+    req: CreateUser,
+) -> Result<PanelStatus, String> {
+    let app = {
+        let guard = server.handle.lock().await;
+        guard
+            .as_ref()
+            .ok_or("start the test server first")?
+            .app()
+            .clone()
+    };
+    let password = zeroize::Zeroizing::new(req.password);
+    let email = req.email.trim().to_string();
+    let created =
+        tokio::task::spawn_blocking(move || app.create_test_user(&email, &password, req.enrolled))
+            .await
+            .map_err(err)?
+            .map_err(err)?;
+    if let Some(uri) = created.otpauth_uri {
+        server
+            .enrolled
+            .lock()
+            .unwrap()
+            .insert(created.email.clone(), zeroize::Zeroizing::new(uri));
+    }
+    server_status(server).await
+}
+
+/// Puts the user's TOTP secret into the vault, tagged for this server (`server:HOST:PORT`).
+#[tauri::command]
+pub async fn server_add_to_twofold(
+    server: State<'_, ServerState>,
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<String, String> {
+    let url = {
+        let guard = server.handle.lock().await;
+        guard.as_ref().ok_or("start the test server first")?.url()
+    };
+    let uri = server.enrolled.lock().unwrap().get(&email).cloned().ok_or(
+        "only users enrolled from this panel can be added: create one with \"Enrolled\" ticked",
+    )?;
+    let tag = format!("server:{}", url.trim_start_matches("http://"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut accounts = intake::accounts_from_payload(&uri, now).map_err(err)?;
+    for a in &mut accounts {
+        a.tags = vec!["test-server".into(), tag.clone()];
+    }
+    state.with_vault(true, |v| {
+        let (keep, _) = intake::without_duplicates(v.accounts(), accounts);
+        let ids = v.add_many(keep).map_err(err)?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| "that user is already in Twofold".to_string())
+    })
+}

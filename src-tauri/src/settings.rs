@@ -1,0 +1,72 @@
+//! The desktop app's preferences: a small JSON file in the config directory. Nothing secret.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    /// Seconds after which a copied code is cleared from the clipboard (0: never).
+    pub clipboard_clear_seconds: u64,
+    /// Seconds of inactivity after which the app locks (needs a passphrase slot; 0: never).
+    pub idle_lock_seconds: u64,
+    /// "name", "recent" or "manual".
+    pub sort: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clipboard_clear_seconds: 30,
+            idle_lock_seconds: 300,
+            sort: "manual".into(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn validate(mut self) -> Result<Self, String> {
+        if !matches!(self.sort.as_str(), "name" | "recent" | "manual") {
+            return Err(format!(
+                "unknown sort order '{}': use name, recent or manual",
+                self.sort
+            ));
+        }
+        if self.clipboard_clear_seconds > 3600 {
+            return Err("the clipboard delay must be at most 3600 seconds".into());
+        }
+        if self.idle_lock_seconds > 86_400 {
+            return Err("the idle lock must be at most 86400 seconds".into());
+        }
+        self.sort = self.sort.to_lowercase();
+        Ok(self)
+    }
+
+    /// Reads the settings; a missing or unreadable file gives the defaults.
+    pub fn load(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Settings>(&b).ok())
+            .and_then(|s| s.validate().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        let json = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+        std::fs::write(path, json).map_err(|e| format!("cannot save {}: {e}", path.display()))
+    }
+}
+
+/// `TWOFOLD_CONFIG_DIR`, else the platform config directory.
+pub fn settings_path() -> PathBuf {
+    std::env::var_os("TWOFOLD_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::config_dir().map(|d| d.join("twofold")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("settings.json")
+}
