@@ -18,6 +18,9 @@ pub enum CliError {
     /// The vault could not be opened, unlocked or saved. Exit status 1.
     #[error("{0}")]
     Vault(#[from] twofold_vault::VaultError),
+    /// An import or export failed (wrong password, damaged file, unknown format). Exit status 2.
+    #[error("{0}")]
+    Transfer(String),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -25,7 +28,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) => 2,
+            CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) | CliError::Transfer(_) => 2,
             CliError::Output(_) | CliError::Server(_) | CliError::Vault(_) => 1,
         }
     }

@@ -3,12 +3,14 @@
 mod cmd_add;
 mod cmd_code;
 mod cmd_edit;
+mod cmd_export;
+mod cmd_import;
 mod cmd_list;
 mod cmd_remove;
-mod cmd_vault;
-mod cmd_serve;
 mod cmd_scan;
+mod cmd_serve;
 mod cmd_uri;
+mod cmd_vault;
 mod error;
 mod otp_args;
 
@@ -53,6 +55,10 @@ enum Command {
     Serve(cmd_serve::ServeArgs),
     /// Print every QR code payload found in images, on the screen or on the clipboard
     Scan(cmd_scan::ScanArgs),
+    /// Import accounts from other authenticators' exports or a Twofold backup (preview, duplicates skipped)
+    Import(cmd_import::ImportArgs),
+    /// Export accounts: encrypted Twofold backup, otpauth list, Aegis JSON, Google Authenticator QR codes
+    Export(cmd_export::ExportArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +78,8 @@ fn main() -> ExitCode {
         Command::Uri(args) => cmd_uri::run(args, &mut out),
         Command::Serve(args) => cmd_serve::run(args, &mut out),
         Command::Scan(args) => cmd_scan::run(args, &mut out),
+        Command::Import(args) => cmd_import::run(args, &cli.global, &mut out),
+        Command::Export(args) => cmd_export::run(args, &cli.global, &mut out),
     };
     let _ = out.flush();
     match result {

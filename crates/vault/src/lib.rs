@@ -20,6 +20,7 @@ pub mod format;
 pub mod intake;
 pub mod keyring;
 mod store;
+pub mod transfer;
 
 use std::path::PathBuf;
 

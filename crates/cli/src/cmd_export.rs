@@ -1,0 +1,171 @@
+//! `twofold export --format F [--out PATH] [--password-file P]`: Twofold's encrypted backup,
+//! a plain otpauth:// list, Aegis JSON (encrypted with a password), Google Authenticator QR
+//! codes or one QR code per account. `--auto-dir DIR --keep N` writes a dated encrypted backup
+//! into DIR and keeps the newest N.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use twofold_vault::transfer::{self, ExportFormat};
+
+use crate::cmd_import::read_password_file;
+use crate::cmd_vault::{kdf_params, GlobalArgs};
+use crate::error::CliError;
+use crate::{CliResult, Out};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// twofold (encrypted backup), otpauth (plain list), aegis (encrypted with --password-file,
+    /// plain without), google-qr (migration QR PNGs), qr (one QR PNG per account)
+    #[arg(long, value_name = "F")]
+    pub format: String,
+    /// Output file (a directory for google-qr and qr); otpauth and plain aegis go to stdout
+    /// without it
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Password of the encrypted export, read from this file (one trailing newline is ignored)
+    #[arg(long, value_name = "P")]
+    pub password_file: Option<PathBuf>,
+    /// Write a dated Twofold backup into this folder, keeping the newest --keep
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub auto_dir: Option<PathBuf>,
+    /// How many automatic backups to keep
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "auto_dir")]
+    pub keep: usize,
+    /// Replace existing output files
+    #[arg(long)]
+    pub force: bool,
+    /// Only these tags' accounts
+    #[arg(long, value_name = "T")]
+    pub tag: Vec<String>,
+}
+
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if force {
+        o.create(true).truncate(true);
+    } else {
+        o.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CliError::Usage(format!(
+                "{} exists: choose another --out or add --force",
+                path.display()
+            ))
+        } else {
+            CliError::Usage(format!("cannot write {}: {e}", path.display()))
+        }
+    })?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
+    let format = ExportFormat::from_id(&args.format).ok_or_else(|| {
+        CliError::Usage(format!(
+            "unknown export format '{}': use one of {}",
+            args.format,
+            ExportFormat::ids()
+        ))
+    })?;
+    let password = match &args.password_file {
+        Some(p) => Some(read_password_file(p)?),
+        None => None,
+    };
+    if format == ExportFormat::Twofold && password.is_none() {
+        return Err(CliError::Usage(
+            "a Twofold backup is always encrypted: give its password with --password-file FILE"
+                .into(),
+        ));
+    }
+    if args.auto_dir.is_some() && format != ExportFormat::Twofold {
+        return Err(CliError::Usage(
+            "--auto-dir writes Twofold backups: use --format twofold".into(),
+        ));
+    }
+    if format.is_multi_file() && args.out.is_none() {
+        return Err(CliError::Usage(format!(
+            "--format {} writes PNG files: give a directory with --out DIR",
+            format.id()
+        )));
+    }
+    if format == ExportFormat::Twofold && args.out.is_none() && args.auto_dir.is_none() {
+        return Err(CliError::Usage(
+            "give --out FILE (or --auto-dir DIR) for the backup".into(),
+        ));
+    }
+    let vault = g.open()?;
+    let accounts: Vec<_> = vault
+        .accounts()
+        .iter()
+        .filter(|a| args.tag.is_empty() || args.tag.iter().any(|t| a.has_tag(t)))
+        .cloned()
+        .collect();
+    let pw = password.as_ref().map(|p| p.as_str());
+    if let Some(dir) = &args.auto_dir {
+        let path = transfer::auto::write_backup(
+            dir,
+            &accounts,
+            pw.unwrap_or(""),
+            kdf_params()?,
+            args.keep,
+        )
+        .map_err(|e| CliError::Transfer(e.to_string()))?;
+        writeln!(out, "{}", path.display())?;
+        eprintln!(
+            "twofold: wrote an encrypted backup of {} account(s); keeping the newest {}",
+            accounts.len(),
+            args.keep.max(1)
+        );
+        return Ok(0);
+    }
+    if format.is_plaintext(pw.is_some()) {
+        eprintln!(
+            "twofold: WARNING: this export holds your {} secret(s) IN CLEAR: anyone who reads it can make your codes. Keep it offline and delete it after use.",
+            accounts.len()
+        );
+    }
+    let exported = transfer::exporter(format, kdf_params()?)
+        .export(&accounts, pw)
+        .map_err(|e| CliError::Transfer(e.to_string()))?;
+    for s in &exported.skipped {
+        eprintln!("twofold: left out {s}");
+    }
+    match &args.out {
+        None => {
+            for f in &exported.files {
+                out.write_all(&f.bytes)?;
+            }
+        }
+        Some(dest) if format.is_multi_file() => {
+            std::fs::create_dir_all(dest)
+                .map_err(|e| CliError::Usage(format!("cannot create {}: {e}", dest.display())))?;
+            for f in &exported.files {
+                let p = dest.join(&f.name);
+                write_private(&p, &f.bytes, args.force)?;
+                writeln!(out, "{}", p.display())?;
+            }
+        }
+        Some(dest) => {
+            for f in &exported.files {
+                write_private(dest, &f.bytes, args.force)?;
+            }
+            writeln!(out, "{}", dest.display())?;
+        }
+    }
+    eprintln!(
+        "twofold: exported {} account(s) as {}",
+        accounts.len() - exported.skipped.len(),
+        format.id()
+    );
+    Ok(0)
+}

@@ -1,0 +1,277 @@
+//! `twofold import FILE… [--format F] [--password-file P] [--dry-run] [--allow-conflicts]`:
+//! reads exports of other authenticators (and Twofold backups), shows what would change, and
+//! adds the new accounts in one write. All or nothing: a wrong password or a damaged file
+//! imports nothing (exit 2).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use twofold_vault::transfer::{self, Format, TransferError};
+use twofold_vault::Account;
+use zeroize::Zeroizing;
+
+use crate::cmd_vault::GlobalArgs;
+use crate::error::CliError;
+use crate::{CliResult, Out};
+
+/// Largest file `twofold import` reads.
+const MAX_INPUT: u64 = 64 << 20;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Export files: Aegis, 2FAS, andOTP, FreeOTP+, Bitwarden (JSON/CSV), Ente Auth, Proton,
+    /// Stratum, Google Authenticator (otpauth-migration:// text or QR images), otpauth:// lists,
+    /// Twofold backups
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The format, when detection from the content is not wanted (see --help for the names)
+    #[arg(long, value_name = "F", help = format!("The format instead of detecting it: {}", Format::ids()))]
+    pub format: Option<String>,
+    /// Password of encrypted exports, read from this file (one trailing newline is ignored)
+    #[arg(long, value_name = "P")]
+    pub password_file: Option<PathBuf>,
+    /// Show what would be imported and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also add accounts whose issuer and label exist in the vault with another secret
+    #[arg(long)]
+    pub allow_conflicts: bool,
+}
+
+pub(crate) fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError> {
+    let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read the password file {}: {e}",
+            p.display()
+        ))
+    })?);
+    let s = std::str::from_utf8(&bytes).map_err(|_| {
+        CliError::Usage(format!(
+            "the password file {} is not UTF-8 text",
+            p.display()
+        ))
+    })?;
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    let s = s.strip_suffix('\r').unwrap_or(s);
+    Ok(Zeroizing::new(s.to_string()))
+}
+
+fn is_image(b: &[u8]) -> bool {
+    b.starts_with(b"\x89PNG")
+        || b.starts_with(b"\xff\xd8\xff")
+        || b.starts_with(b"GIF8")
+        || b.starts_with(b"BM")
+        || (b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP")
+}
+
+/// Reads a file; an image becomes the text of its QR codes, one per line.
+fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() > MAX_INPUT {
+        return Err(CliError::Usage(format!(
+            "{} is larger than 64 MiB: not an export",
+            path.display()
+        )));
+    }
+    let bytes = Zeroizing::new(
+        std::fs::read(path)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
+    );
+    if !is_image(&bytes) {
+        return Ok(bytes);
+    }
+    let codes = twofold_scan::scan_bytes(&bytes, &twofold_scan::Limits::default())
+        .map_err(|e| CliError::Scan(format!("{}: {e}", path.display())))?;
+    let texts: Vec<String> = codes.into_iter().filter_map(|c| c.text).collect();
+    if texts.is_empty() {
+        return Err(CliError::Scan(format!(
+            "{}: no QR code found in the image",
+            path.display()
+        )));
+    }
+    Ok(Zeroizing::new(texts.join("\n").into_bytes()))
+}
+
+fn transfer_error(path: &Path, e: TransferError) -> CliError {
+    CliError::Transfer(format!("{}: {e}", path.display()))
+}
+
+/// One line describing an account (never its secret).
+pub(crate) fn describe(a: &Account) -> String {
+    let mut s = format!("{} [{}", a.display_name(), a.kind.as_str());
+    match a.kind {
+        twofold_otp::Kind::Hotp => s.push_str(&format!(
+            ", {}, {} digits, counter {}",
+            a.algorithm, a.digits, a.counter
+        )),
+        twofold_otp::Kind::Steam => {}
+        twofold_otp::Kind::Totp => s.push_str(&format!(
+            ", {}, {} digits, {} s",
+            a.algorithm, a.digits, a.period
+        )),
+    }
+    s.push(']');
+    if !a.tags.is_empty() {
+        s.push_str(&format!(" tags: {}", a.tags.join(", ")));
+    }
+    if a.pinned {
+        s.push_str(" pinned");
+    }
+    if !a.note.is_empty() {
+        s.push_str(" (note)");
+    }
+    s
+}
+
+pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
+    let forced = match &args.format {
+        Some(f) => Some(Format::from_id(f).ok_or_else(|| {
+            CliError::Usage(format!(
+                "unknown format '{f}': use one of {}",
+                Format::ids()
+            ))
+        })?),
+        None => None,
+    };
+    let password = match &args.password_file {
+        Some(p) => Some(read_password_file(p)?),
+        None => None,
+    };
+    let pw = password.as_ref().map(|p| p.as_str());
+
+    // Read and parse everything before touching the vault.
+    let mut candidates: Vec<Account> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    let mut migration: Vec<(String, String)> = Vec::new();
+    for path in &args.files {
+        let data = read_input(path)?;
+        let format = match forced {
+            Some(f) => f,
+            None => transfer::detect(&data).ok_or_else(|| {
+                transfer_error(
+                    path,
+                    TransferError::UnknownFormat(if data.is_empty() {
+                        "the file is empty".into()
+                    } else {
+                        "not a known export".into()
+                    }),
+                )
+            })?,
+        };
+        if format == Format::GoogleMigration {
+            // Batches may be spread over several files: assembled below.
+            let text = String::from_utf8_lossy(&data);
+            for (i, l) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                migration.push((
+                    format!("{} line {}", path.display(), i + 1),
+                    l.trim().to_string(),
+                ));
+            }
+            continue;
+        }
+        let imported = transfer::importer(format)
+            .import(&data, pw)
+            .map_err(|e| transfer_error(path, e))?;
+        writeln!(
+            out,
+            "{}: {} ({}), {} account(s)",
+            path.display(),
+            imported.format.name(),
+            if imported.encrypted {
+                "encrypted"
+            } else {
+                "plain"
+            },
+            imported.accounts.len()
+        )?;
+        skipped.extend(
+            imported
+                .skipped
+                .into_iter()
+                .map(|s| format!("{}: {s}", path.display())),
+        );
+        candidates.extend(imported.accounts);
+    }
+    if !migration.is_empty() {
+        let accounts = transfer::google::assemble(&migration)
+            .map_err(|e| CliError::Transfer(e.to_string()))?;
+        writeln!(
+            out,
+            "Google Authenticator export: {} code(s), {} account(s)",
+            migration.len(),
+            accounts.len()
+        )?;
+        candidates.extend(accounts);
+    }
+
+    let existing: Vec<Account> = if args.dry_run {
+        match g.open() {
+            Ok(v) => v.accounts().to_vec(),
+            Err(CliError::Vault(twofold_vault::VaultError::NotFound(_))) => Vec::new(),
+            Err(e) => return Err(e),
+        }
+    } else {
+        Vec::new()
+    };
+    let mut vault = if args.dry_run {
+        None
+    } else {
+        Some(g.open_or_create()?)
+    };
+    let existing = match &vault {
+        Some(v) => v.accounts().to_vec(),
+        None => existing,
+    };
+    let plan = transfer::plan(&existing, candidates);
+    for a in &plan.add {
+        writeln!(out, "  + {}", describe(a))?;
+    }
+    for a in &plan.duplicates {
+        writeln!(
+            out,
+            "  = {} (already in the vault: skipped)",
+            a.display_name()
+        )?;
+    }
+    for a in &plan.conflicts {
+        if args.allow_conflicts {
+            writeln!(
+                out,
+                "  ! {} (the vault has this issuer and label with another secret: added anyway)",
+                a.display_name()
+            )?;
+        } else {
+            writeln!(out, "  ! {} (the vault has this issuer and label with another secret: skipped; --allow-conflicts adds it)", a.display_name())?;
+        }
+    }
+    for s in &skipped {
+        writeln!(out, "  - {s}")?;
+    }
+    let mut to_add = plan.add;
+    if args.allow_conflicts {
+        to_add.extend(plan.conflicts.iter().cloned());
+    }
+    let n = to_add.len();
+    let conflicts_note = if plan.conflicts.is_empty() {
+        String::new()
+    } else if args.allow_conflicts {
+        format!(", {} conflict(s) added", plan.conflicts.len())
+    } else {
+        format!(", {} conflict(s) skipped", plan.conflicts.len())
+    };
+    match vault.as_mut() {
+        None => writeln!(out, "dry run: {n} account(s) would be added, {} duplicate(s) skipped{conflicts_note}; nothing was changed", plan.duplicates.len())?,
+        Some(v) => {
+            if n > 0 {
+                v.add_many(to_add)?;
+            }
+            writeln!(out, "imported {n} account(s), {} duplicate(s) skipped{conflicts_note}", plan.duplicates.len())?;
+        }
+    }
+    Ok(0)
+}

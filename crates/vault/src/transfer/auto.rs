@@ -1,0 +1,116 @@
+//! Automatic backups: an encrypted Twofold backup written to a folder the user picked, keeping
+//! the newest N. The desktop app calls [`write_backup`] after changes; the CLI exposes it as
+//! `twofold export --format twofold --auto-dir DIR --keep N`.
+
+use std::path::{Path, PathBuf};
+
+use super::twofold::{seal, EXTENSION};
+use super::TransferError;
+use crate::account::Account;
+use crate::KdfParams;
+
+/// File names are `twofold-backup-YYYYMMDD-HHMMSS[-N].twofoldbackup` (UTC), so that name order
+/// is time order.
+pub const PREFIX: &str = "twofold-backup-";
+
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `YYYYMMDD-HHMMSS` of a Unix time (UTC).
+pub fn timestamp(t: u64) -> String {
+    let days = (t / 86_400) as i64;
+    let secs = t % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// The backups in `dir`, oldest first.
+pub fn list_backups(dir: &Path) -> Result<Vec<PathBuf>, TransferError> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| TransferError::io("read the backup folder", dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(&format!(".{EXTENSION}")))
+        })
+        .collect();
+    v.sort_by_key(|p| sort_key(p));
+    Ok(v)
+}
+
+/// (timestamp, sequence) of a backup name: `-N` suffixes of backups made in the same second
+/// sort after the first one.
+fn sort_key(p: &Path) -> (String, u64) {
+    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let core = n
+        .trim_start_matches(PREFIX)
+        .trim_end_matches(EXTENSION)
+        .trim_end_matches('.');
+    let stamp: String = core.chars().take(15).collect();
+    let seq = core.get(16..).and_then(|s| s.parse().ok()).unwrap_or(1);
+    (stamp, seq)
+}
+
+/// Writes an encrypted backup of `accounts` into `dir` (created if needed) and deletes the
+/// oldest backups beyond `keep` (at least 1 is always kept). Returns the new file's path. The
+/// file is written to a temporary name, synced, then renamed, so a crash never leaves a
+/// half-written backup under a backup name.
+pub fn write_backup(
+    dir: &Path,
+    accounts: &[Account],
+    password: &str,
+    kdf: KdfParams,
+    keep: usize,
+) -> Result<PathBuf, TransferError> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| TransferError::io("create the backup folder", dir, e))?;
+    let t = now();
+    let bytes = seal(accounts, password, kdf, t)?;
+    let stamp = timestamp(t);
+    let mut path = dir.join(format!("{PREFIX}{stamp}.{EXTENSION}"));
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("{PREFIX}{stamp}-{n}.{EXTENSION}"));
+    }
+    let tmp = dir.join(format!(".{PREFIX}{stamp}-{n}.tmp"));
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(|e| TransferError::io("write", &tmp, e))?;
+        f.write_all(&bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| TransferError::io("write", &tmp, e))?;
+    }
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| TransferError::io("rename the backup to", &path, e))?;
+    let all = list_backups(dir)?;
+    let keep = keep.max(1);
+    if all.len() > keep {
+        for old in &all[..all.len() - keep] {
+            std::fs::remove_file(old)
+                .map_err(|e| TransferError::io("remove the old backup", old, e))?;
+        }
+    }
+    Ok(path)
+}

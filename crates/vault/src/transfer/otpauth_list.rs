@@ -1,0 +1,98 @@
+//! A plain list of `otpauth://` URIs, one per line (FreeOTP+'s URI export, Aegis's and many
+//! others' "plain text" export). Source of truth: the Key Uri Format
+//! (github.com/google/google-authenticator/wiki/Key-Uri-Format); quirks in `docs/formats.md`.
+
+use twofold_otp::KeyUri;
+
+use super::{
+    text, ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
+};
+use crate::account::Account;
+
+pub struct OtpauthListImporter;
+
+fn is_uri_line(l: &str) -> bool {
+    l.get(..10)
+        .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
+}
+
+/// Lines worth parsing: blank lines and `#` comments are ignored.
+pub(crate) fn lines(t: &str) -> impl Iterator<Item = (usize, &str)> {
+    t.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+impl Importer for OtpauthListImporter {
+    fn format(&self) -> Format {
+        Format::OtpauthList
+    }
+
+    fn detect(&self, data: &[u8]) -> bool {
+        text(data).is_some_and(|t| {
+            let mut it = lines(t).peekable();
+            it.peek().is_some() && it.all(|(_, l)| is_uri_line(l))
+        })
+    }
+
+    fn import(&self, data: &[u8], _password: Option<&str>) -> Result<Imported, TransferError> {
+        let accounts = parse_lines(Format::OtpauthList.name(), data)?;
+        Ok(Imported {
+            format: Format::OtpauthList,
+            encrypted: false,
+            accounts,
+            skipped: Vec::new(),
+        })
+    }
+}
+
+/// Every line as a Key URI; a bad line fails with its line number.
+pub(crate) fn parse_lines(
+    format: &'static str,
+    data: &[u8],
+) -> Result<Vec<Account>, TransferError> {
+    let t = text(data)
+        .ok_or_else(|| TransferError::corrupt(format, "the start", "the file is not UTF-8 text"))?;
+    let mut out = Vec::new();
+    for (n, l) in lines(t) {
+        if !is_uri_line(l) {
+            return Err(TransferError::corrupt(
+                format,
+                format!("line {n}"),
+                "not an otpauth:// URI",
+            ));
+        }
+        let uri = KeyUri::parse(l)
+            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), e.to_string()))?;
+        out.push(Account::from_key_uri(&uri, 0));
+    }
+    Ok(out)
+}
+
+pub struct OtpauthListExporter;
+
+impl Exporter for OtpauthListExporter {
+    fn format(&self) -> ExportFormat {
+        ExportFormat::Otpauth
+    }
+
+    fn export(
+        &self,
+        accounts: &[Account],
+        _password: Option<&str>,
+    ) -> Result<Exported, TransferError> {
+        let mut out = zeroize::Zeroizing::new(Vec::new());
+        for a in accounts {
+            out.extend_from_slice(a.to_key_uri().to_uri().as_bytes());
+            out.push(b'\n');
+        }
+        Ok(Exported {
+            files: vec![ExportFile {
+                name: "twofold-accounts.txt".into(),
+                bytes: out,
+            }],
+            skipped: Vec::new(),
+        })
+    }
+}
