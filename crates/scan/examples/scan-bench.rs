@@ -7,7 +7,8 @@
 //! `--times`: `FILE<TAB>cpu_ms<TAB>wall_ms`, CPU time of this thread for reading, decoding the
 //! image format and scanning (process start-up is not counted).
 //! `--steps`: `FILE<TAB>variant<TAB>ms<TAB>new<TAB>pending<TAB>payloads decoded...` per step run.
-//! `--exhaustive`: run every variant whatever was found, to see which variant reads what.
+//! `--exhaustive`: run every variant (also those not shipped) whatever was found, to see which
+//! variant reads what.
 
 use std::io::Write;
 use std::time::Instant;
@@ -29,7 +30,10 @@ fn main() {
         match a.as_str() {
             "--times" => times = args.next(),
             "--steps" => steps = args.next(),
-            "--exhaustive" => plan.exhaustive = true,
+            "--exhaustive" => {
+                plan.exhaustive = true;
+                plan.variants = VariantKind::ALL.to_vec();
+            }
             "--variants" => {
                 let list = args.next().unwrap_or_default();
                 plan.variants = list

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# QR scanning benchmark: twofold (release build), zbarimg and zxing-cpp on the same images, scored
+# by bench/score.py (a copy of the shared corpus scorer).
+#
+#   bench/scan.sh [CORPUS_DIR] [--steps]
+#
+# CORPUS_DIR holds images/ and expected.json (default: crates/scan/tests/corpus, the development
+# corpus). Output files go to target/bench-scan/. Times are CPU time per image of loading and
+# decoding only, in-process for twofold (`twofold scan --timings`) and zxing-cpp (a Python loop
+# over zxingcpp.read_barcodes), per process minus start-up for zbarimg (see bench/scan_zbar.py).
+# --steps also runs the scanner's variant analysis (bench/scan_steps.py).
+#
+# Needs: zbarimg (Debian zbar-tools), python3 with zxing-cpp and pillow (pip install zxing-cpp pillow).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpus=$root/crates/scan/tests/corpus
+steps=0
+for a in "$@"; do
+  case $a in
+    --steps) steps=1 ;;
+    *) corpus=$a ;;
+  esac
+done
+out=$root/target/bench-scan
+mkdir -p "$out"
+command -v zbarimg >/dev/null || { echo "scan.sh: zbarimg missing (apt-get install zbar-tools)" >&2; exit 2; }
+python3 -c "import zxingcpp, PIL" 2>/dev/null || { echo "scan.sh: pip install zxing-cpp pillow" >&2; exit 2; }
+
+(cd "$root" && cargo build --release -p twofold-cli --quiet)
+shopt -s nullglob
+images=("$corpus"/images/*)
+[ ${#images[@]} -gt 0 ] || { echo "scan.sh: no images in $corpus/images" >&2; exit 2; }
+
+echo "== $(basename "$corpus"): ${#images[@]} images" >&2
+echo "-- twofold" >&2
+rc=0
+"$root/target/release/twofold" scan --json --timings "$out/twofold.times.tsv" "${images[@]}" \
+  > "$out/twofold.json" || rc=$?
+[ $rc -le 2 ] || { echo "scan.sh: twofold scan failed ($rc)" >&2; exit 1; }
+python3 - "$out/twofold.json" "$out/twofold.tsv" <<'PY'
+import json, sys
+rows = {}
+for c in json.load(open(sys.argv[1], encoding="utf-8")):
+    rows.setdefault(c["source"], []).append(c["payload"].replace("\t", " ").replace("\n", " "))
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for src, ps in rows.items():
+        f.write("\t".join([src] + ps) + "\n")
+PY
+echo "-- zxing-cpp" >&2
+python3 "$root/bench/scan_zxingcpp.py" --times "$out/zxing-cpp.times.tsv" "${images[@]}" > "$out/zxing-cpp.tsv"
+echo "-- zbarimg" >&2
+python3 "$root/bench/scan_zbar.py" --times "$out/zbarimg.times.tsv" "${images[@]}" > "$out/zbarimg.tsv"
+
+for d in twofold zxing-cpp zbarimg; do
+  python3 "$root/bench/score.py" "$corpus/expected.json" "$out/$d.tsv" --times "$out/$d.times.tsv" --names "$d" --fails
+  echo
+done
+echo "== side by side (success % per category; FP files; CPU ms per image)"
+python3 "$root/bench/score.py" "$corpus/expected.json" "$out/twofold.tsv" "$out/zxing-cpp.tsv" "$out/zbarimg.tsv" \
+  --times "$out/twofold.times.tsv" "$out/zxing-cpp.times.tsv" "$out/zbarimg.times.tsv" \
+  --names twofold zxing-cpp zbarimg --json "$out/summary.json"
+
+if [ $steps = 1 ]; then
+  (cd "$root" && cargo build --release -p twofold-scan --example scan-bench --quiet)
+  python3 "$root/bench/scan_steps.py" "$root/target/release/examples/scan-bench" "$corpus" "$out"
+fi
