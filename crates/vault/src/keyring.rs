@@ -107,6 +107,8 @@ fn map_error(e: keyring_core::Error, user: &str) -> VaultError {
                 || l.contains("no such file")
                 || l.contains("address")
                 || l.contains("unavailable")
+                || l.contains("no secret service provider")
+                || l.contains("dbus session")
             {
                 VaultError::NoKeyringService { detail }
             } else if l.contains("prompt") || l.contains("locked") {

@@ -1,0 +1,261 @@
+//! The vault against a real Secret Service (gnome-keyring). These tests are #[ignore]d and run
+//! explicitly inside the private session of tests/with-keyring.sh:
+//!
+//!   tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring -- --ignored
+//!
+//! Run any other way they fail loudly instead of passing without a keyring.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_twofold");
+const SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+fn require_session() {
+    assert_eq!(
+        std::env::var("TWOFOLD_TEST_KEYRING").as_deref(),
+        Ok("1"),
+        "keyring tests must run inside tests/with-keyring.sh (a private D-Bus session with an unlocked gnome-keyring)"
+    );
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        require_session();
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    fn vault(&self) -> PathBuf {
+        self.data().join("vault.twofold")
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
+            .env("TWOFOLD_VAULT", self.vault())
+            .env_remove("TWOFOLD_PASSPHRASE")
+            .env("TWOFOLD_KDF", "m=8192,t=1,p=1")
+            .env("TWOFOLD_KEYRING_TIMEOUT", "10");
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    }
+    fn vault_id(&self) -> String {
+        let info = self.ok(&["vault", "info", "--json"]);
+        let j: serde_json::Value = serde_json::from_str(&info).unwrap();
+        j["vault_id"].as_str().unwrap().to_string()
+    }
+}
+
+fn secret_tool_search() -> String {
+    let o = Command::new("secret-tool")
+        .args(["search", "--all", "service", "twofold-vault-key"])
+        .output()
+        .expect("secret-tool (libsecret-tools) is needed");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+#[ignore = "needs tests/with-keyring.sh"]
+fn vault_key_really_is_in_the_keyring() {
+    let e = Env::new();
+    let out = e.run(&[
+        "add", "--secret", SECRET_B32, "--issuer", "GitHub", "--label", "me",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opens with: OS keyring"));
+    let id = e.vault_id();
+    let found = secret_tool_search();
+    assert!(
+        found.contains(&format!("attribute.username = vault-{id}")),
+        "not in the keyring: {found}"
+    );
+    assert!(found.contains("attribute.service = twofold-vault-key"));
+    assert_eq!(e.ok(&["code", "github", "--at", "59"]), "287082\n");
+    e.ok(&["vault", "unlock-test"]);
+    // The key in the keyring is not anywhere on disk, nor the secret or label.
+    let key_line = found
+        .lines()
+        .find(|l| l.starts_with("secret = "))
+        .unwrap()
+        .trim_start_matches("secret = ")
+        .to_string();
+    for f in std::fs::read_dir(e.data()).unwrap().flatten() {
+        let b = std::fs::read(f.path()).unwrap();
+        for n in [
+            key_line.as_bytes(),
+            SECRET_B32.as_bytes(),
+            b"12345678901234567890",
+            b"GitHub",
+        ] {
+            assert!(
+                !b.windows(n.len()).any(|w| w == n),
+                "{:?} in {}",
+                String::from_utf8_lossy(n),
+                f.path().display()
+            );
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs tests/with-keyring.sh"]
+fn without_dbus_a_clear_error_and_the_passphrase_still_opens() {
+    let e = Env::new();
+    // Created with both slots: the keyring and a passphrase.
+    let o = e
+        .cmd(&[
+            "add", "--secret", SECRET_B32, "--issuer", "A", "--label", "b",
+        ])
+        .env("TWOFOLD_PASSPHRASE", "pw")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let info = e.ok(&["vault", "info"]);
+    assert!(
+        info.contains("OS keyring") && info.contains("passphrase"),
+        "{info}"
+    );
+    for bus in ["unix:path=/nonexistent/bus", ""] {
+        let o = e
+            .cmd(&["list"])
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains("no OS keyring service is running"), "{err}");
+        assert!(
+            err.contains("TWOFOLD_PASSPHRASE"),
+            "the way out is named: {err}"
+        );
+        let o = e
+            .cmd(&["list"])
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .env("TWOFOLD_PASSPHRASE", "pw")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("A: b"));
+    }
+}
+
+#[test]
+#[ignore = "needs tests/with-keyring.sh"]
+fn key_missing_from_keyring_then_restored_with_the_passphrase() {
+    let e = Env::new();
+    let o = e
+        .cmd(&[
+            "add", "--secret", SECRET_B32, "--issuer", "A", "--label", "b",
+        ])
+        .env("TWOFOLD_PASSPHRASE", "pw")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let id = e.vault_id();
+    let st = Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            "twofold-vault-key",
+            "username",
+            &format!("vault-{id}"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let o = e.run(&["list"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("vault key is not in the OS keyring"), "{err}");
+    let before = std::fs::read(e.vault()).unwrap();
+    assert!(
+        e.cmd(&["add", "--secret", SECRET_B32, "--issuer", "X", "--label", "y"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(1)
+    );
+    assert_eq!(
+        std::fs::read(e.vault()).unwrap(),
+        before,
+        "a vault that failed to open is never written"
+    );
+    let o = e
+        .cmd(&["vault", "keyring", "restore"])
+        .env("TWOFOLD_PASSPHRASE", "pw")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(e.ok(&["list"]).contains("A: b"));
+    // Passphrase removal needs a working keyring slot; then the passphrase no longer opens it.
+    e.ok(&["vault", "passphrase", "remove"]);
+    let o = e
+        .cmd(&["list"])
+        .env("TWOFOLD_PASSPHRASE", "pw")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no passphrase slot"));
+    let o = e
+        .cmd(&["vault", "passphrase", "set"])
+        .env("TWOFOLD_NEW_PASSPHRASE", "new")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = e
+        .cmd(&["list"])
+        .env("TWOFOLD_PASSPHRASE", "new")
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+}
+
+#[test]
+#[ignore = "needs tests/with-keyring.sh"]
+fn two_processes_with_the_keyring_slot_end_with_400() {
+    let e = Env::new();
+    e.ok(&[
+        "add", "--secret", SECRET_B32, "--issuer", "Seed", "--label", "seed",
+    ]);
+    let writer = |tag: &str| {
+        let script = format!(
+            "i=0; while [ $i -lt 200 ]; do \"{BIN}\" add --secret {SECRET_B32} --issuer W --label {tag}-$i >/dev/null || exit 1; i=$((i+1)); done"
+        );
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(script)
+            .env("TWOFOLD_VAULT", e.vault())
+            .env_remove("TWOFOLD_PASSPHRASE");
+        c.spawn().unwrap()
+    };
+    let (mut a, mut b) = (writer("a"), writer("b"));
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let j: serde_json::Value = serde_json::from_str(&e.ok(&["list", "--json"])).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 401);
+}
