@@ -89,11 +89,25 @@ pub fn write_backup(
     let t = now();
     let bytes = seal(accounts, password, kdf, t)?;
     let stamp = timestamp(t);
-    let mut path = dir.join(format!("{PREFIX}{stamp}.{EXTENSION}"));
-    let mut n = 1;
+    // After the newest backup of the same second, even if older ones were pruned.
+    let mut n = list_backups(dir)?
+        .iter()
+        .map(|p| sort_key(p))
+        .filter(|(s, _)| *s == stamp)
+        .map(|(_, seq)| seq + 1)
+        .max()
+        .unwrap_or(1);
+    let name = |n: u64| {
+        if n == 1 {
+            format!("{PREFIX}{stamp}.{EXTENSION}")
+        } else {
+            format!("{PREFIX}{stamp}-{n}.{EXTENSION}")
+        }
+    };
+    let mut path = dir.join(name(n));
     while path.exists() {
         n += 1;
-        path = dir.join(format!("{PREFIX}{stamp}-{n}.{EXTENSION}"));
+        path = dir.join(name(n));
     }
     let tmp = dir.join(format!(".{PREFIX}{stamp}-{n}.tmp"));
     {
