@@ -29,10 +29,37 @@ pub struct AddArgs {
     /// Pin the account to the top of lists
     #[arg(long)]
     pin: bool,
+    /// Add every otpauth QR code in this image (a migration export: all of its accounts)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["uri", "secret", "issuer", "label", "screen", "clipboard"])]
+    image: Option<std::path::PathBuf>,
+    /// Add every otpauth QR code on the screen (all monitors)
+    #[arg(long, conflicts_with_all = ["uri", "secret", "issuer", "label", "clipboard"])]
+    screen: bool,
+    /// Add every otpauth QR code in the clipboard's image
+    #[arg(long, conflicts_with_all = ["uri", "secret", "issuer", "label"])]
+    clipboard: bool,
 }
 
 /// Adds one account; prints its id. Creates the vault when there is none (see `twofold vault`).
 pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
+    // --image / --screen / --clipboard: every account found, exact duplicates skipped; one id
+    // per line.
+    if let Some(found) =
+        crate::cmd_scan::scanned_accounts(args.image.as_deref(), args.screen, args.clipboard)?
+    {
+        let mut vault = g.open_or_create()?;
+        let (new, skipped) = twofold_vault::intake::without_duplicates(vault.accounts(), found);
+        for mut account in new {
+            account.tags = args.tags.clone();
+            account.note = args.note.clone().unwrap_or_default();
+            account.pinned = args.pin;
+            writeln!(out, "{}", vault.add(account)?)?;
+        }
+        if skipped > 0 {
+            eprintln!("twofold: {skipped} account(s) already in the vault, skipped");
+        }
+        return Ok(0);
+    }
     let uri = match &args.uri {
         Some(u) => {
             if args.otp.any_set() {

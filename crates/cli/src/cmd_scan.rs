@@ -204,3 +204,46 @@ fn scan_screen(limits: &Limits) -> Result<Vec<Code>, ScanError> {
 fn scan_clipboard(limits: &Limits) -> Result<Vec<Code>, ScanError> {
     twofold_scan::clipboard::scan_clipboard(limits)
 }
+
+/// For `twofold add --image FILE | --screen | --clipboard`: the accounts carried by every
+/// otpauth code of the source (an `otpauth://` URI gives one, a migration export all of its
+/// own), in reading order. `None` when no such flag was given. Non-otpauth codes are ignored;
+/// a source with no otpauth code is an error.
+pub fn scanned_accounts(
+    image: Option<&std::path::Path>,
+    screen: bool,
+    clipboard: bool,
+) -> Result<Option<Vec<twofold_vault::Account>>, CliError> {
+    let limits = Limits::default();
+    let (source, codes) = match (image, screen, clipboard) {
+        (Some(p), _, _) => (p.display().to_string(), twofold_scan::scan_file(p, &limits)),
+        (None, true, _) => ("the screen".to_string(), scan_screen(&limits)),
+        (None, false, true) => ("the clipboard".to_string(), scan_clipboard(&limits)),
+        (None, false, false) => return Ok(None),
+    };
+    let codes = codes.map_err(|e| match e {
+        e @ ScanError::Read { .. } => CliError::Scan(e.to_string()),
+        e => CliError::Scan(format!("{source}: {e}")),
+    })?;
+    let mut accounts = Vec::new();
+    for c in codes.iter().filter(|c| c.kind.is_otp()) {
+        let text = c.text.as_deref().ok_or_else(|| {
+            CliError::Scan(format!("{source}: an otpauth QR code is not valid UTF-8"))
+        })?;
+        accounts.extend(
+            twofold_vault::intake::accounts_from_payload(text, crate::now())
+                .map_err(|e| CliError::Scan(format!("{source}: {e}")))?,
+        );
+    }
+    if accounts.is_empty() {
+        return Err(CliError::Scan(format!(
+            "{source}: no otpauth QR code found{}",
+            if codes.is_empty() {
+                ""
+            } else {
+                " (only other QR codes)"
+            }
+        )));
+    }
+    Ok(Some(accounts))
+}

@@ -161,3 +161,44 @@ fn payload_bytes_are_written_unchanged() {
     }
     assert!(checked > 0);
 }
+
+#[test]
+fn add_image_adds_every_account_of_the_image() {
+    let dir = std::env::temp_dir().join(format!("twofold-add-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vault = dir.join("v.twofold");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_twofold"))
+            .args(args)
+            .env("TWOFOLD_VAULT", &vault)
+            .env("TWOFOLD_PASSPHRASE", "correct horse battery staple")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env_remove("DISPLAY")
+            .output()
+            .unwrap()
+    };
+    // A migration export with 3 accounts.
+    let o = run(&["add", "--image", &img("0005_clean.bmp")]);
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    assert_eq!(stdout(&o).lines().count(), 3);
+    // The same again: nothing new.
+    let o = run(&["add", "--image", &img("0005_clean.bmp")]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o).lines().count(), 0);
+    // An otpauth URI and a migration export side by side, with a tag.
+    let o = run(&["add", "--image", &img("0118_multi.png"), "--tag", "qa"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o).lines().count(), 4);
+    // Only a non-otpauth code: exit 2, one line naming the file.
+    let o = run(&["add", "--image", &img("0146_neg_nonotp.png")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.lines().last().unwrap().contains("no otpauth QR code"),
+        "{err}"
+    );
+    let o = run(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 7);
+    std::fs::remove_dir_all(&dir).ok();
+}
