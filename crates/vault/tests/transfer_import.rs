@@ -272,7 +272,12 @@ fn truncated_files_fail_and_say_where() {
         let data = fixture(f);
         let format = transfer::detect(&data).unwrap();
         let cut = &data[..data.len() * 2 / 3];
-        let e = transfer::import_bytes(cut, Some(format), pw).unwrap_err();
+        assert_eq!(
+            transfer::detect(cut),
+            Some(format),
+            "{f}: a truncated file is still recognised"
+        );
+        let e = transfer::import_bytes(cut, None, pw).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, TransferError::Corrupt { .. }), "{f}: {msg}");
         assert!(

@@ -283,12 +283,42 @@ pub fn importer(format: Format) -> Box<dyn Importer> {
         .expect("every format has an importer")
 }
 
-/// The format of `data`, from its content.
+/// The format of `data`, from its content. A damaged or truncated JSON export is still
+/// recognised by its keys, so that importing it reports where it broke.
 pub fn detect(data: &[u8]) -> Option<Format> {
     importers()
         .into_iter()
         .find(|i| i.detect(data))
         .map(|i| i.format())
+        .or_else(|| detect_broken_json(data))
+}
+
+fn detect_broken_json(data: &[u8]) -> Option<Format> {
+    let t = String::from_utf8_lossy(&data[..data.len().min(64 * 1024)]);
+    let t = t.trim_start_matches('\u{feff}').trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let has = |k: &str| t.contains(&format!("\"{k}\""));
+    Some(if has("header") && has("db") {
+        Format::Aegis
+    } else if has("servicesEncrypted") || has("schemaVersion") || has("services") {
+        Format::TwoFas
+    } else if has("Authenticators") {
+        Format::Stratum
+    } else if has("kdfParams") {
+        Format::EnteEncrypted
+    } else if has("tokens") {
+        Format::FreeOtpPlus
+    } else if has("items") || has("login") {
+        Format::Bitwarden
+    } else if has("entries") && has("content") {
+        Format::Proton
+    } else if t.starts_with('[') && has("secret") {
+        Format::AndOtp
+    } else {
+        return None;
+    })
 }
 
 /// Detects (unless `format` is given) and imports `data`.
