@@ -74,6 +74,10 @@ pub enum VaultError {
     #[error("{0}")]
     Otp(#[from] twofold_otp::OtpError),
 
+    /// An import or export failed (see [`crate::transfer::TransferError`]).
+    #[error("{0}")]
+    Transfer(#[from] crate::transfer::TransferError),
+
     #[error("cannot {action} {}: {source}", .path.display())]
     Io {
         action: &'static str,
