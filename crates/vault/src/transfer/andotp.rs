@@ -142,7 +142,8 @@ fn decrypt(data: &[u8], password: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, T
     // New format first, when the iteration count is plausible.
     if data.len() >= 4 + 12 + 12 + 16 {
         let iterations = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
-        if (1..=10_000_000).contains(&iterations) {
+        // andOTP picks 140 000-160 000; anything above 1 M is not an andOTP header.
+        if (1..=1_000_000).contains(&iterations) {
             let key = pbkdf2_sha1(password.as_bytes(), &data[4..16], iterations)
                 .map_err(|e| TransferError::corrupt(NAME, "bytes 0-3", e))?;
             if let Some(p) = aes_gcm_open(&key, &data[16..28], &data[28..]) {

@@ -30,9 +30,13 @@ impl Importer for OtpauthListImporter {
     }
 
     fn detect(&self, data: &[u8]) -> bool {
+        // Mixed lists with Google migration lines are read too; only-migration lists are Google's.
         text(data).is_some_and(|t| {
-            let mut it = lines(t).peekable();
-            it.peek().is_some() && it.all(|(_, l)| is_uri_line(l))
+            let mut any = false;
+            lines(t).all(|(_, l)| {
+                any |= is_uri_line(l);
+                is_uri_line(l) || twofold_otp::migration::is_migration_uri(l)
+            }) && any
         })
     }
 
@@ -55,7 +59,12 @@ pub(crate) fn parse_lines(
     let t = text(data)
         .ok_or_else(|| TransferError::corrupt(format, "the start", "the file is not UTF-8 text"))?;
     let mut out = Vec::new();
+    let mut migration = Vec::new();
     for (n, l) in lines(t) {
+        if twofold_otp::migration::is_migration_uri(l) {
+            migration.push((format!("line {n}"), l.to_string()));
+            continue;
+        }
         if !is_uri_line(l) {
             return Err(TransferError::corrupt(
                 format,
@@ -66,6 +75,9 @@ pub(crate) fn parse_lines(
         let uri = KeyUri::parse(l)
             .map_err(|e| TransferError::corrupt(format, format!("line {n}"), e.to_string()))?;
         out.push(Account::from_key_uri(&uri, 0));
+    }
+    if !migration.is_empty() {
+        out.extend(super::google::assemble(&migration)?);
     }
     Ok(out)
 }

@@ -96,3 +96,20 @@ fn timestamps_are_utc_calendar() {
     assert_eq!(auto::timestamp(951_782_400), "20000229-000000");
     assert_eq!(auto::timestamp(1_700_000_000), "20231114-221320");
 }
+
+#[test]
+fn mixed_uri_and_migration_lists() {
+    let k = KeyUri::parse("otpauth://totp/G:x?secret=JBSWY3DPEHPK3PXP").unwrap();
+    let m = twofold_otp::migration::encode(&[k], 1, 0, 7).unwrap();
+    let text = format!(
+        "# my codes\notpauth://totp/A:b?secret=GEZDGNBVGY3TQOJQ\n\n{}\n",
+        m.as_str()
+    );
+    assert_eq!(detect(text.as_bytes()), Some(Format::OtpauthList));
+    let got = import_bytes(text.as_bytes(), None, None).unwrap();
+    assert_eq!(got.accounts.len(), 2);
+    assert_eq!(
+        detect(format!("{}\n", m.as_str()).as_bytes()),
+        Some(Format::GoogleMigration)
+    );
+}
