@@ -282,5 +282,14 @@ proptest! {
         data[i] = byte;
         data.truncate(cut % (data.len() + 1));
         all_parsers(&data, None);
+        // No error ever quotes a secret.
+        let secrets = ["4SJHB4GSD43FZBAI", "5OM4WOOGPLQEF6UG", "7ELGJSGXNCCTV3O6", "YOOMIXWS5GN6RTBP",
+            "KUVJJOM753IHTNDS", "5VAML3X35THCEBVR", "JRZCL47CMXVOQMNP"];
+        for f in Format::ALL {
+            if let Err(e) = transfer::importer(f).import(&data, None) {
+                let m = format!("{e} {e:?}");
+                prop_assert!(!secrets.iter().any(|s| m.contains(s)), "{m}");
+            }
+        }
     }
 }

@@ -53,6 +53,17 @@ fn parse_text(
     let mut accounts = Vec::new();
     let mut skipped = Vec::new();
     for (n, l) in super::otpauth_list::lines(t) {
+        // Checked here so that the parser's error (which quotes the input) is never shown.
+        if !l
+            .get(..10)
+            .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
+        {
+            return Err(TransferError::corrupt(
+                format,
+                format!("line {n}"),
+                "not an otpauth:// URI",
+            ));
+        }
         let uri = KeyUri::parse(l)
             .map_err(|e| TransferError::corrupt(format, format!("line {n}"), e.to_string()))?;
         let mut a = Account::from_key_uri(&uri, 0);

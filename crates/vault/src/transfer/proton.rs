@@ -37,6 +37,13 @@ impl Importer for ProtonImporter {
             let e = cx.obj(e, &at)?;
             let c = cx.req_obj(e, "content", &at)?;
             let uri = cx.req_str(c, "uri", &format!("{at}.content"))?;
+            if !uri
+                .trim()
+                .get(..10)
+                .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
+            {
+                return Err(cx.err(format!("{at}.content.uri"), "not an otpauth:// URI"));
+            }
             let k = KeyUri::parse(uri)
                 .map_err(|err| cx.err(format!("{at}.content.uri"), err.to_string()))?;
             let mut a = Account::from_key_uri(&k, 0);
