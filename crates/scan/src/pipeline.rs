@@ -4,8 +4,8 @@
 //!    ZXing hybrid (8x8-block local) binarizer. Besides decoding, each pass lists the
 //!    finder-pattern triples it saw; a triple that no decoded code covers is a *pending
 //!    candidate*: a code that is probably there but was not read.
-//! 2. The remaining steps (contrast stretch, 2x/3x upscaling, noise filters, global Otsu,
-//!    local mean threshold, `rqrr`) run, in order, only while nothing was found or a pending
+//! 2. The remaining steps (global Otsu, contrast stretch, noise filter, 2x upscaling, unsharp
+//!    masking against blur, local mean threshold, `rqrr`) run, in order, only while nothing was found or a pending
 //!    candidate remains, and only within the time budget.
 //!
 //! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
@@ -55,6 +55,9 @@ pub enum VariantKind {
     RqrrOtsu,
     RqrrOtsuInverted,
     RqrrUpscaled2,
+    Sharpened2,
+    Sharpened3,
+    Sharpened5,
 }
 
 impl VariantKind {
@@ -78,6 +81,9 @@ impl VariantKind {
         VariantKind::RqrrOtsu,
         VariantKind::RqrrOtsuInverted,
         VariantKind::RqrrUpscaled2,
+        VariantKind::Sharpened2,
+        VariantKind::Sharpened3,
+        VariantKind::Sharpened5,
     ];
 
     /// The variants the scanner runs, in order (see `docs/scanner.md` for the measurements):
@@ -90,6 +96,8 @@ impl VariantKind {
         VariantKind::Stretched,
         VariantKind::Box3,
         VariantKind::Upscaled2,
+        VariantKind::Sharpened3,
+        VariantKind::Sharpened5,
         VariantKind::OtsuInverted,
         VariantKind::StretchedInverted,
         VariantKind::Upscaled2Inverted,
@@ -122,6 +130,9 @@ impl VariantKind {
             VariantKind::RqrrOtsu => "rqrr-otsu",
             VariantKind::RqrrOtsuInverted => "rqrr-otsu-inverted",
             VariantKind::RqrrUpscaled2 => "rqrr-up2",
+            VariantKind::Sharpened2 => "sharp2",
+            VariantKind::Sharpened3 => "sharp3",
+            VariantKind::Sharpened5 => "sharp5",
         }
     }
 
@@ -397,6 +408,9 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
             }
             rxing_pass(&pp::downscale(img, 2), 2.0)
         }
+        VariantKind::Sharpened2 => rxing_pass(&pp::unsharp(img, 2, 2.0), 1.0),
+        VariantKind::Sharpened3 => rxing_pass(&pp::unsharp(img, 3, 2.0), 1.0),
+        VariantKind::Sharpened5 => rxing_pass(&pp::unsharp(img, 5, 3.0), 1.0),
         VariantKind::RqrrGrey => (rqrr_pass(img, false, 1.0), Vec::new()),
         VariantKind::RqrrOtsu => (rqrr_pass(&otsu(cache), true, 1.0), Vec::new()),
         VariantKind::RqrrOtsuInverted => {

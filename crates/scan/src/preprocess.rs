@@ -149,6 +149,55 @@ pub(crate) fn box3(img: &LumaImage) -> LumaImage {
     }
 }
 
+/// Box blur of radius `r` (separable running sums, edges clamped).
+pub(crate) fn box_blur(img: &LumaImage, r: usize) -> Vec<u16> {
+    let (w, h) = (img.w(), img.h());
+    let n = (2 * r + 1) as u32;
+    let mut tmp = vec![0u16; w * h];
+    for y in 0..h {
+        let row = &img.pixels[y * w..y * w + w];
+        for x in 0..w {
+            let mut s = 0u32;
+            for d in 0..=2 * r {
+                let xx = (x + d).saturating_sub(r).min(w - 1);
+                s += row[xx] as u32;
+            }
+            tmp[y * w + x] = (s * 16 / n) as u16;
+        }
+    }
+    let mut out = vec![0u16; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut s = 0u32;
+            for d in 0..=2 * r {
+                let yy = (y + d).saturating_sub(r).min(h - 1);
+                s += tmp[yy * w + x] as u32;
+            }
+            out[y * w + x] = (s / n) as u16;
+        }
+    }
+    out // 16x scale
+}
+
+/// Unsharp mask: `img + amount * (img - blur_r(img))`, against defocus blur.
+pub(crate) fn unsharp(img: &LumaImage, r: usize, amount: f32) -> LumaImage {
+    let b = box_blur(img, r);
+    let pixels = img
+        .pixels
+        .iter()
+        .zip(b.iter())
+        .map(|(&v, &bl)| {
+            let v = v as f32;
+            (v + amount * (v - bl as f32 / 16.0)).clamp(0.0, 255.0) as u8
+        })
+        .collect();
+    LumaImage {
+        width: img.width,
+        height: img.height,
+        pixels,
+    }
+}
+
 /// Bilinear upscaling by an integer factor. Small modules (1-2 px) become 2-6 px, which the
 /// finder-pattern scanners need to see the 1:1:3:1:1 ratio.
 pub(crate) fn upscale(img: &LumaImage, k: usize) -> LumaImage {
