@@ -12,7 +12,7 @@ let viewer;
 
 before(async () => {
   // ImageMagick's viewer, placed to the right of the app window.
-  viewer = spawn("display", ["-geometry", "+760+120", "-title", "qr-viewer", IMAGE], {
+  viewer = spawn("display", ["-geometry", "+690+40", "-title", "qr-viewer", IMAGE], {
     stdio: "ignore",
   });
   await sleep(1500);
