@@ -39,6 +39,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# The reference decryptor of Twofold backups (docs/decrypt_backup.py) is run by the tests.
+if ! python3 -c "import cryptography" 2>/dev/null; then
+  python3 -m pip install --quiet 'cryptography>=44'
+fi
+
 if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked
 fi

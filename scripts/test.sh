@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test of Twofold, installing what is missing first. Used by CI (.ci/run).
+# Runs every test of Twofold, installing what is missing first. CI (.ci/run) runs exactly this.
+#   scripts/test.sh            everything, including the .deb bundle check
+#   SKIP_BUNDLE=1 scripts/test.sh   everything but the release .deb build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
 
 step() { printf '\n==> %s\n' "$*"; }
+xvfb() { xvfb-run -a -s "-screen 0 1280x800x24" "$@"; }
 
 step "setup"
 scripts/setup.sh
@@ -17,11 +21,24 @@ step "rust: format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "rust: build"
+step "rust: build (all crates, the CLI and the desktop app)"
 cargo build --workspace --all-targets --locked
 
-step "rust: unit, CLI and server tests (real Secret Service in a private D-Bus session)"
-tests/with-keyring.sh cargo test --workspace --locked
+step "rust: unit, property, CLI, vault, scanner, import/export and server tests"
+# Inside a private D-Bus session with an unlocked gnome-keyring: the keyring tests (marked
+# #[ignore] so they never run against a developer's own keyring) are included here.
+tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored
 
-step "desktop app end to end (WebKit under Xvfb, WebDriver)"
-xvfb-run -a -s "-screen 0 1280x800x24" tests/with-keyring.sh --keep-display npm run --silent e2e
+step "scanner: the screen path under Xvfb"
+tests/screen-scan.sh
+
+step "desktop app end to end (WebKit under Xvfb, WebDriver, real keyring)"
+xvfb tests/with-keyring.sh --keep-display npm run --silent e2e
+
+if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
+  step "desktop app: .deb bundle, installed and launched once"
+  scripts/check-deb.sh
+fi
+
+echo
+echo "all test suites passed"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the .deb with the Tauri CLI, installs it with dpkg, and launches the installed binary
+# once under Xvfb: it must stay up (a crash at start fails) and open its window.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent tauri -- build --bundles deb
+deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
+echo "check-deb: installing $deb"
+if [ "$(id -u)" -eq 0 ]; then dpkg -i "$deb"; else sudo dpkg -i "$deb"; fi
+bin=$(dpkg -L "$(dpkg-deb -f "$deb" Package)" | grep -E '^/usr/bin/' | head -n 1)
+[ -x "$bin" ] || { echo "check-deb: no binary installed under /usr/bin" >&2; exit 1; }
+tmp=$(mktemp -d)
+# shellcheck disable=SC2016
+xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  TWOFOLD_VAULT="$2/vault.twofold" TWOFOLD_CONFIG_DIR="$2/config" "$1" & pid=$!
+  for _ in $(seq 1 100); do
+    if xwininfo -root -tree 2>/dev/null | grep -q "\"Twofold\""; then
+      kill $pid; wait $pid 2>/dev/null || true
+      echo "check-deb: $1 opened its window"; exit 0
+    fi
+    kill -0 $pid 2>/dev/null || { echo "check-deb: $1 exited at start" >&2; exit 1; }
+    sleep 0.2
+  done
+  kill $pid; echo "check-deb: no Twofold window after 20 s" >&2; exit 1' _ "$bin" "$tmp"
