@@ -18,7 +18,7 @@ pub struct CodeArgs {
     #[command(flatten)]
     otp: OtpArgs,
     /// Evaluate a TOTP code at this Unix time instead of now
-    #[arg(long, value_name = "UNIX_SECONDS")]
+    #[arg(long, value_name = "UNIX_SECONDS", allow_hyphen_values = true)]
     at: Option<u64>,
 }
 
