@@ -45,7 +45,7 @@ prop_compose! {
             k.digits = digits;
         }
         if kind == Kind::Hotp { k.counter = counter; }
-        k.period = period;
+        if kind != Kind::Hotp { k.period = period; }
         k.extra = extra;
         k
     }
