@@ -23,6 +23,8 @@ const state = {
   locked: false,
   lastInput: Date.now(),
   hotpCodes: new Map<string, string>(),
+  /** The last codes received, so a re-render (search, filter) paints at once. */
+  lastViews: new Map<string, CodeView>(),
 };
 
 const list = () => byId<HTMLUListElement>("list");
@@ -104,6 +106,7 @@ function render(): void {
     frag.append(row.li);
   }
   ul.append(frag);
+  for (const v of state.lastViews.values()) paint(v);
 }
 
 function buildRow(a: Account): Row {
@@ -190,6 +193,7 @@ async function tick(): Promise<void> {
   if (state.locked || state.rows.size === 0) return;
   try {
     const views = await api.codes();
+    state.lastViews = new Map(views.map((v) => [v.id, v]));
     for (const v of views) paint(v);
     document.body.dataset.ticked = String(Date.now());
   } catch (err) {
@@ -277,8 +281,10 @@ function closeMenu(): void {
 
 function showLock(message: string | null): void {
   state.locked = true;
-  // Locked: no name and no code stays in the DOM.
+  // Locked: no name and no code stays in the DOM (or in the page's memory).
   state.accounts = [];
+  state.lastViews.clear();
+  state.hotpCodes.clear();
   state.rows.clear();
   list().replaceChildren();
   byId("tags").replaceChildren();
