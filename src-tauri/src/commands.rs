@@ -2,7 +2,7 @@
 //! The front end receives names, codes and seconds left — never a vault key, and a secret only
 //! through `reveal_secret`, which the UI puts behind a confirmation.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -15,12 +15,7 @@ use crate::state::{AppState, VaultState, VaultStatus};
 
 type Res<T> = Result<T, String>;
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub(crate) use twofold_otp::unix_now as now;
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -240,9 +235,7 @@ fn manual_uri(f: &ManualForm) -> Res<KeyUri> {
 #[tauri::command]
 pub async fn preview(form: ManualForm) -> Res<String> {
     let k = manual_uri(&form)?;
-    let mut p = k.params();
-    p.counter = k.counter;
-    Ok(p.code(&k.secret, now()).map_err(err)?.to_string())
+    Ok(k.params().code(&k.secret, now()).map_err(err)?.to_string())
 }
 
 #[tauri::command]

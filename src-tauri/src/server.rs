@@ -202,11 +202,7 @@ pub async fn server_add_to_twofold(
         "only users enrolled from this panel can be added: create one with \"Enrolled\" ticked",
     )?;
     let tag = format!("server:{}", url.trim_start_matches("http://"));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let mut accounts = intake::accounts_from_payload(&uri, now).map_err(err)?;
+    let mut accounts = intake::accounts_from_payload(&uri, crate::commands::now()).map_err(err)?;
     for a in &mut accounts {
         a.tags = vec!["test-server".into(), tag.clone()];
     }

@@ -114,13 +114,7 @@ fn clap_error(e: clap::Error) -> ExitCode {
     }
 }
 
-/// The current Unix time in seconds.
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub(crate) use twofold_otp::unix_now as now;
 
 pub(crate) type Out<'a> = &'a mut dyn Write;
 pub(crate) type CliResult = Result<u8, CliError>;

@@ -18,3 +18,12 @@ pub use code::{Algorithm, Kind, OtpParams};
 pub use error::OtpError;
 pub use secret::Secret;
 pub use uri::KeyUri;
+
+/// The current Unix time in whole seconds (0 if the clock is before 1970): the moment TOTP codes
+/// are computed for, and the timestamp every crate records.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -186,12 +186,7 @@ fn parent(path: &Path) -> PathBuf {
     }
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+use twofold_otp::unix_now as now;
 
 fn map_format(path: &Path, e: FormatError) -> VaultError {
     match e {

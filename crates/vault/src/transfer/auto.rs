@@ -13,12 +13,7 @@ use crate::KdfParams;
 /// is time order.
 pub const PREFIX: &str = "twofold-backup-";
 
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub(crate) use twofold_otp::unix_now as now;
 
 /// `YYYYMMDD-HHMMSS` of a Unix time (UTC).
 pub fn timestamp(t: u64) -> String {
