@@ -170,3 +170,28 @@ fn transparent_black_background_is_white() {
     let codes = twofold_scan::scan_bytes(&png, &Limits::default()).unwrap();
     assert_eq!(codes.len(), 1);
 }
+
+/// Every supported container (PNG, JPEG, WebP, BMP, GIF, TIFF) holding the same code reads back
+/// byte-exact through `scan_bytes`, the path of a file, a paste or a drop.
+#[test]
+fn every_supported_format_reads_back() {
+    let uri = "otpauth://totp/ACME:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
+    let grey = image::DynamicImage::ImageLuma8(render(uri, 6, EcLevel::M));
+    let rgb = image::DynamicImage::ImageRgb8(grey.to_rgb8());
+    for (format, img) in [
+        (image::ImageFormat::Png, &grey),
+        (image::ImageFormat::Jpeg, &rgb),
+        (image::ImageFormat::WebP, &rgb),
+        (image::ImageFormat::Bmp, &rgb),
+        (image::ImageFormat::Gif, &rgb),
+        (image::ImageFormat::Tiff, &grey),
+    ] {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut bytes, format)
+            .unwrap_or_else(|e| panic!("encode {format:?}: {e}"));
+        let codes = twofold_scan::scan_bytes(bytes.get_ref(), &Limits::default())
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let texts: Vec<_> = codes.iter().map(|c| c.text.clone()).collect();
+        assert_eq!(texts, vec![Some(uri.to_string())], "{format:?}");
+    }
+}
