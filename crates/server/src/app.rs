@@ -634,10 +634,16 @@ impl App {
 
     /// Starts an enrolment: a new 20-byte secret, kept encrypted until activation.
     pub fn setup_totp(&self, user: &User) -> Result<SetupInfo> {
+        self.setup_totp_with(
+            user,
+            Secret::from_bytes(crypto::random_bytes::<20>().to_vec()),
+        )
+    }
+
+    fn setup_totp_with(&self, user: &User, secret: Secret) -> Result<SetupInfo> {
         if self.has_totp(user.id)? {
             return Err(ServerError::bad_request("TOTP already activated."));
         }
-        let secret = Secret::from_bytes(crypto::random_bytes::<20>().to_vec());
         let blob = self.keys.encrypt(
             &Self::secret_aad(user.id, "setup-secret"),
             secret.as_bytes(),
@@ -1017,12 +1023,24 @@ impl App {
         password: &str,
         enrolled: bool,
     ) -> Result<CreatedUser> {
+        self.create_test_user_with_secret(email, password, enrolled.then_some(None))
+    }
+
+    /// As [`App::create_test_user`]; `enrolment` is `None` for a user without TOTP,
+    /// `Some(None)` for a fresh random secret, `Some(Some(secret))` for a given one (a QA suite
+    /// or a benchmark that computes codes itself).
+    pub fn create_test_user_with_secret(
+        &self,
+        email: &str,
+        password: &str,
+        enrolment: Option<Option<Secret>>,
+    ) -> Result<CreatedUser> {
         let errs = self.signup_errors(email, password, password)?;
         if !errs.is_empty() {
             return Err(ServerError::fields(errs));
         }
         let user = self.create_user(email, Some(password), "", "")?;
-        if !enrolled {
+        let Some(given) = enrolment else {
             return Ok(CreatedUser {
                 id: user.id,
                 email: user.email,
@@ -1030,8 +1048,10 @@ impl App {
                 secret: None,
                 recovery_codes: None,
             });
-        }
-        let setup = self.setup_totp(&user)?;
+        };
+        let secret =
+            given.unwrap_or_else(|| Secret::from_bytes(crypto::random_bytes::<20>().to_vec()));
+        let setup = self.setup_totp_with(&user, secret)?;
         let secret = self
             .pending_secret(&user)?
             .ok_or_else(|| ServerError::bad_request("Setup not initiated."))?;

@@ -45,6 +45,9 @@ pub struct CreateUserRequest {
     pub password: Option<String>,
     /// Also activate TOTP and return its otpauth URI and recovery codes.
     pub enrolled: Option<bool>,
+    /// Base32 TOTP secret to enrol with (implies `enrolled`; at least 16 bytes); default a
+    /// random 20-byte one.
+    pub secret: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -87,13 +90,30 @@ pub async fn create_user(State(app): State<Arc<App>>, input: Input) -> Result<Re
             false
         }
     };
+    let secret = f.string(&input, "secret", false, true).and_then(|text| {
+        match twofold_otp::Secret::from_base32(&text) {
+            Ok(s) if s.len() >= 16 => Some(s),
+            _ => {
+                f.errors.push((
+                    "secret".into(),
+                    "Enter a base32 secret of at least 16 bytes.".into(),
+                ));
+                None
+            }
+        }
+    });
     f.finish()?;
     let email = email.unwrap_or_default();
     let password = password.unwrap_or_else(|| "password123!".into());
-    let created =
-        tokio::task::spawn_blocking(move || app.create_test_user(&email, &password, enrolled))
-            .await
-            .map_err(|_| ServerError::bad_request("Could not create the user."))??;
+    let enrolment = match secret {
+        Some(s) => Some(Some(s)),
+        None => enrolled.then_some(None),
+    };
+    let created = tokio::task::spawn_blocking(move || {
+        app.create_test_user_with_secret(&email, &password, enrolment)
+    })
+    .await
+    .map_err(|_| ServerError::bad_request("Could not create the user."))??;
     Ok((axum::http::StatusCode::CREATED, Json(created)).into_response())
 }
 

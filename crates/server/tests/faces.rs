@@ -212,6 +212,55 @@ async fn html_reset_login_on_navigation() {
 }
 
 #[tokio::test]
+async fn qa_user_with_a_given_secret() {
+    let srv = Srv::start(Mode::Optional).await;
+    let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    for email in ["a@example.com", "b@example.com"] {
+        let (s, v, _) = srv
+            .post(
+                "/_twofold/users",
+                json!({"email": email, "password": "s3cret-pass", "secret": secret}),
+            )
+            .await;
+        assert_eq!(s, 201);
+        assert_eq!(v["secret"], secret);
+        assert!(v["otpauth_uri"].as_str().unwrap().contains(secret));
+    }
+    // both users take the code computed from the given secret; replay protection is per user
+    let code = srv.code(secret);
+    for email in ["a@example.com", "b@example.com"] {
+        let (s, v) = srv.login(email).await;
+        assert_eq!(s, 200);
+        let (s, v, _) = srv
+            .post(
+                "/mfa/verify/",
+                json!({"challenge_id": v["challenge_id"], "code": code}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert!(v["access"].is_string());
+    }
+    let (s, v, _) = srv
+        .post(
+            "/_twofold/users",
+            json!({"email": "c@example.com", "secret": "GEZDGNBV"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(
+        v["secret"][0],
+        "Enter a base32 secret of at least 16 bytes."
+    );
+    let (s, _, _) = srv
+        .post(
+            "/_twofold/users",
+            json!({"email": "d@example.com", "secret": "not base32!"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+}
+
+#[tokio::test]
 async fn qa_endpoints_and_request_log() {
     let srv = Srv::start(Mode::Optional).await;
     let r = srv
