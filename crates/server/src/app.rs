@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::crypto::{self, Claims, Keys};
+use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 pub(crate) const PURPOSE_LOGIN: &str = "login_challenge";
@@ -129,6 +130,7 @@ pub struct App {
     log: Mutex<VecDeque<LogEntry>>,
     pub(crate) sessions: Mutex<HashMap<String, HtmlSession>>,
     db_path: PathBuf,
+    _checkpointer: crate::db::Checkpointer,
 }
 
 fn iso(ts: u64) -> String {
@@ -168,6 +170,8 @@ impl App {
         key_name.push(".key");
         let keys = Keys::load_or_create(&db_path.with_file_name(key_name))?;
         let conn = crate::db::open(&db_path, &keys)?;
+        let checkpointer =
+            crate::db::Checkpointer::start(&conn, &db_path, std::time::Duration::from_millis(200))?;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
@@ -178,6 +182,7 @@ impl App {
             log: Mutex::new(VecDeque::new()),
             sessions: Mutex::new(HashMap::new()),
             db_path,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -265,7 +270,7 @@ impl App {
     pub fn user_by_id(&self, id: i64) -> Result<Option<User>> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT id, email, first_name, last_name, created_at, password_hash FROM users WHERE id = ?1",
                 params![id],
                 Self::user_from_row,
@@ -276,7 +281,7 @@ impl App {
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT id, email, first_name, last_name, created_at, password_hash FROM users WHERE email = ?1",
                 params![email.trim()],
                 Self::user_from_row,
@@ -338,7 +343,7 @@ impl App {
         };
         let now = self.now();
         let conn = self.conn();
-        let res = conn.execute(
+        let res = conn.exec(
             "INSERT INTO users (email, password_hash, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![email.trim(), hash, first, last, now as i64],
         );
@@ -387,7 +392,7 @@ impl App {
 
     pub fn set_password(&self, user_id: i64, password: &str) -> Result<()> {
         let hash = crypto::hash_password(&self.cfg.password_hashing, password)?;
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE users SET password_hash = ?1 WHERE id = ?2",
             params![hash, user_id],
         )?;
@@ -397,7 +402,7 @@ impl App {
     pub fn has_totp(&self, user_id: i64) -> Result<bool> {
         Ok(self
             .conn()
-            .query_row(
+            .row(
                 "SELECT 1 FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
                 params![user_id],
                 |_| Ok(()),
@@ -409,7 +414,7 @@ impl App {
     // ----- single-use tokens (challenges, refresh whitelist, invitations) ------------------
 
     pub(crate) fn create_token(&self, user_id: i64, purpose: &str, token: &str) -> Result<()> {
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO tokens (digest, user_id, purpose, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![crypto::digest(token), user_id, purpose, self.now() as i64],
         )?;
@@ -437,7 +442,7 @@ impl App {
         let d = crypto::digest(token);
         let conn = self.conn();
         let row: Option<(i64, u32, i64)> = conn
-            .query_row(
+            .row(
                 "SELECT user_id, failures, created_at FROM tokens WHERE digest = ?1 AND purpose = ?2",
                 params![d, purpose],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -448,7 +453,7 @@ impl App {
             Some((user_id, failures, created)) => {
                 let age = self.now() as i64 - created;
                 if age >= self.token_ttl(purpose) as i64 {
-                    conn.execute("DELETE FROM tokens WHERE digest = ?1", params![d])?;
+                    conn.exec("DELETE FROM tokens WHERE digest = ?1", params![d])?;
                     Err(true)
                 } else {
                     Ok((user_id, failures))
@@ -458,7 +463,7 @@ impl App {
     }
 
     pub(crate) fn delete_token(&self, token: &str) -> Result<bool> {
-        Ok(self.conn().execute(
+        Ok(self.conn().exec(
             "DELETE FROM tokens WHERE digest = ?1",
             params![crypto::digest(token)],
         )? > 0)
@@ -594,11 +599,11 @@ impl App {
     fn record_failure(&self, user_id: i64) -> Result<()> {
         let now = self.now() as i64;
         let conn = self.conn();
-        conn.execute(
+        conn.exec(
             "INSERT INTO mfa_failures (user_id, at) VALUES (?1, ?2)",
             params![user_id, now],
         )?;
-        conn.execute(
+        conn.exec(
             "DELETE FROM mfa_failures WHERE user_id = ?1 AND at <= ?2",
             params![user_id, now - self.cfg.rate_limit.window_secs as i64],
         )?;
@@ -606,7 +611,7 @@ impl App {
     }
 
     fn clear_failures(&self, user_id: i64) -> Result<()> {
-        self.conn().execute(
+        self.conn().exec(
             "DELETE FROM mfa_failures WHERE user_id = ?1",
             params![user_id],
         )?;
@@ -648,7 +653,7 @@ impl App {
             &Self::secret_aad(user.id, "setup-secret"),
             secret.as_bytes(),
         )?;
-        self.conn().execute(
+        self.conn().exec(
             "INSERT OR REPLACE INTO setup_secrets (user_id, data, created_at) VALUES (?1, ?2, ?3)",
             params![user.id, blob, self.now() as i64],
         )?;
@@ -665,7 +670,7 @@ impl App {
     pub fn pending_secret(&self, user: &User) -> Result<Option<Secret>> {
         let row: Option<(Vec<u8>, i64)> = self
             .conn()
-            .query_row(
+            .row(
                 "SELECT data, created_at FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -675,7 +680,7 @@ impl App {
             return Ok(None);
         };
         if self.now() as i64 - created >= self.cfg.challenge_ttl as i64 {
-            self.conn().execute(
+            self.conn().exec(
                 "DELETE FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
             )?;
@@ -739,11 +744,11 @@ impl App {
         {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO authenticators (user_id, type, data, last_step, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?4)",
                 params![user.id, blob, step as i64, now as i64],
             )?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
             )?;
@@ -757,7 +762,7 @@ impl App {
     fn check_totp_code(&self, user_id: i64, code: &str) -> Result<bool> {
         let row: Option<(i64, Vec<u8>, Option<i64>)> = self
             .conn()
-            .query_row(
+            .row(
                 "SELECT id, data, last_step FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
                 params![user_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -768,7 +773,7 @@ impl App {
         };
         let now = self.now();
         if self.bypass(code) {
-            self.conn().execute(
+            self.conn().exec(
                 "UPDATE authenticators SET last_used_at = ?1 WHERE id = ?2",
                 params![now as i64, auth_id],
             )?;
@@ -791,7 +796,7 @@ impl App {
         match matched {
             Some(step) if last_step.is_none_or(|l| step as i64 > l) => {
                 // Conditional update: two concurrent requests with one code cannot both win.
-                let n = self.conn().execute(
+                let n = self.conn().exec(
                     "UPDATE authenticators SET last_step = ?1, last_used_at = ?2 WHERE id = ?3 AND (last_step IS NULL OR last_step < ?1)",
                     params![step as i64, now as i64, auth_id],
                 )?;
@@ -822,7 +827,7 @@ impl App {
         let blob = self
             .keys
             .encrypt(&Self::secret_aad(user_id, TYPE_RECOVERY), seed.as_slice())?;
-        self.conn().execute(
+        self.conn().exec(
             "INSERT INTO authenticators (user_id, type, data, code_count, used_mask, created_at) VALUES (?1, 'recovery_codes', ?2, ?3, 0, ?4)
              ON CONFLICT (user_id, type) DO UPDATE SET data = excluded.data, code_count = excluded.code_count, used_mask = 0, created_at = excluded.created_at, last_used_at = NULL",
             params![user_id, blob, count, self.now() as i64],
@@ -833,7 +838,7 @@ impl App {
     fn recovery_state(&self, user_id: i64) -> Result<Option<(i64, Vec<String>, u64)>> {
         let row: Option<(i64, Vec<u8>, u32, i64)> = self
             .conn()
-            .query_row(
+            .row(
                 "SELECT id, data, code_count, used_mask FROM authenticators WHERE user_id = ?1 AND type = 'recovery_codes'",
                 params![user_id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -885,7 +890,7 @@ impl App {
         }
         let Some(i) = hit else { return Ok(false) };
         let bit = 1i64 << i;
-        let n = self.conn().execute(
+        let n = self.conn().exec(
             "UPDATE authenticators SET used_mask = used_mask | ?1, last_used_at = ?2 WHERE id = ?3 AND (used_mask & ?1) = 0",
             params![bit, self.now() as i64, id],
         )?;
@@ -940,7 +945,7 @@ impl App {
                 "Too many failed attempts. Challenge invalidated.",
             ));
         }
-        self.conn().execute(
+        self.conn().exec(
             "UPDATE tokens SET failures = failures + 1 WHERE digest = ?1",
             params![crypto::digest(challenge_id)],
         )?;
@@ -955,11 +960,11 @@ impl App {
     pub fn deactivate(&self, user: &User) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let n = tx.execute(
+        let n = tx.exec(
             "DELETE FROM authenticators WHERE user_id = ?1",
             params![user.id],
         )?;
-        tx.execute(
+        tx.exec(
             "DELETE FROM setup_secrets WHERE user_id = ?1",
             params![user.id],
         )?;
@@ -1060,11 +1065,11 @@ impl App {
             .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
         {
             let conn = self.conn();
-            conn.execute(
+            conn.exec(
                 "INSERT INTO authenticators (user_id, type, data, created_at) VALUES (?1, 'totp', ?2, ?3)",
                 params![user.id, blob, self.now() as i64],
             )?;
-            conn.execute(
+            conn.exec(
                 "DELETE FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
             )?;
@@ -1083,8 +1088,8 @@ impl App {
     pub fn delete_user(&self, id_or_email: &str) -> Result<bool> {
         let conn = self.conn();
         let n = match id_or_email.parse::<i64>() {
-            Ok(id) => conn.execute("DELETE FROM users WHERE id = ?1", params![id])?,
-            Err(_) => conn.execute("DELETE FROM users WHERE email = ?1", params![id_or_email])?,
+            Ok(id) => conn.exec("DELETE FROM users WHERE id = ?1", params![id])?,
+            Err(_) => conn.exec("DELETE FROM users WHERE email = ?1", params![id_or_email])?,
         };
         drop(conn);
         self.sessions
