@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// SQLite database file [default: twofold/server.sqlite3 in the data directory]
     #[arg(long, value_name = "PATH", env = "TWOFOLD_SERVER_DB")]
     db: Option<PathBuf>,
+    /// Where the server key lives: file (<db>.key, 0600), keyring (the OS keyring), auto (the
+    /// key file if there is one, else the keyring if one answers, else a key file) [default: file]
+    #[arg(long, value_parser = ["file", "keyring", "auto"])]
+    key_store: Option<String>,
     /// MFA TOTP mode (JWT_ALLAUTH_MFA_TOTP_MODE) [default: optional]
     #[arg(long, value_parser = ["disabled", "optional", "required"])]
     mode: Option<String>,
@@ -87,6 +91,9 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
     c.allow_remote |= a.allow_remote;
     if a.db.is_some() {
         c.db = a.db.clone();
+    }
+    if let Some(k) = &a.key_store {
+        c.key_store = k.parse::<twofold_server::KeyStore>().map_err(usage)?;
     }
     if let Some(m) = &a.mode {
         c.mode = m.parse::<Mode>().map_err(usage)?;

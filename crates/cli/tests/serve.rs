@@ -87,3 +87,125 @@ fn serve_refuses_unsafe_settings() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+/// Starts `twofold serve` on a free port with `extra` flags; returns the child and its address.
+fn start_serve(db: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--light-password-hashing"])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+fn http_post_json(addr: &str, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[cfg(unix)]
+fn stop(mut child: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// The server key in the real Secret Service (tests/with-keyring.sh's private gnome-keyring).
+#[cfg(unix)]
+#[test]
+#[ignore = "needs tests/with-keyring.sh"]
+fn serve_keeps_its_key_in_the_os_keyring() {
+    assert_eq!(
+        std::env::var("TWOFOLD_TEST_KEYRING").as_deref(),
+        Ok("1"),
+        "keyring tests must run inside tests/with-keyring.sh (a private D-Bus session with an unlocked gnome-keyring)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.sqlite3");
+    let (child, addr) = start_serve(&db, &["--key-store", "keyring"]);
+    let resp = http_post_json(
+        &addr,
+        "/_twofold/users",
+        r#"{"email": "kr@example.com", "enrolled": true}"#,
+    );
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    stop(child);
+    assert!(
+        !dir.path().join("server.sqlite3.key").exists(),
+        "no key file beside the database"
+    );
+    let found = Command::new("secret-tool")
+        .args(["search", "--all", "service", "twofold-server-key"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&found.stdout).to_string()
+        + &String::from_utf8_lossy(&found.stderr);
+    let user = format!("db:{}", db.display());
+    assert!(
+        listing.contains(&user),
+        "the key is in the keyring under {user}: {listing}"
+    );
+    let secret = Command::new("secret-tool")
+        .args(["lookup", "service", "twofold-server-key", "username", &user])
+        .output()
+        .unwrap();
+    let hex = String::from_utf8_lossy(&secret.stdout).trim().to_string();
+    assert_eq!(hex.len(), 64, "a 256-bit key, hex");
+    assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    // The key is not on disk in any file of the database.
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(64).any(|w| w == hex.as_bytes()));
+    }
+
+    // Restarted, it opens the same database with the key from the keyring (auto finds no key
+    // file and a keyring, so it takes the keyring too).
+    for store in ["keyring", "auto"] {
+        let (child, addr) = start_serve(&db, &["--key-store", store]);
+        let users = http_get(&addr, "/_twofold/users");
+        assert!(users.contains("kr@example.com"), "{store}: {users}");
+        stop(child);
+    }
+    // With a key file instead (a new key), the database refuses to open: exit 2, one line.
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--key-store",
+            "file",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not open this database"), "{err}");
+    assert!(!err.contains(&hex), "no key in the error");
+}

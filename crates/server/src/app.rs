@@ -168,7 +168,7 @@ impl App {
         }
         let mut key_name = db_path.file_name().unwrap_or_default().to_os_string();
         key_name.push(".key");
-        let keys = Keys::load_or_create(&db_path.with_file_name(key_name))?;
+        let keys = Keys::for_database(&db_path, &db_path.with_file_name(key_name), cfg.key_store)?;
         let conn = crate::db::open(&db_path, &keys)?;
         let checkpointer =
             crate::db::Checkpointer::start(&conn, &db_path, std::time::Duration::from_millis(200))?;

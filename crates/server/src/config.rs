@@ -10,6 +10,34 @@ use twofold_otp::Algorithm;
 
 use crate::error::{Result, ServerError};
 
+/// Where the server key lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStore {
+    /// `<db>.key` beside the database (0600).
+    #[default]
+    File,
+    /// The OS keyring (Secret Service), service `twofold-server-key`, user the database path;
+    /// an error when no keyring answers.
+    Keyring,
+    /// The key file when one exists; else the keyring when one answers; else a new key file.
+    Auto,
+}
+
+impl FromStr for KeyStore {
+    type Err = ServerError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "file" => Ok(KeyStore::File),
+            "keyring" => Ok(KeyStore::Keyring),
+            "auto" => Ok(KeyStore::Auto),
+            _ => Err(ServerError::Config(format!(
+                "key store must be file, keyring or auto, not {s:?}"
+            ))),
+        }
+    }
+}
+
 /// `JWT_ALLAUTH_MFA_TOTP_MODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,6 +177,8 @@ pub struct Config {
     pub allow_remote: bool,
     /// SQLite database file; `None` = `twofold/server.sqlite3` in the platform data directory.
     pub db: Option<PathBuf>,
+    /// Where the server key is kept (`file` by default: works headless).
+    pub key_store: KeyStore,
     pub mode: Mode,
     pub issuer: String,
     pub digits: u32,
@@ -185,6 +215,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             allow_remote: false,
             db: None,
+            key_store: KeyStore::File,
             mode: Mode::Optional,
             issuer: "Twofold".into(),
             digits: 6,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::config::PasswordHashing;
+use crate::config::{KeyStore, PasswordHashing};
 use crate::error::{Result, ServerError};
 
 const KEY_FILE_MAGIC: &[u8; 8] = b"TFSRVK1\n";
@@ -27,7 +27,41 @@ pub struct Keys {
     pub path: PathBuf,
 }
 
+/// Keyring service of server keys; the user name is `db:<absolute database path>`.
+pub const KEYRING_SERVICE: &str = "twofold-server-key";
+
 impl Keys {
+    /// The key for the database at `db`, from `store` (see [`KeyStore`]).
+    pub fn for_database(db: &Path, key_file: &Path, store: KeyStore) -> Result<Self> {
+        let use_keyring = match store {
+            KeyStore::File => false,
+            KeyStore::Keyring => true,
+            KeyStore::Auto => !key_file.exists() && keyring::available(),
+        };
+        if !use_keyring {
+            return Self::load_or_create(key_file);
+        }
+        let user = keyring::user(db);
+        let master = match keyring::get(&user)? {
+            Some(hex) => decode_hex_key(&hex).ok_or_else(|| {
+                ServerError::Config(format!(
+                    "the keyring entry {KEYRING_SERVICE}/{user} is not a Twofold server key"
+                ))
+            })?,
+            None => {
+                let key = Zeroizing::new(random_bytes::<32>().to_vec());
+                let hex: Zeroizing<String> =
+                    Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+                keyring::set(&user, &hex)?;
+                key
+            }
+        };
+        Ok(Self::derive(
+            &master,
+            PathBuf::from(format!("keyring:{KEYRING_SERVICE}/{user}")),
+        ))
+    }
+
     /// Loads the key file, creating it (0600) with a fresh random key when absent.
     pub fn load_or_create(path: &Path) -> Result<Self> {
         let io = |action, source| ServerError::Io {
@@ -73,19 +107,23 @@ impl Keys {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
+        Ok(Self::derive(&master, path.to_path_buf()))
+    }
+
+    fn derive(master: &[u8], path: PathBuf) -> Self {
         let derive = |label: &[u8]| -> Zeroizing<[u8; 32]> {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&master).expect("any key length");
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(master).expect("any key length");
             mac.update(label);
             let mut out = Zeroizing::new([0u8; 32]);
             out.copy_from_slice(&mac.finalize().into_bytes());
             out
         };
         let enc = derive(b"twofold-server/encryption");
-        Ok(Keys {
+        Keys {
             aead: XChaCha20Poly1305::new(enc.as_slice().into()),
             jwt: derive(b"twofold-server/jwt-hs256"),
-            path: path.to_path_buf(),
-        })
+            path,
+        }
     }
 
     /// `nonce (24) || ciphertext+tag`, bound to `aad` (what the value is and whose).
@@ -241,4 +279,90 @@ pub fn random_token() -> String {
 pub fn digest(token: &str) -> String {
     let d = Sha256::digest(token.as_bytes());
     d.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn decode_hex_key(hex: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(32));
+    for pair in hex.chunks(2) {
+        let text = std::str::from_utf8(pair).ok()?;
+        out.push(u8::from_str_radix(text, 16).ok()?);
+    }
+    Some(out)
+}
+
+/// The OS keyring (Secret Service on Linux), each call on a thread of its own behind a timeout:
+/// a locked keyring with a display can wait forever on an unlock dialog.
+mod keyring {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use zeroize::Zeroizing;
+
+    use super::KEYRING_SERVICE;
+    use crate::error::{Result, ServerError};
+
+    const TIMEOUT: Duration = Duration::from_secs(10);
+
+    pub fn user(db: &Path) -> String {
+        let abs = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
+        format!("db:{}", abs.display())
+    }
+
+    #[cfg(target_os = "linux")]
+    fn entry(user: &str) -> keyring_core::Result<keyring_core::Entry> {
+        use keyring_core::api::CredentialStoreApi;
+        let store = zbus_secret_service_keyring_store::Store::new()?;
+        let label = format!("Twofold test server key ({user})");
+        let mods = std::collections::HashMap::from([("label", label.as_str())]);
+        store.build(KEYRING_SERVICE, user, Some(&mods))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn entry(user: &str) -> keyring_core::Result<keyring_core::Entry> {
+        keyring_core::Entry::new(KEYRING_SERVICE, user)
+    }
+
+    fn call<T: Send + 'static>(
+        f: impl FnOnce() -> keyring_core::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("twofold-server-keyring".into())
+            .spawn(move || {
+                let _ = tx.send(f());
+            })
+            .map_err(|e| ServerError::Config(format!("cannot start the keyring thread: {e}")))?;
+        match rx.recv_timeout(TIMEOUT) {
+            Ok(r) => {
+                r.map_err(|e| ServerError::Config(format!("OS keyring ({KEYRING_SERVICE}): {e}")))
+            }
+            Err(_) => Err(ServerError::Config(format!(
+                "the OS keyring did not answer within {} s",
+                TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// The stored key (hex), `None` when there is no entry.
+    pub fn get(user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        let user = user.to_string();
+        call(move || match entry(&user)?.get_secret() {
+            Ok(v) => Ok(Some(Zeroizing::new(v))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    pub fn set(user: &str, hex: &str) -> Result<()> {
+        let (user, hex) = (user.to_string(), Zeroizing::new(hex.to_string()));
+        call(move || entry(&user)?.set_secret(hex.as_bytes()))
+    }
+
+    /// Whether a keyring service answers (a lookup of an entry that need not exist).
+    pub fn available() -> bool {
+        get("db:<probe>").is_ok()
+    }
 }

@@ -32,7 +32,7 @@ use tokio::sync::oneshot;
 
 pub use app::App;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, Mode, PasswordHashing, RateLimit};
+pub use config::{Config, KeyStore, Mode, PasswordHashing, RateLimit};
 pub use error::{Result, ServerError};
 
 /// Builds the whole router over an opened [`App`].
