@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# MFA login flows per second (password login, then a valid TOTP code) and request latency
+# percentiles under wrk at 64 connections: `twofold serve` side by side with django-allauth's
+# headless MFA flow served by gunicorn (as many sync workers as cores), one run, same machine.
+#
+#   bench/server.sh             both password-hashing settings (below)
+#   bench/server.sh --quick     the like-for-like setting only
+#   DURATION=20 CONNECTIONS=64 bench/server.sh
+#
+# Password hashing dominates a login, so two settings are measured:
+#   default        each side as it ships: Twofold Argon2id 19456 KiB/2 passes/1 lane (OWASP),
+#                  Django 5.2's PBKDF2-SHA256 with 1,000,000 iterations;
+#   like-for-like  both Argon2id 64 KiB/1 pass/1 lane (Twofold `--light-password-hashing`,
+#                  Django's Argon2PasswordHasher with the same parameters, bench/django/benchsite/hashers.py),
+#                  so the rest of the flow is what is compared.
+# Both sides: SQLite in WAL mode with synchronous=NORMAL, TOTP tolerance ±1 step, replay
+# protection on (Twofold: last accepted step per authenticator; allauth: a code once per user in
+# the cache), allauth's per-IP login rate limit off (all load comes from 127.0.0.1).
+#
+# Replay protection refuses a code twice for a user, so each flow logs in a different user of a
+# pool enrolled with one secret (bench/server_flow.lua); pools are sized from a short probe run.
+# Every response is checked; errors and their statuses are printed, and a run with errors fails.
+# Results: target/bench/server.md (table) and target/bench/server-*.txt (wrk output).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+CORES=$(nproc)
+SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
+PASSWORD=bench-pass-1234
+TF_PORT=${TF_PORT:-18461}
+DJ_PORT=${DJ_PORT:-18462}
+out=$root/target/bench
+mkdir -p "$out"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- tools (idempotent) ------------------------------------------------------------------
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v oathtool >/dev/null || need+=(oathtool)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+venv=$out/django-venv
+if [ ! -x "$venv/bin/gunicorn" ] || [ bench/django/requirements.txt -nt "$venv/.installed" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/django/requirements.txt
+  touch "$venv/.installed"
+fi
+cargo build --release --locked --bin twofold
+BIN=$root/target/release/twofold
+
+# ---- helpers -------------------------------------------------------------------------------
+wait_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "server.sh: nothing listens on port $1" >&2
+  return 1
+}
+# The secret's code for each 30-second step from a minute ago to well after the run.
+write_codes() {
+  local now step
+  now=$(date +%s)
+  : > "$work/codes"
+  for k in $(seq -2 $(( (DURATION * 4 + 600) / 30 ))); do
+    step=$(( now / 30 + k ))
+    echo "$step $("$BIN" code --secret "$SECRET" --at $(( step * 30 )))" >> "$work/codes"
+  done
+}
+# run_wrk API PORT USERS SECONDS LABEL -> prints the RESULT line, keeps wrk's output
+run_wrk() {
+  write_codes
+  FLOW_API=$1 FLOW_USERS=$3 FLOW_CODES=$work/codes FLOW_THREADS=$THREADS FLOW_PASSWORD=$PASSWORD \
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${4}s" --timeout 10s --latency \
+    -s bench/server_flow.lua "http://127.0.0.1:$2" > "$out/server-$5.txt"
+  grep '^RESULT' "$out/server-$5.txt"
+}
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+
+start_twofold() { # light|default
+  rm -f "$work"/tf.sqlite3*
+  local flags=()
+  [ "$1" = light ] && flags=(--light-password-hashing)
+  "$BIN" serve --bind "127.0.0.1:$TF_PORT" --db "$work/tf.sqlite3" "${flags[@]}" > "$work/tf.log" 2>&1 &
+  tf_pid=$!
+  pids+=("$tf_pid")
+  wait_port "$TF_PORT"
+}
+stop_twofold() { kill "$tf_pid"; wait "$tf_pid" 2>/dev/null || true; }
+twofold_users() { python3 bench/server_users.py "http://127.0.0.1:$TF_PORT" "$1" "$PASSWORD" "$SECRET"; }
+
+start_django() { # light|default, USERS
+  rm -f "$work"/dj.sqlite3*
+  export BENCH_DJANGO_DB=$work/dj.sqlite3
+  if [ "$1" = light ]; then export BENCH_HASHER=argon2 BENCH_ARGON2=64,1,1; else export BENCH_HASHER=default; fi
+  (cd bench/django && "$venv/bin/python" manage.py migrate -v0 &&
+    "$venv/bin/python" manage.py bench_users --count "$2" --password "$PASSWORD" --secret "$SECRET")
+  (cd bench/django && exec "$venv/bin/gunicorn" benchsite.wsgi --workers "$CORES" \
+    --bind "127.0.0.1:$DJ_PORT" --log-level warning) > "$work/dj.log" 2>&1 &
+  dj_pid=$!
+  pids+=("$dj_pid")
+  wait_port "$DJ_PORT"
+}
+stop_django() { kill "$dj_pid"; wait "$dj_pid" 2>/dev/null || true; }
+
+# Pool size for a full run: flows/s of a short probe × duration × 1.5, plus a margin.
+pool_for() { awk -v r="$1" -v d="$DURATION" 'BEGIN { printf "%d", r * d * 1.5 + 200 }'; }
+
+declare -A R
+measure() { # SETTING
+  local s=$1 probe rate pool
+  # Twofold
+  start_twofold "$s"
+  twofold_users 400
+  probe=$(run_wrk twofold "$TF_PORT" 400 2 "twofold-$s-probe")
+  pool=$(pool_for "$(field flows_per_s "$probe")")
+  stop_twofold
+  start_twofold "$s"
+  echo "twofold ($s): creating $pool users"
+  twofold_users "$pool"
+  R[twofold-$s]=$(run_wrk twofold "$TF_PORT" "$pool" "$DURATION" "twofold-$s")
+  echo "${R[twofold-$s]}"
+  stop_twofold
+  # django-allauth
+  start_django "$s" 400
+  probe=$(run_wrk allauth "$DJ_PORT" 400 3 "allauth-$s-probe")
+  rate=$(field flows_per_s "$probe")
+  stop_django
+  pool=$(pool_for "$rate")
+  echo "django-allauth ($s): creating $pool users"
+  start_django "$s" "$pool"
+  R[allauth-$s]=$(run_wrk allauth "$DJ_PORT" "$pool" "$DURATION" "allauth-$s")
+  echo "${R[allauth-$s]}"
+  stop_django
+}
+
+settings=(light default)
+[ "${1:-}" = --quick ] && settings=(light)
+for s in "${settings[@]}"; do measure "$s"; done
+
+# ---- report --------------------------------------------------------------------------------
+{
+  echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $CORES cores, $(date -u +%Y-%m-%d)"
+  echo
+  echo "| server | password hashing | flows/s | requests/s | p50 ms | p90 ms | p99 ms | errors | reused users |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  for s in "${settings[@]}"; do
+    for api in twofold allauth; do
+      r=${R[$api-$s]}
+      name=$([ $api = twofold ] && echo "twofold serve" || echo "django-allauth + gunicorn ($CORES workers)")
+      hash=$([ "$s" = light ] && echo "Argon2id 64 KiB, t=1" || { [ $api = twofold ] && echo "Argon2id 19 MiB, t=2 (default)" || echo "PBKDF2-SHA256 1M (default)"; })
+      reqs=$(awk -v n="$(field requests "$r")" -v t="$(field seconds "$r")" 'BEGIN { printf "%.0f", n / t }')
+      echo "| $name | $hash | $(field flows_per_s "$r") | $reqs | $(field p50_ms "$r") | $(field p90_ms "$r") | $(field p99_ms "$r") | $(field errors "$r") ($(field error_statuses "$r")) | $(field reused_users "$r") |"
+    done
+    a=$(field flows_per_s "${R[twofold-$s]}")
+    b=$(field flows_per_s "${R[allauth-$s]}")
+    echo
+    echo "$s: twofold/allauth throughput $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')×"
+    echo
+  done
+} > "$out/server.md"
+cat "$out/server.md"
+bad=0
+for k in "${!R[@]}"; do
+  [ "$(field errors "${R[$k]}")" = 0 ] && [ "$(field socket_errors "${R[$k]}")" = 0 ] || { echo "server.sh: $k had errors" >&2; bad=1; }
+done
+exit $bad
