@@ -191,7 +191,7 @@ fn serve_keeps_its_key_in_the_os_keyring() {
         assert!(users.contains("kr@example.com"), "{store}: {users}");
         stop(child);
     }
-    // With a key file instead (a new key), the database refuses to open: exit 2, one line.
+    // With a key file instead (a new key), the database refuses to open (exit 1).
     let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
         .args([
             "serve",
@@ -204,7 +204,7 @@ fn serve_keeps_its_key_in_the_os_keyring() {
         .arg(&db)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1), "refused at start-up");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not open this database"), "{err}");
     assert!(!err.contains(&hex), "no key in the error");
