@@ -3,8 +3,7 @@
 //! codes or one QR code per account. `--auto-dir DIR --keep N` writes a dated encrypted backup
 //! into DIR and keeps the newest N.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use twofold_vault::transfer::{self, ExportFormat};
@@ -39,34 +38,6 @@ pub struct ExportArgs {
     /// Only these tags' accounts
     #[arg(long, value_name = "T")]
     pub tag: Vec<String>,
-}
-
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true);
-    if force {
-        o.create(true).truncate(true);
-    } else {
-        o.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let mut f = o.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CliError::Usage(format!(
-                "{} exists: choose another --out or add --force",
-                path.display()
-            ))
-        } else {
-            CliError::Usage(format!("cannot write {}: {e}", path.display()))
-        }
-    })?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
 pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
@@ -146,20 +117,27 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
                 out.write_all(&f.bytes)?;
             }
         }
-        Some(dest) if format.is_multi_file() => {
-            std::fs::create_dir_all(dest)
-                .map_err(|e| CliError::Usage(format!("cannot create {}: {e}", dest.display())))?;
-            for f in &exported.files {
-                let p = dest.join(&f.name);
-                write_private(&p, &f.bytes, args.force)?;
-                writeln!(out, "{}", p.display())?;
-            }
-        }
         Some(dest) => {
-            for f in &exported.files {
-                write_private(dest, &f.bytes, args.force)?;
+            let written = exported
+                .save(dest, format, args.force)
+                .map_err(|e| match &e {
+                    transfer::TransferError::Io { source, path, .. }
+                        if source.kind() == std::io::ErrorKind::AlreadyExists =>
+                    {
+                        CliError::Usage(format!(
+                            "{} exists: choose another --out or add --force",
+                            path.display()
+                        ))
+                    }
+                    _ => CliError::Usage(e.to_string()),
+                })?;
+            if format.is_multi_file() {
+                for p in &written {
+                    writeln!(out, "{}", p.display())?;
+                }
+            } else {
+                writeln!(out, "{}", dest.display())?;
             }
-            writeln!(out, "{}", dest.display())?;
         }
     }
     eprintln!(

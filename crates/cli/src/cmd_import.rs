@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use twofold_vault::transfer::{self, Format, TransferError};
+use twofold_vault::transfer::{batch, Format};
 use twofold_vault::Account;
 use zeroize::Zeroizing;
 
@@ -56,14 +56,6 @@ pub(crate) fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError
     Ok(Zeroizing::new(s.to_string()))
 }
 
-fn is_image(b: &[u8]) -> bool {
-    b.starts_with(b"\x89PNG")
-        || b.starts_with(b"\xff\xd8\xff")
-        || b.starts_with(b"GIF8")
-        || b.starts_with(b"BM")
-        || (b.len() > 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WEBP")
-}
-
 /// Reads a file; an image becomes the text of its QR codes, one per line.
 fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
     let meta = std::fs::metadata(path)
@@ -78,23 +70,15 @@ fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
         std::fs::read(path)
             .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
     );
-    if !is_image(&bytes) {
-        return Ok(bytes);
-    }
-    let codes = twofold_scan::scan_bytes(&bytes, &twofold_scan::Limits::default())
-        .map_err(|e| CliError::Scan(format!("{}: {e}", path.display())))?;
-    let texts: Vec<String> = codes.into_iter().filter_map(|c| c.text).collect();
-    if texts.is_empty() {
-        return Err(CliError::Scan(format!(
+    match twofold_scan::qr_text_if_image(&bytes, &twofold_scan::Limits::default()) {
+        None => Ok(bytes),
+        Some(Err(e)) => Err(CliError::Scan(format!("{}: {e}", path.display()))),
+        Some(Ok(text)) if text.is_empty() => Err(CliError::Scan(format!(
             "{}: no QR code found in the image",
             path.display()
-        )));
+        ))),
+        Some(Ok(text)) => Ok(Zeroizing::new(text.into_bytes())),
     }
-    Ok(Zeroizing::new(texts.join("\n").into_bytes()))
-}
-
-fn transfer_error(path: &Path, e: TransferError) -> CliError {
-    CliError::Transfer(format!("{}: {e}", path.display()))
 }
 
 /// One line describing an account (never its secret).
@@ -141,73 +125,39 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
     let pw = password.as_ref().map(|p| p.as_str());
 
     // Read and parse everything before touching the vault.
-    let mut candidates: Vec<Account> = Vec::new();
-    let mut skipped: Vec<String> = Vec::new();
-    let mut migration: Vec<(String, String)> = Vec::new();
-    for path in &args.files {
-        let data = read_input(path)?;
-        let format = match forced {
-            Some(f) => f,
-            None => transfer::detect(&data).ok_or_else(|| {
-                transfer_error(
-                    path,
-                    TransferError::UnknownFormat(if data.is_empty() {
-                        "the file is empty".into()
-                    } else {
-                        "not a known export".into()
-                    }),
-                )
-            })?,
-        };
-        if format == Format::GoogleMigration {
-            // Batches may be spread over several files: assembled below.
-            let text = String::from_utf8_lossy(&data);
-            for (i, l) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                migration.push((
-                    format!("{} line {}", path.display(), i + 1),
-                    l.trim().to_string(),
-                ));
-            }
-            continue;
+    let inputs = args
+        .files
+        .iter()
+        .map(|path| {
+            Ok(batch::Input {
+                name: path.display().to_string(),
+                data: read_input(path)?,
+            })
+        })
+        .collect::<Result<Vec<_>, CliError>>()?;
+    let mut read =
+        batch::read(&inputs, forced, pw).map_err(|e| CliError::Transfer(e.to_string()))?;
+    for f in &read.files {
+        if f.format == Format::GoogleMigration {
+            writeln!(
+                out,
+                "{}: {}, {} account(s)",
+                f.name,
+                f.format.name(),
+                f.accounts
+            )?;
+        } else {
+            let how = if f.encrypted { "encrypted" } else { "plain" };
+            writeln!(
+                out,
+                "{}: {} ({how}), {} account(s)",
+                f.name,
+                f.format.name(),
+                f.accounts
+            )?;
         }
-        let imported = transfer::importer(format)
-            .import(&data, pw)
-            .map_err(|e| transfer_error(path, e))?;
-        writeln!(
-            out,
-            "{}: {} ({}), {} account(s)",
-            path.display(),
-            imported.format.name(),
-            if imported.encrypted {
-                "encrypted"
-            } else {
-                "plain"
-            },
-            imported.accounts.len()
-        )?;
-        skipped.extend(
-            imported
-                .skipped
-                .into_iter()
-                .map(|s| format!("{}: {s}", path.display())),
-        );
-        candidates.extend(imported.accounts);
     }
-    if !migration.is_empty() {
-        let accounts = transfer::google::assemble(&migration)
-            .map_err(|e| CliError::Transfer(e.to_string()))?;
-        writeln!(
-            out,
-            "Google Authenticator export: {} code(s), {} account(s)",
-            migration.len(),
-            accounts.len()
-        )?;
-        candidates.extend(accounts);
-    }
+    let skipped = std::mem::take(&mut read.skipped);
 
     let existing: Vec<Account> = if args.dry_run {
         match g.open() {
@@ -227,7 +177,7 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
         Some(v) => v.accounts().to_vec(),
         None => existing,
     };
-    let plan = transfer::plan(&existing, candidates);
+    let plan = read.plan(&existing);
     for a in &plan.add {
         writeln!(out, "  + {}", describe(a))?;
     }

@@ -132,6 +132,30 @@ pub fn scan_bytes(bytes: &[u8], limits: &Limits) -> Result<Vec<Code>, ScanError>
     Ok(scan_bytes_report(bytes, limits)?.codes)
 }
 
+/// Whether `bytes` start like an image format the scanner reads.
+pub fn is_image(bytes: &[u8]) -> bool {
+    use image::ImageFormat as F;
+    matches!(
+        image::guess_format(bytes),
+        Ok(F::Png | F::Jpeg | F::WebP | F::Bmp | F::Gif | F::Tiff)
+    )
+}
+
+/// For an import that may mix exports and QR images: the text of every QR code in `bytes`
+/// (one per line) when they are an image, `None` when they are not.
+pub fn qr_text_if_image(bytes: &[u8], limits: &Limits) -> Option<Result<String, ScanError>> {
+    if !is_image(bytes) {
+        return None;
+    }
+    Some(scan_bytes(bytes, limits).map(|codes| {
+        codes
+            .into_iter()
+            .filter_map(|c| c.text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }))
+}
+
 /// As [`scan_bytes`], with the per-variant report.
 pub fn scan_bytes_report(bytes: &[u8], limits: &Limits) -> Result<ScanReport, ScanError> {
     let start = std::time::Instant::now();

@@ -13,6 +13,7 @@
 pub mod aegis;
 pub mod andotp;
 pub mod auto;
+pub mod batch;
 pub mod bitwarden;
 mod crypto;
 pub mod ente;
@@ -23,6 +24,8 @@ mod json;
 pub mod otpauth_list;
 pub mod proton;
 pub mod qr;
+mod save;
+pub use save::write_private;
 pub mod stratum;
 pub mod twofas;
 pub mod twofold;
