@@ -27,6 +27,11 @@ const COMMANDS: &[&str] = &[
     "server_status",
     "server_create_user",
     "server_add_to_twofold",
+    "import_preview",
+    "import_commit",
+    "import_cancel",
+    "export_accounts",
+    "export_default_path",
 ];
 
 fn main() {

@@ -4,6 +4,7 @@ mod commands;
 mod server;
 mod settings;
 mod state;
+mod transfer;
 
 pub fn run() {
     twofold_vault::harden_process();
@@ -39,6 +40,11 @@ pub fn run() {
             server::server_status,
             server::server_create_user,
             server::server_add_to_twofold,
+            transfer::import_preview,
+            transfer::import_commit,
+            transfer::import_cancel,
+            transfer::export_accounts,
+            transfer::export_default_path,
         ])
         .run(tauri::generate_context!())
         .expect("the Tauri runtime failed to start");

@@ -34,6 +34,8 @@ pub struct AppState {
     pub clipboard: Mutex<Option<SensitiveClipboard>>,
     pub settings: Mutex<Settings>,
     pub settings_path: PathBuf,
+    /// An import previewed and waiting for the user's "Import" (see transfer.rs).
+    pub pending_import: Mutex<Option<twofold_vault::transfer::ImportPlan>>,
 }
 
 fn vault_path() -> Result<PathBuf, String> {
@@ -59,6 +61,7 @@ impl AppState {
             clipboard: Mutex::new(None),
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
+            pending_import: Mutex::new(None),
         };
         state.open_at_start();
         state

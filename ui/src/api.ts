@@ -115,3 +115,40 @@ export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+export interface ImportEntry {
+  issuer: string;
+  label: string;
+  kind: string;
+}
+
+export interface ImportPreview {
+  needs_password: boolean;
+  files: { name: string; format: string; encrypted: boolean; accounts: number }[];
+  add: ImportEntry[];
+  duplicates: ImportEntry[];
+  conflicts: ImportEntry[];
+  skipped: string[];
+}
+
+export interface ImportDone {
+  added: number;
+  duplicates: number;
+  conflicts_added: number;
+}
+
+export interface ExportDone {
+  paths: string[];
+  accounts: number;
+  skipped: string[];
+}
+
+export const transferApi = {
+  importPreview: (files: { name: string; bytes: number[] }[], format: string, password: string | null) =>
+    invoke<ImportPreview>("import_preview", { files, format, password }),
+  importCommit: (includeConflicts: boolean) => invoke<ImportDone>("import_commit", { includeConflicts }),
+  importCancel: () => invoke<void>("import_cancel"),
+  exportAccounts: (format: string, path: string, password: string | null, tags: string[]) =>
+    invoke<ExportDone>("export_accounts", { format, path, password, tags }),
+  exportDefaultPath: (format: string) => invoke<string>("export_default_path", { format }),
+};

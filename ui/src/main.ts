@@ -4,6 +4,8 @@ import { openAddDialog, handleFound, scanBytes } from "./add";
 import { toast } from "./toast";
 import { openEditDialog, showQr, showSecret } from "./dialogs";
 import { wireServerPanel } from "./server";
+import { openSettingsDialog } from "./settings";
+import { openExportDialog, openImportDialog } from "./transfer";
 
 interface Row {
   li: HTMLLIElement;
@@ -147,6 +149,7 @@ function buildRow(a: Account): Row {
     menuBtn,
   );
   if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": "Pinned", text: "★" }));
+  if (manualOrder()) wireRowDrag(li, a);
   li.addEventListener("click", (e) => {
     const t = e.target as HTMLElement;
     if (t.closest(".row-menu")) return openRowMenu(a, menuBtn);
@@ -160,6 +163,9 @@ function buildRow(a: Account): Row {
     } else if (e.key === "Delete") {
       e.preventDefault();
       void remove(a);
+    } else if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      void moveBy(a, e.key === "ArrowDown" ? 1 : -1);
     } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
       const sib = (e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling) as
@@ -172,6 +178,62 @@ function buildRow(a: Account): Row {
     }
   });
   return { li, ring: r, code, next, account: a };
+}
+
+/** Manual order is the vault's own order; moving is offered only while the list shows it. */
+function manualOrder(): boolean {
+  return (state.settings?.sort ?? "manual") === "manual";
+}
+
+const ROW_TYPE = "application/x-twofold-account";
+
+/** Drag a row onto another to put it there (manual order only). */
+function wireRowDrag(li: HTMLElement, a: Account): void {
+  li.draggable = true;
+  li.addEventListener("dragstart", (e) => {
+    e.dataTransfer?.setData(ROW_TYPE, a.id);
+    if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+    li.classList.add("drag-source");
+  });
+  li.addEventListener("dragend", () => li.classList.remove("drag-source"));
+  li.addEventListener("dragover", (e) => {
+    if (!e.dataTransfer?.types.includes(ROW_TYPE)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    li.classList.add("drop-target");
+  });
+  li.addEventListener("dragleave", () => li.classList.remove("drop-target"));
+  li.addEventListener("drop", (e) => {
+    const id = e.dataTransfer?.getData(ROW_TYPE);
+    if (!id) return;
+    e.preventDefault();
+    e.stopPropagation();
+    li.classList.remove("drop-target");
+    if (id !== a.id) void moveTo(id, state.accounts.findIndex((x) => x.id === a.id));
+  });
+}
+
+/** Moves an account one place up or down among the rows shown, keeping its focus. */
+async function moveBy(a: Account, delta: number): Promise<void> {
+  if (!manualOrder()) {
+    toast("Choose \"Manual order\" to arrange accounts by hand.");
+    return;
+  }
+  const shown = sorted(state.accounts).filter(matches);
+  const neighbour = shown[shown.findIndex((x) => x.id === a.id) + delta];
+  if (!neighbour || neighbour.pinned !== a.pinned) return;
+  await moveTo(a.id, state.accounts.findIndex((x) => x.id === neighbour.id));
+}
+
+async function moveTo(id: string, toIndex: number): Promise<void> {
+  if (toIndex < 0) return;
+  try {
+    await api.moveAccount(id, toIndex);
+    await refresh();
+    state.rows.get(id)?.li.focus();
+  } catch (err) {
+    toast(errorText(err));
+  }
 }
 
 function paint(v: CodeView): void {
@@ -254,6 +316,9 @@ function openRowMenu(a: Account, anchor: HTMLElement): void {
       await api.updateAccount(a.id, { pinned: !a.pinned });
       await refresh();
     }),
+    ...(manualOrder()
+      ? [item("Move up", () => moveBy(a, -1)), item("Move down", () => moveBy(a, 1))]
+      : []),
     item("Edit…", () => openEditDialog(a, refresh)),
     item("Show QR code…", () => showQr(a)),
     item("Reveal secret…", () => showSecret(a)),
@@ -277,6 +342,44 @@ function openRowMenu(a: Account, anchor: HTMLElement): void {
 
 function closeMenu(): void {
   byId("row-menu").hidden = true;
+  byId("app-menu").hidden = true;
+}
+
+/** The header's ☰ menu: import, export, settings. */
+function wireAppMenu(): void {
+  const btn = byId("menu-btn");
+  const menu = byId("app-menu");
+  btn.addEventListener("click", (e) => {
+    e.stopPropagation();
+    if (!menu.hidden) return closeMenu();
+    const r = btn.getBoundingClientRect();
+    menu.style.top = `${r.bottom + 4}px`;
+    menu.style.right = `${Math.max(8, window.innerWidth - r.right)}px`;
+    menu.hidden = false;
+    (menu.firstElementChild as HTMLElement | null)?.focus();
+  });
+  menu.addEventListener("keydown", (e) => {
+    const items = [...menu.querySelectorAll("button")];
+    const i = items.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === "Escape") {
+      closeMenu();
+      btn.focus();
+    } else if (e.key === "ArrowDown") items[(i + 1) % items.length].focus();
+    else if (e.key === "ArrowUp") items[(i - 1 + items.length) % items.length].focus();
+  });
+  const on = (id: string, fn: () => void) =>
+    byId(id).addEventListener("click", () => {
+      closeMenu();
+      fn();
+    });
+  on("menu-import", () => openImportDialog(refresh));
+  on("menu-export", () => openExportDialog());
+  on("menu-settings", () => {
+    if (!state.settings) return toast("The settings could not be read.");
+    openSettingsDialog(state.settings, state.hasPassphrase, (s) => {
+      state.settings = s;
+    });
+  });
 }
 
 function showLock(message: string | null): void {
@@ -319,6 +422,7 @@ function wire(): void {
   });
   byId("add").addEventListener("click", () => openAddDialog(refresh));
   byId("lock-btn").addEventListener("click", () => void lockNow());
+  wireAppMenu();
   byId("sort").addEventListener("change", async (e) => {
     if (!state.settings) return;
     state.settings.sort = (e.target as HTMLSelectElement).value as Settings["sort"];
@@ -363,8 +467,9 @@ function wire(): void {
     }
   });
   document.addEventListener("click", (e) => {
-    const menu = byId("row-menu");
-    if (!menu.hidden && !menu.contains(e.target as Node) && !(e.target as HTMLElement).closest(".row-menu")) {
+    const t = e.target as HTMLElement;
+    const open = ["row-menu", "app-menu"].map(byId).filter((m) => !m.hidden);
+    if (open.length && !open.some((m) => m.contains(t)) && !t.closest(".row-menu, #menu-btn")) {
       closeMenu();
     }
   });
@@ -394,11 +499,13 @@ function wire(): void {
 
   // Drop an image anywhere on the window.
   window.addEventListener("dragover", (e) => {
+    if (e.dataTransfer?.types.includes(ROW_TYPE)) return;
     e.preventDefault();
     document.body.classList.add("dragging");
   });
   window.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
   window.addEventListener("drop", async (e) => {
+    if (e.dataTransfer?.types.includes(ROW_TYPE)) return;
     e.preventDefault();
     document.body.classList.remove("dragging");
     const file = [...(e.dataTransfer?.files ?? [])][0];
