@@ -561,20 +561,87 @@ fn decode_slot(ty: u8, b: &[u8]) -> Result<Slot, FormatError> {
 /// Seals `plaintext` under `key`: returns the complete file (header + ciphertext). A fresh
 /// payload nonce is drawn into `header`.
 pub fn seal(header: &mut Header, key: &VaultKey, plaintext: &[u8]) -> Result<Vec<u8>, FormatError> {
+    seal_with(header, key, plaintext.len(), |w| w.extend(plaintext))
+}
+
+/// Seals the payload that `write` appends to a [`PlainBuf`], without a second copy of it: the
+/// header and the plaintext share one buffer, the plaintext is encrypted in place and the tag
+/// appended. `size_hint` is the expected payload length (the buffer grows if it is short, and
+/// every buffer it leaves behind is zeroized). A fresh payload nonce is drawn into `header`.
+pub fn seal_with(
+    header: &mut Header,
+    key: &VaultKey,
+    size_hint: usize,
+    write: impl FnOnce(&mut PlainBuf),
+) -> Result<Vec<u8>, FormatError> {
+    use chacha20poly1305::aead::AeadInPlace;
     fill_random(&mut header.nonce)?;
-    let mut file = header.encode();
-    let ct = key
+    let head = header.encode();
+    let h = head.len();
+    let mut buf = PlainBuf::with_capacity(h + size_hint + TAG_LEN);
+    buf.0.extend_from_slice(&head);
+    write(&mut buf);
+    buf.reserve(TAG_LEN);
+    let (aad, body) = buf.0.split_at_mut(h);
+    let tag = key
         .cipher()
-        .encrypt(
-            XNonce::from_slice(&header.nonce),
-            Payload {
-                msg: plaintext,
-                aad: &file,
-            },
-        )
+        .encrypt_in_place_detached(XNonce::from_slice(&header.nonce), aad, body)
         .map_err(|_| FormatError::Crypto)?;
-    file.extend_from_slice(&ct);
+    // From here on the buffer holds only ciphertext: hand it out without wiping it.
+    let mut file = std::mem::take(&mut buf.0);
+    file.extend_from_slice(&tag);
     Ok(file)
+}
+
+/// A growable buffer for plaintext that never leaves a copy behind: growing moves the bytes
+/// into a new allocation and zeroizes the old one, and dropping it zeroizes what it holds.
+pub struct PlainBuf(Vec<u8>);
+
+impl PlainBuf {
+    pub fn with_capacity(n: usize) -> Self {
+        PlainBuf(Vec::with_capacity(n))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn reserve(&mut self, more: usize) {
+        let need = self.0.len() + more;
+        if need <= self.0.capacity() {
+            return;
+        }
+        let mut grown = Vec::with_capacity(need.max(self.0.capacity() * 2));
+        grown.extend_from_slice(&self.0);
+        let mut old = std::mem::replace(&mut self.0, grown);
+        zeroize::Zeroize::zeroize(&mut old);
+    }
+}
+
+impl std::io::Write for PlainBuf {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.extend(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PlainBuf {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
 }
 
 /// Opens the ciphertext of `file` (whose header is `h` bytes long) with `key`.
@@ -658,6 +725,25 @@ mod tests {
             };
             assert!(!ok, "flip at {i} went unnoticed");
         }
+    }
+
+    #[test]
+    fn seal_with_a_short_size_hint_grows_and_still_opens() {
+        let key = VaultKey::random().unwrap();
+        let mut h = sample(&key);
+        let payload: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        let file = seal_with(&mut h, &key, 3, |w| {
+            for chunk in payload.chunks(7) {
+                w.extend(chunk);
+            }
+        })
+        .unwrap();
+        let (hd, len) = Header::decode(&file).unwrap();
+        assert_eq!(hd, h);
+        assert_eq!(file.len(), len + payload.len() + TAG_LEN);
+        assert_eq!(&open(&file, len, &hd, &key).unwrap()[..], &payload[..]);
+        // The ciphertext is not the plaintext.
+        assert!(!file.windows(64).any(|w| w == &payload[..64]));
     }
 
     #[test]

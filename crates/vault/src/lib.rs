@@ -33,6 +33,10 @@ pub use store::{
     SlotInfo, SlotKind, Unlock, Vault,
 };
 
+/// The payload encoder of a save, for the benchmark's step-by-step report.
+#[doc(hidden)]
+pub use store::write_payload;
+
 /// File name of the default vault inside the data directory.
 pub const DEFAULT_FILE_NAME: &str = "vault.twofold";
 

@@ -135,14 +135,10 @@ pub struct Vault {
     key: VaultKey,
     accounts: Vec<Account>,
     unlocked_by: SlotKind,
-    /// SHA-256 of the file as last read or written: a re-read that finds other bytes decrypts
-    /// and authenticates them again before anything is written.
-    digest: [u8; 32],
-}
-
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
+    /// The file's bytes as last read or written (ciphertext only, nothing secret). The re-read
+    /// under the lock compares the file with them: equal bytes need no decryption; any other
+    /// bytes are decrypted and authenticated again before anything is written.
+    file: Vec<u8>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -273,12 +269,16 @@ impl ClassifyName for serde_json::Error {
     }
 }
 
-fn encode_payload(accounts: &[Account]) -> Zeroizing<Vec<u8>> {
-    // Sized up front so the buffer holding secrets is not reallocated (leaving copies behind).
-    let mut buf = Zeroizing::new(Vec::with_capacity(64 + accounts.len() * 400));
-    serde_json::to_writer(&mut *buf, &PayloadOut { accounts })
+/// Appends the payload JSON to `w` (a buffer that zeroizes whatever it leaves behind).
+#[doc(hidden)]
+pub fn write_payload(w: &mut format::PlainBuf, accounts: &[Account]) {
+    serde_json::to_writer(w, &PayloadOut { accounts })
         .expect("serialising accounts to memory cannot fail");
-    buf
+}
+
+/// A payload size guess for a vault with `n` accounts and no earlier file to go by.
+fn payload_hint(n: usize) -> usize {
+    64 + n * 320
 }
 
 /// Holds the exclusive lock on `<vault>.lock` until dropped.
@@ -505,7 +505,7 @@ impl Vault {
             key,
             accounts,
             unlocked_by,
-            digest: digest(&bytes),
+            file: bytes,
         })
     }
 
@@ -597,8 +597,10 @@ impl Vault {
             nonce: [0; format::NONCE_LEN],
             slots,
         };
-        let plain = encode_payload(&[]);
-        let file = format::seal(&mut header, &key, &plain).map_err(|e| map_format(path, e))?;
+        let file = format::seal_with(&mut header, &key, payload_hint(0), |w| {
+            write_payload(w, &[])
+        })
+        .map_err(|e| map_format(path, e))?;
         if let Err(e) = atomic_write(path, &file) {
             if kinds.contains(&SlotKind::Keyring) {
                 let _ = keyring::delete_key(&id_hex);
@@ -617,7 +619,7 @@ impl Vault {
                 key,
                 accounts: Vec::new(),
                 unlocked_by,
-                digest: digest(&file),
+                file,
             },
             Creation {
                 slots: kinds,
@@ -684,6 +686,10 @@ impl Vault {
 
     fn refresh(&mut self) -> Result<()> {
         let bytes = read_file(&self.path)?;
+        if bytes == self.file {
+            // Byte for byte what this handle last read or wrote: nothing to decrypt.
+            return Ok(());
+        }
         let (header, len) = Header::decode(&bytes).map_err(|e| map_format(&self.path, e))?;
         if header.vault_id != self.header.vault_id {
             return Err(VaultError::Tampered {
@@ -692,42 +698,59 @@ impl Vault {
                 reason: "the file now holds another vault (its vault id changed)".into(),
             });
         }
-        let d = digest(&bytes);
-        if d == self.digest {
-            return Ok(());
-        }
         let plain =
             format::open(&bytes, len, &header, &self.key).map_err(|e| map_format(&self.path, e))?;
         self.accounts = decode_payload(&self.path, &plain)?;
         self.header = header;
-        self.digest = d;
+        self.file = bytes;
         Ok(())
     }
 
-    fn write(&mut self, accounts: &[Account], header: Header) -> Result<()> {
-        let mut header = header;
+    /// Writes the accounts held now under `header` as the next generation (lock held).
+    fn write(&mut self, mut header: Header) -> Result<()> {
         header.generation = self.header.generation.wrapping_add(1);
         header.saved_at = now();
-        let plain = encode_payload(accounts);
-        let file =
-            format::seal(&mut header, &self.key, &plain).map_err(|e| map_format(&self.path, e))?;
+        let hint = if self.file.is_empty() {
+            payload_hint(self.accounts.len())
+        } else {
+            self.file.len() + 1024
+        };
+        let accounts = &self.accounts;
+        let file = format::seal_with(&mut header, &self.key, hint, |w| write_payload(w, accounts))
+            .map_err(|e| map_format(&self.path, e))?;
         atomic_write(&self.path, &file)?;
         self.header = header;
-        self.digest = digest(&file);
+        self.file = file;
         Ok(())
+    }
+
+    /// Puts the accounts back as the bytes last read or written hold them, after a change that
+    /// failed half-way; if even that fails, the next re-read decrypts the file on disk.
+    fn roll_back(&mut self) {
+        let restored = Header::decode(&self.file)
+            .ok()
+            .and_then(|(h, len)| format::open(&self.file, len, &h, &self.key).ok())
+            .and_then(|plain| decode_payload(&self.path, &plain).ok());
+        match restored {
+            Some(accounts) => self.accounts = accounts,
+            None => self.file.clear(),
+        }
     }
 
     /// Runs `f` on the current accounts under the exclusive lock, after re-reading the file, and
-    /// saves the result as a new generation. If `f` fails nothing is written.
+    /// saves the result as a new generation. If `f` or the write fails nothing is written and
+    /// the accounts are as they were.
     pub fn modify<R>(&mut self, f: impl FnOnce(&mut Vec<Account>, u64) -> Result<R>) -> Result<R> {
         let _guard = lock(&self.path)?;
         self.refresh()?;
-        let mut accounts = self.accounts.clone();
-        let r = f(&mut accounts, now())?;
+        // `f` changes the accounts in place (no copy of 10,000 accounts per save); a failure
+        // rolls them back from the file's bytes.
         let header = self.header.clone();
-        self.write(&accounts, header)?;
-        self.accounts = accounts;
-        Ok(r)
+        let r = f(&mut self.accounts, now()).and_then(|r| self.write(header).map(|()| r));
+        if r.is_err() {
+            self.roll_back();
+        }
+        r
     }
 
     /// Adds an account (its id, created and updated times are assigned); returns the id.
@@ -844,8 +867,7 @@ impl Vault {
             .slots
             .retain(|s| !matches!(s, Slot::Passphrase { .. }));
         header.slots.push(slot);
-        let accounts = self.accounts.clone();
-        self.write(&accounts, header)
+        self.write(header)
     }
 
     /// Removes the passphrase slot; refused unless the keyring slot opens the vault right now.
@@ -865,8 +887,7 @@ impl Vault {
         header
             .slots
             .retain(|s| !matches!(s, Slot::Passphrase { .. }));
-        let accounts = self.accounts.clone();
-        self.write(&accounts, header)
+        self.write(header)
     }
 
     /// Puts the vault key (back) into the OS keyring and makes sure the header has a keyring
@@ -889,8 +910,7 @@ impl Vault {
             .map_err(|e| map_format(&self.path, e))?;
         let mut header = self.header.clone();
         header.slots.insert(0, slot);
-        let accounts = self.accounts.clone();
-        self.write(&accounts, header)
+        self.write(header)
     }
 }
 
