@@ -1034,6 +1034,32 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_change_leaves_accounts_and_file_as_they_were() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        v.add(acct("A", "1", false)).unwrap();
+        let before = std::fs::read(&p).unwrap();
+        let r: Result<()> = v.modify(|accounts, _| {
+            accounts[0].issuer = "changed".into();
+            accounts.clear();
+            Err(VaultError::AccountNotFound("x".into()))
+        });
+        assert!(matches!(r, Err(VaultError::AccountNotFound(_))));
+        assert_eq!(v.accounts().len(), 1);
+        assert_eq!(v.accounts()[0].issuer, "A");
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+        // The handle still saves, and a change made by another handle is still seen.
+        Vault::open(&p, &pw())
+            .unwrap()
+            .add(acct("B", "2", false))
+            .unwrap();
+        v.add(acct("C", "3", false)).unwrap();
+        assert_eq!(v.accounts().len(), 3);
+        assert_eq!(Vault::open(&p, &pw()).unwrap().accounts().len(), 3);
+    }
+
+    #[test]
     fn passphrase_slot_changes() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("v");
