@@ -10,7 +10,7 @@
 
 use twofold_otp::{Algorithm, KeyUri, Kind};
 
-use super::json::{get, parse, sniff, Ctx};
+use super::json::{get, otp_reason, parse, sniff, Ctx};
 use super::{account, text, Fields, Format, Imported, Importer, TransferError};
 use crate::account::Account;
 
@@ -103,7 +103,7 @@ fn from_totp(
         .get(..10)
         .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
     {
-        let uri = KeyUri::parse(totp).map_err(|e| cx.err(at, e.to_string()))?;
+        let uri = KeyUri::parse(totp).map_err(|e| cx.err(at, otp_reason(&e)))?;
         let mut a = Account::from_key_uri(&uri, 0);
         if a.issuer.is_empty() {
             a.issuer = name.trim().to_string();

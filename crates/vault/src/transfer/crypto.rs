@@ -41,18 +41,31 @@ pub(crate) fn aes_gcm_seal(
         .map_err(|_| TransferError::Export("AES-GCM encryption failed".into()))
 }
 
-/// scrypt with a 32-byte output. Bounds: N a power of two up to 2^20, r up to 32, p up to 16,
-/// at most 1 GiB of memory.
-pub(crate) fn scrypt(pw: &[u8], salt: &[u8], n: u64, r: u32, p: u32) -> Result<Key, String> {
+/// The most memory a key derivation read from a file may ask for.
+const MAX_KDF_MEMORY: u64 = 1 << 30;
+
+/// Refuses scrypt parameters no app writes, before any derivation: N a power of two from 2 to
+/// 2^20, 1 <= r <= 32, 1 <= p <= 16, memory (128·r·N) at most 1 GiB and work (128·r·N·p) at
+/// most 1 GiB (Aegis writes N = 2^15, r = 8, p = 1: 32 MiB).
+pub(crate) fn check_scrypt(n: u64, r: u32, p: u32) -> Result<(), String> {
     if n < 2 || !n.is_power_of_two() || n > (1 << 20) {
         return Err(format!("scrypt N = {n} is not a power of two up to 2^20"));
     }
     if r == 0 || r > 32 || p == 0 || p > 16 {
         return Err(format!("scrypt r = {r}, p = {p} out of range"));
     }
-    if 128 * (r as u64) * n > (1 << 30) {
+    if 128 * (r as u64) * n > MAX_KDF_MEMORY {
         return Err("scrypt would need more than 1 GiB".into());
     }
+    if 128 * (r as u64) * n * (p as u64) > MAX_KDF_MEMORY {
+        return Err(format!("scrypt work N·r·p = {n}·{r}·{p} is too large"));
+    }
+    Ok(())
+}
+
+/// scrypt with a 32-byte output; parameters bounded by [`check_scrypt`].
+pub(crate) fn scrypt(pw: &[u8], salt: &[u8], n: u64, r: u32, p: u32) -> Result<Key, String> {
+    check_scrypt(n, r, p)?;
     let params =
         scrypt::Params::new(n.trailing_zeros() as u8, r, p, 32).map_err(|e| e.to_string())?;
     let mut out = Zeroizing::new([0u8; 32]);
@@ -87,13 +100,31 @@ pub(crate) fn sha256(data: &[u8]) -> Key {
     out
 }
 
-/// Argon2id v1.3, 32-byte output. Bounds: memory 8 KiB..=1 GiB, 1..=64 passes, 1..=16 lanes.
-pub(crate) fn argon2id(pw: &[u8], salt: &[u8], m_kib: u64, t: u64, p: u64) -> Result<Key, String> {
-    if !(8..=1024 * 1024).contains(&m_kib) || !(1..=64).contains(&t) || !(1..=16).contains(&p) {
+/// Refuses Argon2id parameters no app writes, before any derivation: memory 8 KiB to 1 GiB and
+/// at least 8 KiB per lane, 1 to 64 passes, 1 to 16 lanes, and memory × passes at most
+/// 8 GiB·pass, the vault's own bound (Ente's strongest setting is 1 GiB × 4 passes; Stratum
+/// writes 64 MiB × 3).
+pub(crate) fn check_argon2id(m_kib: u64, t: u64, p: u64) -> Result<(), String> {
+    if !(8..=MAX_KDF_MEMORY / 1024).contains(&m_kib)
+        || !(1..=64).contains(&t)
+        || !(1..=16).contains(&p)
+        || m_kib < 8 * p
+    {
         return Err(format!(
             "Argon2id parameters m = {m_kib} KiB, t = {t}, p = {p} are out of range"
         ));
     }
+    if m_kib * t > 8 * (MAX_KDF_MEMORY / 1024) {
+        return Err(format!(
+            "Argon2id work m × t = {m_kib} KiB × {t} is more than 8 GiB·pass"
+        ));
+    }
+    Ok(())
+}
+
+/// Argon2id v1.3, 32-byte output; parameters bounded by [`check_argon2id`].
+pub(crate) fn argon2id(pw: &[u8], salt: &[u8], m_kib: u64, t: u64, p: u64) -> Result<Key, String> {
+    check_argon2id(m_kib, t, p)?;
     let params = argon2::Params::new(m_kib as u32, t as u32, p as u32, Some(32))
         .map_err(|e| e.to_string())?;
     let a2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);

@@ -14,7 +14,7 @@ use serde_json::Value;
 use twofold_otp::KeyUri;
 
 use super::crypto::{self, b64_decode};
-use super::json::{parse, sniff, Ctx};
+use super::json::{otp_reason, parse, sniff, Ctx};
 use super::{text, Format, Imported, Importer, TransferError};
 use crate::account::Account;
 
@@ -65,7 +65,7 @@ fn parse_text(
             ));
         }
         let uri = KeyUri::parse(l)
-            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), e.to_string()))?;
+            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), otp_reason(&e)))?;
         let mut a = Account::from_key_uri(&uri, 0);
         if let Some(i) = a.extra.iter().position(|(k, _)| k == "codeDisplay") {
             let (_, display) = a.extra.remove(i);
@@ -140,9 +140,11 @@ impl Importer for EnteEncryptedImporter {
         if data.len() < 17 {
             return Err(cx.err("encryptedData", "shorter than one stream chunk (truncated)"));
         }
-        let password = password.ok_or(TransferError::PasswordRequired { format: ENC_NAME })?;
         // libsodium's memLimit is in bytes; the documentation's sample uses small numbers.
         let m_kib = if mem / 1024 >= 8 { mem / 1024 } else { mem };
+        // A crafted file is refused as damaged before a password is even asked for.
+        crypto::check_argon2id(m_kib, ops, 1).map_err(|e| cx.err("kdfParams", e))?;
+        let password = password.ok_or(TransferError::PasswordRequired { format: ENC_NAME })?;
         let key = crypto::argon2id(password.as_bytes(), &salt, m_kib, ops, 1)
             .map_err(|e| cx.err("kdfParams", e))?;
         let plain = crypto::secretstream_open(&key, &header, &data, usize::MAX - 17).ok_or(TransferError::WrongPassword {

@@ -63,8 +63,8 @@ impl TransferError {
     ) -> Self {
         TransferError::Corrupt {
             format,
-            at: at.into(),
-            reason: reason.into(),
+            at: one_line(at.into()),
+            reason: one_line(reason.into()),
         }
     }
 
@@ -76,6 +76,13 @@ impl TransferError {
         }
     }
 
+    pub(crate) fn unsupported(format: &'static str, what: impl Into<String>) -> Self {
+        TransferError::Unsupported {
+            format,
+            what: one_line(what.into()),
+        }
+    }
+
     /// Whether the error is a missing or wrong password (the caller may ask again).
     pub fn is_password(&self) -> bool {
         matches!(
@@ -83,4 +90,21 @@ impl TransferError {
             TransferError::PasswordRequired { .. } | TransferError::WrongPassword { .. }
         )
     }
+}
+
+/// Text from a file (a quoted algorithm name, a parser's message) shown in an error stays on one
+/// line: control characters are written as escapes (`\n`, `\u{1b}`).
+pub(crate) fn one_line(s: String) -> String {
+    if !s.chars().any(char::is_control) {
+        return s;
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use twofold_otp::migration;
 
+use super::json::otp_reason;
 use super::{text, Format, Imported, Importer, TransferError};
 use crate::account::Account;
 
@@ -58,7 +59,7 @@ pub fn assemble(uris: &[(String, String)]) -> Result<Vec<Account>, TransferError
     let mut order: Vec<i32> = Vec::new();
     for (at, uri) in uris {
         let b = migration::decode(uri)
-            .map_err(|e| TransferError::corrupt(NAME, at.clone(), e.to_string()))?;
+            .map_err(|e| TransferError::corrupt(NAME, at.clone(), otp_reason(&e)))?;
         if b.batch_index < 0 || b.batch_index >= b.batch_size {
             return Err(TransferError::corrupt(
                 NAME,

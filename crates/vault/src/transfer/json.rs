@@ -122,12 +122,20 @@ impl Ctx {
     }
 
     pub fn secret(&self, text: &str, at: &str) -> Result<Secret, TransferError> {
-        Secret::from_base32(text).map_err(|e| self.err(at, e.to_string()))
+        Secret::from_base32(text).map_err(|e| self.err(at, otp_reason(&e)))
     }
 
     pub fn algorithm(&self, text: &str, at: &str) -> Result<Algorithm, TransferError> {
-        text.parse()
-            .map_err(|e: twofold_otp::OtpError| self.err(at, e.to_string()))
+        text.parse().map_err(|e: twofold_otp::OtpError| match e {
+            twofold_otp::OtpError::UnknownAlgorithm(_) => self.err(
+                at,
+                format!(
+                    "unknown algorithm '{}': use SHA1, SHA256 or SHA512",
+                    quote(text)
+                ),
+            ),
+            other => self.err(at, otp_reason(&other)),
+        })
     }
 
     pub fn kind(&self, text: &str, at: &str) -> Result<Kind, TransferError> {
@@ -135,17 +143,52 @@ impl Ctx {
             "totp" => Ok(Kind::Totp),
             "hotp" => Ok(Kind::Hotp),
             "steam" => Ok(Kind::Steam),
-            other => Err(TransferError::Unsupported {
-                format: self.format,
-                what: format!(
-                    "the OTP type '{}' (at {at})",
-                    other.chars().take(16).collect::<String>()
-                ),
-            }),
+            other => Err(TransferError::unsupported(
+                self.format,
+                format!("the OTP type '{}' (at {at})", quote(other)),
+            )),
         }
     }
 
     pub fn u32_of(&self, n: u64, at: &str) -> Result<u32, TransferError> {
         u32::try_from(n).map_err(|_| self.err(at, "number out of range"))
+    }
+}
+
+/// At most the first 8 characters of a value an error quotes: enough to recognise a name
+/// (`SHA3-256`, `MOTP`), never enough to give away a secret that landed in the wrong field.
+pub(crate) fn quote(text: &str) -> String {
+    let mut q: String = text.trim().chars().take(8).collect();
+    if text.trim().chars().nth(8).is_some() {
+        q.push('…');
+    }
+    q
+}
+
+/// An OTP error as an import error's reason, quoting at most [`quote`] of any value: the otp
+/// crate quotes up to 40 characters of a bad parameter, and in a damaged file that parameter can
+/// run on into the secret.
+pub(crate) fn otp_reason(e: &twofold_otp::OtpError) -> String {
+    use twofold_otp::OtpError as E;
+    match e {
+        E::UnknownAlgorithm(s) => {
+            format!(
+                "unknown algorithm '{}': use SHA1, SHA256 or SHA512",
+                quote(s)
+            )
+        }
+        E::UnknownKind(s) => format!("unknown OTP kind '{}': use totp, hotp or steam", quote(s)),
+        E::NotOtpauth(_) => "not an otpauth:// URI".into(),
+        E::UnknownUriType(s) => format!(
+            "unknown otpauth type '{}': use otpauth://totp/, otpauth://hotp/ or otpauth://steam/",
+            quote(s)
+        ),
+        E::InvalidParameter { name, reason } if reason.contains('\'') => {
+            format!("invalid value for '{}' in the URI", quote(name))
+        }
+        E::InvalidParameter { name, reason } => {
+            format!("invalid value for '{}' in the URI: {reason}", quote(name))
+        }
+        other => other.to_string(),
     }
 }

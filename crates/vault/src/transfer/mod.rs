@@ -433,7 +433,7 @@ pub(crate) fn account(format: &'static str, at: &str, f: Fields) -> Result<Accou
     };
     a.params()
         .validate()
-        .map_err(|e| TransferError::corrupt(format, at, e.to_string()))?;
+        .map_err(|e| TransferError::corrupt(format, at, json::otp_reason(&e)))?;
     Ok(a)
 }
 

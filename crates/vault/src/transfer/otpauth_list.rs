@@ -4,6 +4,7 @@
 
 use twofold_otp::KeyUri;
 
+use super::json::otp_reason;
 use super::{
     text, ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
 };
@@ -73,7 +74,7 @@ pub(crate) fn parse_lines(
             ));
         }
         let uri = KeyUri::parse(l)
-            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), e.to_string()))?;
+            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), otp_reason(&e)))?;
         out.push(Account::from_key_uri(&uri, 0));
     }
     if !migration.is_empty() {

@@ -5,7 +5,7 @@
 
 use twofold_otp::KeyUri;
 
-use super::json::{parse, sniff, Ctx};
+use super::json::{otp_reason, parse, sniff, Ctx};
 use super::{Format, Imported, Importer, TransferError};
 use crate::account::Account;
 
@@ -45,7 +45,7 @@ impl Importer for ProtonImporter {
                 return Err(cx.err(format!("{at}.content.uri"), "not an otpauth:// URI"));
             }
             let k = KeyUri::parse(uri)
-                .map_err(|err| cx.err(format!("{at}.content.uri"), err.to_string()))?;
+                .map_err(|err| cx.err(format!("{at}.content.uri"), otp_reason(&err)))?;
             let mut a = Account::from_key_uri(&k, 0);
             if a.label.is_empty() {
                 a.label = cx.opt_str(c, "name", &at)?.unwrap_or("").to_string();

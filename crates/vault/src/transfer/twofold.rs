@@ -179,7 +179,11 @@ pub fn open(data: &[u8], password: &str) -> Result<Vec<Account>, TransferError> 
     }
     for (i, a) in body.accounts.iter().enumerate() {
         a.params().validate().map_err(|e| {
-            TransferError::corrupt(NAME, format!("account {}", i + 1), e.to_string())
+            TransferError::corrupt(
+                NAME,
+                format!("account {}", i + 1),
+                super::json::otp_reason(&e),
+            )
         })?;
     }
     Ok(body.accounts)
