@@ -244,11 +244,14 @@ function paint(v: CodeView): void {
     row.code.textContent = shown ? groupCode(shown) : "••• •••";
     return;
   }
-  row.code.textContent = groupCode(v.code);
+  // Touch the DOM only where something changed: most ticks change just the ring.
+  const code = groupCode(v.code);
+  if (row.code.textContent !== code) row.code.textContent = code;
   setRing(row.ring, v.seconds_left, v.period);
   const warn = v.seconds_left <= 5;
   row.li.classList.toggle("expiring", warn);
-  row.next.textContent = warn ? groupCode(v.next_code) : "";
+  const next = warn ? groupCode(v.next_code) : "";
+  if (row.next.textContent !== next) row.next.textContent = next;
 }
 
 async function tick(): Promise<void> {
