@@ -12,6 +12,7 @@ export default tseslint.config(
         process: "readonly",
         console: "readonly",
         setTimeout: "readonly",
+        clearTimeout: "readonly",
         Buffer: "readonly",
         fetch: "readonly",
         // code passed to browser.execute runs in the page

@@ -9,6 +9,12 @@ echo "check-deb: installing $deb"
 if [ "$(id -u)" -eq 0 ]; then dpkg -i "$deb"; else sudo dpkg -i "$deb"; fi
 bin=$(dpkg -L "$(dpkg-deb -f "$deb" Package)" | grep -E '^/usr/bin/' | head -n 1)
 [ -x "$bin" ] || { echo "check-deb: no binary installed under /usr/bin" >&2; exit 1; }
+# The desktop entry makes the app the handler of otpauth:// links, passed on as an argument.
+desktop=$(dpkg -L "$(dpkg-deb -f "$deb" Package)" | grep -E '^/usr/share/applications/.*\.desktop$' | head -n 1)
+grep -q '^MimeType=.*x-scheme-handler/otpauth;' "$desktop" \
+  || { echo "check-deb: $desktop does not claim otpauth:// links" >&2; exit 1; }
+grep -q '^Exec=.* %u$' "$desktop" || { echo "check-deb: $desktop does not pass the link on" >&2; exit 1; }
+echo "check-deb: $desktop handles otpauth:// links"
 tmp=$(mktemp -d)
 # shellcheck disable=SC2016
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '

@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "server_status",
     "server_create_user",
     "server_add_to_twofold",
+    "pending_links",
     "import_preview",
     "import_commit",
     "import_cancel",

@@ -269,45 +269,80 @@ fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Vec<Found> {
     codes
         .into_iter()
         .map(|c| {
-            let payload = c.text_lossless();
             let kind = match c.kind {
                 twofold_scan::PayloadKind::Otpauth => "otpauth",
                 twofold_scan::PayloadKind::Migration => "migration",
                 twofold_scan::PayloadKind::Other => "other",
             };
-            if kind == "other" {
-                // Not an account: say so without echoing what it holds.
-                return Found {
-                    payload: String::new(),
-                    kind,
-                    accounts: Vec::new(),
-                    error: None,
-                };
-            }
-            match intake::accounts_from_payload(&payload, now()) {
-                Ok(accounts) => Found {
-                    kind,
-                    accounts: accounts
-                        .iter()
-                        .map(|a| FoundAccount {
-                            issuer: a.issuer.clone(),
-                            label: a.label.clone(),
-                            kind: a.kind.to_string(),
-                            duplicate: intake::duplicate_of(existing, a),
-                        })
-                        .collect(),
-                    payload,
-                    error: None,
-                },
-                Err(e) => Found {
-                    payload: String::new(),
-                    kind,
-                    accounts: Vec::new(),
-                    error: Some(format!("A QR code could not be read as an account: {e}")),
-                },
-            }
+            found(existing, c.text_lossless(), kind)
         })
         .collect()
+}
+
+/// What one payload would add, and which of its accounts the vault already has.
+fn found(existing: &[Account], payload: String, kind: &'static str) -> Found {
+    if kind == "other" {
+        // Not an account: say so without echoing what it holds.
+        return Found {
+            payload: String::new(),
+            kind,
+            accounts: Vec::new(),
+            error: None,
+        };
+    }
+    match intake::accounts_from_payload(&payload, now()) {
+        Ok(accounts) => Found {
+            kind,
+            accounts: accounts
+                .iter()
+                .map(|a| FoundAccount {
+                    issuer: a.issuer.clone(),
+                    label: a.label.clone(),
+                    kind: a.kind.to_string(),
+                    duplicate: intake::duplicate_of(existing, a),
+                })
+                .collect(),
+            payload,
+            error: None,
+        },
+        Err(e) => Found {
+            payload: String::new(),
+            kind,
+            accounts: Vec::new(),
+            error: Some(format!("A QR code could not be read as an account: {e}")),
+        },
+    }
+}
+
+/// The `otpauth://` and `otpauth-migration://` links among a command line's arguments (the
+/// desktop file hands a clicked link to the app as one).
+pub fn links_in(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .filter(|a| {
+            let l = a.to_ascii_lowercase();
+            l.starts_with("otpauth://") || l.starts_with("otpauth-migration://")
+        })
+        .collect()
+}
+
+/// Links opened with the app (at its start, or forwarded by a second start): what each would
+/// add, for the front end to confirm. Nothing is added without the user's "Add".
+#[tauri::command]
+pub async fn pending_links(state: State<'_, AppState>) -> Res<Vec<Found>> {
+    let links = std::mem::take(&mut *state.links.lock().unwrap());
+    let guard = state.vault.lock().unwrap();
+    let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
+    Ok(links
+        .into_iter()
+        .map(|l| {
+            let kind = if l.to_ascii_lowercase().starts_with("otpauth-migration://") {
+                "migration"
+            } else {
+                "otpauth"
+            };
+            found(existing, l, kind)
+        })
+        .collect())
 }
 
 /// Scans an image (dropped, pasted or opened) for QR codes.

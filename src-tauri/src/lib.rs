@@ -9,6 +9,22 @@ mod transfer;
 pub fn run() {
     twofold_vault::harden_process();
     tauri::Builder::default()
+        // First, so a second start (e.g. a clicked otpauth:// link) reaches this process and
+        // exits before it opens a window of its own.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            use tauri::{Emitter, Manager};
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+            let links = commands::links_in(argv.into_iter().skip(1));
+            if !links.is_empty() {
+                let state = app.state::<state::AppState>();
+                state.links.lock().unwrap().extend(links);
+                let _ = app.emit_to("main", "otpauth-links", ());
+            }
+        }))
         .manage(state::AppState::new())
         .manage(server::ServerState::default())
         .plugin(tauri_plugin_opener::init())
@@ -40,6 +56,7 @@ pub fn run() {
             server::server_status,
             server::server_create_user,
             server::server_add_to_twofold,
+            commands::pending_links,
             transfer::import_preview,
             transfer::import_commit,
             transfer::import_cancel,

@@ -36,6 +36,8 @@ pub struct AppState {
     pub settings_path: PathBuf,
     /// An import previewed and waiting for the user's "Import" (see transfer.rs).
     pub pending_import: Mutex<Option<twofold_vault::transfer::ImportPlan>>,
+    /// otpauth links the app was opened with, not yet shown to the user.
+    pub links: Mutex<Vec<String>>,
 }
 
 fn vault_path() -> Result<PathBuf, String> {
@@ -62,6 +64,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
             pending_import: Mutex::new(None),
+            links: Mutex::new(crate::commands::links_in(std::env::args().skip(1))),
         };
         state.open_at_start();
         state

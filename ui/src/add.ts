@@ -58,6 +58,11 @@ export async function handleFound(found: Found[], done: Done, fromPaste: boolean
   pickDialog(otp, done);
 }
 
+/** Links opened from outside the app (a clicked otpauth:// link): always confirmed first. */
+export function confirmLinks(found: Found[], done: Done): void {
+  if (found.length) pickDialog(found, done);
+}
+
 function pickDialog(found: Found[], done: Done): void {
   const boxes: { payload: string; box: HTMLInputElement }[] = [];
   const items = found.map((f, i) => {

@@ -105,6 +105,7 @@ export const api = {
   copyCode: (id: string) => invoke<number>("copy_code", { id }),
   accountQr: (id: string) => invoke<string>("account_qr", { id }),
   revealSecret: (id: string) => invoke<string>("reveal_secret", { id }),
+  pendingLinks: () => invoke<Found[]>("pending_links"),
   settings: () => invoke<Settings>("get_settings"),
   saveSettings: (settings: Settings) => invoke<Settings>("set_settings", { settings }),
 };

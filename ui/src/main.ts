@@ -1,6 +1,7 @@
 import { api, errorText, type Account, type CodeView, type Found, type Settings } from "./api";
 import { byId, groupCode, h, ring, setRing } from "./dom";
-import { openAddDialog, handleFound, scanBytes } from "./add";
+import { listen } from "@tauri-apps/api/event";
+import { confirmLinks, openAddDialog, handleFound, scanBytes } from "./add";
 import { toast } from "./toast";
 import { openEditDialog, showQr, showSecret } from "./dialogs";
 import { wireServerPanel } from "./server";
@@ -440,8 +441,10 @@ function wire(): void {
     try {
       const status = await api.unlock(input.value);
       input.value = "";
-      if (status.state === "ready") await refresh();
-      else byId("lock-message").textContent = status.message ?? "Still locked.";
+      if (status.state === "ready") {
+        await refresh();
+        confirmLinks(await api.pendingLinks(), refresh);
+      } else byId("lock-message").textContent = status.message ?? "Still locked.";
     } catch (err) {
       byId("lock-message").textContent = errorText(err);
       input.select();
@@ -548,6 +551,12 @@ async function start(): Promise<void> {
   if (state.settings) byId<HTMLSelectElement>("sort").value = state.settings.sort;
   await refresh();
   scheduleTicks();
+  // otpauth:// links the app was opened with, now or later (a second start hands them over).
+  const showLinks = async () => {
+    if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);
+  };
+  await listen("otpauth-links", () => void showLinks());
+  await showLinks();
   document.body.dataset.ready = "true";
 }
 
