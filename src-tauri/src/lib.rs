@@ -28,6 +28,7 @@ pub fn run() {
         .manage(state::AppState::new())
         .manage(server::ServerState::default())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::vault_status,

@@ -1,5 +1,6 @@
 // Import from other authenticators' exports and export to them, through the vault crate's
 // transfer layer (the same code as `twofold import` / `twofold export`).
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { errorText, transferApi, type ImportEntry, type ImportPreview } from "./api";
 import { button, closeModal, modal } from "./dialogs";
 import { h } from "./dom";
@@ -164,6 +165,14 @@ export function openExportDialog(): void {
     field("export-password2", "Password again", confirm),
   );
   const path = h("input", { id: "export-path", autocomplete: "off", spellcheck: "false" });
+  const choose = h("button", { type: "button", class: "btn", id: "export-choose", text: "Choose…" });
+  choose.addEventListener("click", async () => {
+    const multi = format.value.endsWith("qr");
+    const picked = multi
+      ? await open({ directory: true, defaultPath: path.value, title: "Folder for the QR images" })
+      : await save({ defaultPath: path.value, title: "Save the export as" });
+    if (typeof picked === "string") path.value = picked;
+  });
   const warning = h(
     "p",
     { class: "warning", id: "export-warning", role: "alert" },
@@ -177,7 +186,12 @@ export function openExportDialog(): void {
     { class: "form", id: "export-form" },
     field("export-format", "Format", format),
     pwFields,
-    field("export-path", "Save to", path, "A file, or a folder for the QR formats. An existing file is never overwritten."),
+    field(
+      "export-path",
+      "Save to",
+      h("div", { class: "path-row" }, path, choose),
+      "A file, or a folder for the QR formats. An existing file is never overwritten.",
+    ),
     warning,
     ackField,
     error,
