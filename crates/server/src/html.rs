@@ -140,6 +140,17 @@ impl Ctx {
         )
     }
 
+    /// A page with a form: 200, or 400 when the form came back with errors (as Django does).
+    fn form_page(mut self, title: &str, body: &str, errs: &[String]) -> Response {
+        let status = if errs.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let page = self.page(title, body);
+        self.finish((status, page))
+    }
+
     fn finish(self, resp: impl IntoResponse) -> Response {
         let mut resp = resp.into_response();
         if let Ok(v) = HeaderValue::from_str(&format!(
@@ -349,13 +360,7 @@ async fn signup(State(app): State<Arc<App>>, req: Request) -> Response {
         errs = errors(&errs),
         email = esc(&email)
     );
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = ctx.page("Sign Up", &body);
-    ctx.finish((status, page))
+    ctx.form_page("Sign Up", &body, &errs)
 }
 
 async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -406,13 +411,7 @@ async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
         errs = errors(&errs),
         login = esc(&login)
     );
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = ctx.page("Sign In", &body);
-    ctx.finish((status, page))
+    ctx.form_page("Sign In", &body, &errs)
 }
 
 async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -451,13 +450,7 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
         csrf = ctx.csrf_input(),
         errs = errors(&errs),
     );
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = ctx.page("Two-Factor Authentication", &body);
-    ctx.finish((status, page))
+    ctx.form_page("Two-Factor Authentication", &body, &errs)
 }
 
 async fn logout(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -561,13 +554,7 @@ async fn activate(State(app): State<Arc<App>>, req: Request) -> Response {
         csrf = ctx.csrf_input(),
         errs = errors(&errs),
     );
-    let status = if errs.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    let page = ctx.page("Activate Authenticator App", &body);
-    ctx.finish((status, page))
+    ctx.form_page("Activate Authenticator App", &body, &errs)
 }
 
 async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Response {

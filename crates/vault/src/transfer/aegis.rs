@@ -14,8 +14,7 @@ use twofold_otp::Kind;
 use super::crypto::{self, aes_gcm_open, aes_gcm_seal, b64, b64_decode, hex, hex_decode};
 use super::json::{get, parse, sniff, Ctx, Obj};
 use super::{
-    account, ExportFile, ExportFormat, Exported, Exporter, Fields, Format, Imported, Importer,
-    TransferError,
+    ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
 };
 use crate::account::Account;
 
@@ -209,26 +208,7 @@ fn parse_db(cx: &Ctx, db: &Value) -> Result<(Vec<Account>, Vec<String>), Transfe
         };
         let info = cx.req_obj(e, "info", &at)?;
         let iat = format!("{at}.info");
-        let secret = cx.secret(cx.req_str(info, "secret", &iat)?, &format!("{iat}.secret"))?;
-        let algorithm = match cx.opt_str(info, "algo", &iat)? {
-            Some(a) => cx.algorithm(a, &format!("{iat}.algo"))?,
-            None => Default::default(),
-        };
-        let digits = cx.opt_u64(info, "digits", &iat)?.unwrap_or(6);
-        let mut a = account(
-            NAME,
-            &at,
-            Fields {
-                issuer: issuer.into(),
-                label: label.into(),
-                secret,
-                kind,
-                algorithm,
-                digits: cx.u32_of(digits, &iat)?,
-                period: cx.opt_u64(info, "period", &iat)?.unwrap_or(30),
-                counter: cx.opt_u64(info, "counter", &iat)?.unwrap_or(0),
-            },
-        )?;
+        let mut a = cx.otp_account(info, "algo", &iat, issuer, label, kind)?;
         a.note = cx.opt_str(e, "note", &at)?.unwrap_or("").to_string();
         a.pinned = cx.opt_bool(e, "favorite", &at)?.unwrap_or(false);
         if let Some(g) = cx.opt_str(e, "group", &at)? {

@@ -11,7 +11,7 @@
 
 use super::crypto::{aes_gcm_open, pbkdf2_sha1, sha256};
 use super::json::{get, parse, sniff, Ctx};
-use super::{account, Fields, Format, Imported, Importer, TransferError};
+use super::{Format, Imported, Importer, TransferError};
 
 const NAME: &str = "andOTP";
 
@@ -75,26 +75,7 @@ impl Importer for AndOtpImporter {
                 }
                 Err(e) => return Err(e),
             };
-            let secret = cx.secret(cx.req_str(e, "secret", &at)?, &format!("{at}.secret"))?;
-            let algorithm = match cx.opt_str(e, "algorithm", &at)? {
-                Some(a) => cx.algorithm(a, &format!("{at}.algorithm"))?,
-                None => Default::default(),
-            };
-            let digits = cx.opt_u64(e, "digits", &at)?.unwrap_or(6);
-            let mut a = account(
-                NAME,
-                &at,
-                Fields {
-                    issuer: issuer.into(),
-                    label: label.into(),
-                    secret,
-                    kind,
-                    algorithm,
-                    digits: cx.u32_of(digits, &at)?,
-                    period: cx.opt_u64(e, "period", &at)?.unwrap_or(30),
-                    counter: cx.opt_u64(e, "counter", &at)?.unwrap_or(0),
-                },
-            )?;
+            let mut a = cx.otp_account(e, "algorithm", &at, issuer, label, kind)?;
             if let Some(tags) = get(e, "tags") {
                 for (j, t) in cx.arr(tags, &format!("{at}.tags"))?.iter().enumerate() {
                     let t = t

@@ -47,6 +47,40 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// An account from the OTP fields Aegis (its `info` object) and andOTP (the entry itself)
+    /// share: `secret`, the algorithm under `algo_key`, `digits`, `period` and `counter`, with
+    /// the apps' defaults (SHA1, 6 digits, 30 s, counter 0).
+    pub fn otp_account(
+        &self,
+        o: &Obj,
+        algo_key: &str,
+        at: &str,
+        issuer: &str,
+        label: &str,
+        kind: Kind,
+    ) -> Result<crate::Account, TransferError> {
+        let secret = self.secret(self.req_str(o, "secret", at)?, &format!("{at}.secret"))?;
+        let algorithm = match self.opt_str(o, algo_key, at)? {
+            Some(a) => self.algorithm(a, &format!("{at}.{algo_key}"))?,
+            None => Default::default(),
+        };
+        let digits = self.opt_u64(o, "digits", at)?.unwrap_or(6);
+        super::account(
+            self.format,
+            at,
+            super::Fields {
+                issuer: issuer.into(),
+                label: label.into(),
+                secret,
+                kind,
+                algorithm,
+                digits: self.u32_of(digits, at)?,
+                period: self.opt_u64(o, "period", at)?.unwrap_or(30),
+                counter: self.opt_u64(o, "counter", at)?.unwrap_or(0),
+            },
+        )
+    }
+
     pub fn err(&self, at: impl Into<String>, reason: impl Into<String>) -> TransferError {
         TransferError::corrupt(self.format, at, reason)
     }
