@@ -183,10 +183,19 @@ async fn chromium_screenshot_of_the_activation_page_scans_to_the_shown_secret() 
     d.type_into("#id_password", "s3cret-pass").await;
     d.click("form[action='/accounts/login/'] button[type=submit]")
         .await;
-    let after = d.current_path().await;
+    // The click returns before the POST and its redirect finish: wait for the navigation.
+    let mut after = d.current_path().await;
+    for _ in 0..100 {
+        if !after.starts_with("/accounts/login/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = d.current_path().await;
+    }
     assert!(
         !after.starts_with("/accounts/login/"),
-        "the login form was accepted (now on {after})"
+        "the login form was not accepted (still on {after}): {}",
+        d.text("body").await
     );
     d.go(&format!("{base}/accounts/2fa/totp/activate/")).await;
     assert_eq!(d.current_path().await, "/accounts/2fa/totp/activate/");
