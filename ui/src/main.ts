@@ -328,6 +328,11 @@ function openRowMenu(a: Account, anchor: HTMLElement): void {
     item("Reveal secret…", () => showSecret(a)),
     item("Delete", () => remove(a)),
   );
+  showMenu(menu, anchor);
+}
+
+/** Opens a menu under its button: focus on the first item, arrows move, Escape goes back. */
+function showMenu(menu: HTMLElement, anchor: HTMLElement): void {
   const r = anchor.getBoundingClientRect();
   menu.style.top = `${Math.min(r.bottom + 4, window.innerHeight - 240)}px`;
   menu.style.right = `${Math.max(8, window.innerWidth - r.right)}px`;
@@ -356,20 +361,7 @@ function wireAppMenu(): void {
   btn.addEventListener("click", (e) => {
     e.stopPropagation();
     if (!menu.hidden) return closeMenu();
-    const r = btn.getBoundingClientRect();
-    menu.style.top = `${r.bottom + 4}px`;
-    menu.style.right = `${Math.max(8, window.innerWidth - r.right)}px`;
-    menu.hidden = false;
-    (menu.firstElementChild as HTMLElement | null)?.focus();
-  });
-  menu.addEventListener("keydown", (e) => {
-    const items = [...menu.querySelectorAll("button")];
-    const i = items.indexOf(document.activeElement as HTMLButtonElement);
-    if (e.key === "Escape") {
-      closeMenu();
-      btn.focus();
-    } else if (e.key === "ArrowDown") items[(i + 1) % items.length].focus();
-    else if (e.key === "ArrowUp") items[(i - 1 + items.length) % items.length].focus();
+    showMenu(menu, btn);
   });
   const on = (id: string, fn: () => void) =>
     byId(id).addEventListener("click", () => {

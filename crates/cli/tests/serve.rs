@@ -22,31 +22,7 @@ fn http_get(addr: &str, path: &str) -> String {
 fn serve_answers_openapi_and_stops() {
     let dir = std::env::temp_dir().join(format!("twofold-serve-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_twofold"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--mode",
-            "required",
-            "--light-password-hashing",
-            "--db",
-        ])
-        .arg(dir.join("db.sqlite3"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let (mut child, addr) = start_serve(&dir.join("db.sqlite3"), &["--mode", "required"]);
     let resp = http_get(&addr, "/openapi.json");
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.contains("\"/mfa/verify/\"") && resp.contains("\"openapi\""));
