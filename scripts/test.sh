@@ -7,7 +7,12 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n==> %s\n' "$*"; }
+step() {
+  printf '\n==> %s\n' "$*"
+  # Free disk space matters: a CI run once ended in "No space left on device".
+  printf 'disk: %s free, target/ %s\n' "$(df -h --output=avail . | tail -n 1 | tr -d ' ')" \
+    "$(du -sh target 2>/dev/null | cut -f1 || echo 0)"
+}
 xvfb() { xvfb-run -a -s "-screen 0 1280x800x24" "$@"; }
 
 step "setup"
@@ -36,6 +41,10 @@ step "desktop app end to end (WebKit under Xvfb, WebDriver, real keyring)"
 xvfb tests/with-keyring.sh --keep-display npm run --silent e2e
 
 if [ "${SKIP_BUNDLE:-0}" != 1 ]; then
+  if [ "${TWOFOLD_CI:-0}" = 1 ]; then
+    # CI only: the release build below needs none of the debug build; give its disk back.
+    rm -rf target/debug
+  fi
   step "desktop app: .deb bundle, installed and launched once"
   scripts/check-deb.sh
 fi
