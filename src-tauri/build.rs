@@ -33,6 +33,9 @@ const COMMANDS: &[&str] = &[
     "import_cancel",
     "export_accounts",
     "export_default_path",
+    "backup_status",
+    "backup_set_password",
+    "backup_now",
 ];
 
 fn main() {

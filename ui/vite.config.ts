@@ -1,7 +1,7 @@
 import { defineConfig } from "vite";
 
 export default defineConfig({
-  root: __dirname,
+  root: import.meta.dirname,
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   build: {

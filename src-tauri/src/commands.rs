@@ -50,6 +50,7 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<Vault
     let has_pass = vault.has_passphrase_slot();
     *state.vault.lock().unwrap() = Some(vault);
     state.set_status(VaultState::Ready, None, has_pass);
+    state.backups.unlocked();
     Ok(state.status())
 }
 
@@ -128,7 +129,7 @@ pub async fn codes(state: State<'_, AppState>) -> Res<Vec<CodeView>> {
 /// HOTP: advances and saves the counter, then returns the code.
 #[tauri::command]
 pub async fn next_hotp(state: State<'_, AppState>, id: String) -> Res<CodeView> {
-    state.with_vault(false, |v| {
+    state.change(false, |v| {
         let c = v.code(&id, now()).map_err(err)?;
         Ok(CodeView {
             id: id.clone(),
@@ -147,7 +148,7 @@ pub struct AddResult {
 }
 
 fn add_accounts(state: &AppState, accounts: Vec<Account>, tags: &[String]) -> Res<AddResult> {
-    state.with_vault(true, |v| {
+    state.change(true, |v| {
         let accounts = accounts
             .into_iter()
             .map(|mut a| {
@@ -382,12 +383,12 @@ pub async fn update_account(
         pinned: patch.pinned,
         ..AccountPatch::default()
     };
-    state.with_vault(false, |v| v.update(&id, p).map_err(err))
+    state.change(false, |v| v.update(&id, p).map_err(err))
 }
 
 #[tauri::command]
 pub async fn remove_account(state: State<'_, AppState>, id: String) -> Res<()> {
-    let removed = state.with_vault(false, |v| {
+    let removed = state.change(false, |v| {
         let account = v
             .get(&id)
             .cloned()
@@ -405,7 +406,7 @@ pub async fn undo_remove(state: State<'_, AppState>) -> Res<Option<String>> {
     let Some(account) = state.undo.lock().unwrap().take() else {
         return Ok(None);
     };
-    state.with_vault(false, |v| {
+    state.change(false, |v| {
         let id = account.id.clone();
         v.modify(|accounts, _| {
             accounts.push(account);
@@ -419,7 +420,7 @@ pub async fn undo_remove(state: State<'_, AppState>) -> Res<Option<String>> {
 /// Manual order: moves an account to `to_index` in the stored order.
 #[tauri::command]
 pub async fn move_account(state: State<'_, AppState>, id: String, to_index: usize) -> Res<()> {
-    state.with_vault(false, |v| {
+    state.change(false, |v| {
         v.modify(|accounts, _| {
             if let Some(from) = accounts.iter().position(|a| a.id == id) {
                 let a = accounts.remove(from);
@@ -484,7 +485,16 @@ pub async fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
 #[tauri::command]
 pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res<Settings> {
     let s = settings.validate()?;
+    let before = state.settings.lock().unwrap().clone();
+    let backups_changed = s.backup_dir != before.backup_dir || s.backup_keep != before.backup_keep;
+    if backups_changed && !s.backup_dir.is_empty() && !crate::backup::password_set(&state) {
+        return Err("choose a password for the automatic backups".into());
+    }
     s.save(&state.settings_path)?;
     *state.settings.lock().unwrap() = s.clone();
+    if backups_changed {
+        // The first backup in a new folder is written at once, not at the next change.
+        state.backups.schedule();
+    }
     Ok(s)
 }

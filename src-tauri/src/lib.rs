@@ -1,5 +1,6 @@
 //! The desktop shell: Tauri commands that forward to the crates. No product logic lives here.
 
+mod backup;
 mod commands;
 mod server;
 mod settings;
@@ -8,7 +9,7 @@ mod transfer;
 
 pub fn run() {
     twofold_vault::harden_process();
-    tauri::Builder::default()
+    let result = tauri::Builder::default()
         // First, so a second start (e.g. a clicked otpauth:// link) reaches this process and
         // exits before it opens a window of its own.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
@@ -29,6 +30,10 @@ pub fn run() {
         .manage(server::ServerState::default())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            backup::spawn(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::vault_status,
@@ -63,7 +68,39 @@ pub fn run() {
             transfer::import_cancel,
             transfer::export_accounts,
             transfer::export_default_path,
+            backup::backup_status,
+            backup::backup_set_password,
+            backup::backup_now,
         ])
-        .run(tauri::generate_context!())
-        .expect("the Tauri runtime failed to start");
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        start_failed(e);
+    }
+}
+
+/// A start can race an instance that is quitting: the single-instance handshake finds it on
+/// D-Bus, and it leaves without answering. Then this start begins again (same process, same
+/// arguments), a few times; any other failure is one line on stderr, not a panic.
+fn start_failed(e: tauri::Error) -> ! {
+    const RETRY: &str = "TWOFOLD_START_RETRY";
+    let raced = matches!(&e, tauri::Error::PluginInitialization(p, _) if p == "single-instance");
+    let tries: u32 = std::env::var(RETRY)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    #[cfg(unix)]
+    if raced && tries < 5 {
+        use std::os::unix::process::CommandExt;
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if let Ok(exe) = std::env::current_exe() {
+            let err = std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env(RETRY, (tries + 1).to_string())
+                .exec();
+            eprintln!("twofold: could not start again: {err}");
+        }
+    }
+    let _ = (raced, tries);
+    eprintln!("twofold: the app could not start: {e}");
+    std::process::exit(1)
 }

@@ -206,7 +206,7 @@ pub async fn server_add_to_twofold(
     for a in &mut accounts {
         a.tags = vec!["test-server".into(), tag.clone()];
     }
-    state.with_vault(true, |v| {
+    state.change(true, |v| {
         let (keep, _) = intake::without_duplicates(v.accounts(), accounts);
         let ids = v.add_many(keep).map_err(err)?;
         ids.into_iter()

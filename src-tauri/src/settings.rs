@@ -13,6 +13,11 @@ pub struct Settings {
     pub idle_lock_seconds: u64,
     /// "name", "recent" or "manual".
     pub sort: String,
+    /// Folder of the automatic encrypted backups; empty: no automatic backups. Their password
+    /// is in the OS keyring (see backup.rs), never here.
+    pub backup_dir: String,
+    /// How many automatic backups to keep (the oldest beyond are deleted).
+    pub backup_keep: u64,
 }
 
 impl Default for Settings {
@@ -21,6 +26,8 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             idle_lock_seconds: 300,
             sort: "manual".into(),
+            backup_dir: String::new(),
+            backup_keep: 10,
         }
     }
 }
@@ -38,6 +45,16 @@ impl Settings {
         }
         if self.idle_lock_seconds > 86_400 {
             return Err("the idle lock must be at most 86400 seconds".into());
+        }
+        if !(1..=1000).contains(&self.backup_keep) {
+            return Err("keep between 1 and 1000 automatic backups".into());
+        }
+        self.backup_dir = self.backup_dir.trim().to_string();
+        if !self.backup_dir.is_empty() && !Path::new(&self.backup_dir).is_absolute() {
+            return Err(format!(
+                "the backup folder '{}' is not a full path: choose a folder",
+                self.backup_dir
+            ));
         }
         self.sort = self.sort.to_lowercase();
         Ok(self)

@@ -38,6 +38,8 @@ pub struct AppState {
     pub pending_import: Mutex<Option<twofold_vault::transfer::ImportPlan>>,
     /// otpauth links the app was opened with, not yet shown to the user.
     pub links: Mutex<Vec<String>>,
+    /// Automatic backups after changes (see backup.rs).
+    pub backups: crate::backup::Backups,
 }
 
 fn vault_path() -> Result<PathBuf, String> {
@@ -65,6 +67,7 @@ impl AppState {
             settings_path,
             pending_import: Mutex::new(None),
             links: Mutex::new(crate::commands::links_in(std::env::args().skip(1))),
+            backups: Default::default(),
         };
         state.open_at_start();
         state
@@ -152,5 +155,17 @@ impl AppState {
             }
         }
         f(guard.as_mut().expect("vault is open"))
+    }
+
+    /// [`with_vault`](Self::with_vault) for a change to the accounts: once it succeeds, an
+    /// automatic backup is due.
+    pub fn change<R>(
+        &self,
+        create: bool,
+        f: impl FnOnce(&mut Vault) -> Result<R, String>,
+    ) -> Result<R, String> {
+        let r = self.with_vault(create, f)?;
+        self.backups.schedule();
+        Ok(r)
     }
 }

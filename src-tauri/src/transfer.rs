@@ -181,7 +181,7 @@ pub async fn import_commit(state: State<'_, AppState>, include_conflicts: bool) 
     if include_conflicts {
         candidates.extend(conflicts);
     }
-    let added = state.with_vault(true, |v| {
+    let added = state.change(true, |v| {
         let fresh = twofold_vault::transfer::plan(v.accounts(), candidates);
         let mut to_add = fresh.add;
         if include_conflicts {
@@ -268,7 +268,10 @@ pub async fn export_default_path(format: String) -> Res<String> {
     let day = twofold_vault::transfer::auto::timestamp(twofold_otp::unix_now());
     let day = day.split('-').next().unwrap_or(&day).to_string();
     let name = match format {
-        ExportFormat::Twofold => format!("twofold-backup-{day}.twofold"),
+        ExportFormat::Twofold => format!(
+            "twofold-backup-{day}.{}",
+            twofold_vault::transfer::twofold::EXTENSION
+        ),
         ExportFormat::Otpauth => format!("twofold-otpauth-{day}.txt"),
         ExportFormat::Aegis => format!("twofold-aegis-{day}.json"),
         ExportFormat::GoogleQr => format!("twofold-google-{day}"),

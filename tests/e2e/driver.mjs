@@ -1,6 +1,6 @@
 // Shared WebDriver plumbing for the end-to-end tests: starts tauri-driver (which starts
 // WebKitWebDriver), opens a session on the built desktop app, and saves screenshots.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -34,6 +34,19 @@ async function waitForPorts(ports, ms) {
   throw new Error(`tauri-driver did not open ports ${ports.join(", ")} in ${ms} ms`);
 }
 
+/** Waits until no twofold-desktop process is left (at most 10 s). */
+async function appGone() {
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    try {
+      execFileSync("pgrep", ["-x", path.basename(appBinary).slice(0, 15)], { stdio: "ignore" });
+    } catch {
+      return; // pgrep exits 1: none left
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Starts tauri-driver on free-ish ports and a WebDriver session on the app. */
 export async function launch(env = {}) {
   if (!process.env.DISPLAY) {
@@ -51,22 +64,31 @@ export async function launch(env = {}) {
   );
   driverExit.catch(() => {});
   await Promise.race([waitForPorts([port, nativePort], 20000), driverExit]);
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "error",
-    capabilities: {
-      browserName: "wry",
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: appBinary },
-    },
-  });
+  let browser;
+  try {
+    browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "error",
+      capabilities: {
+        browserName: "wry",
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { application: appBinary },
+      },
+    });
+  } catch (err) {
+    // A failed start must not leave tauri-driver running (the test process would never end).
+    driver.kill();
+    throw err;
+  }
   const close = async () => {
     try {
       await browser.deleteSession();
     } finally {
       driver.kill();
     }
+    // The next launch must not meet this app still quitting (single instance).
+    await appGone();
   };
   return { browser, close };
 }

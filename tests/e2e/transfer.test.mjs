@@ -2,10 +2,13 @@
 // Import dialog reads another app's real export (plain and encrypted, with a wrong password
 // first), previews it and adds it; a second import finds only duplicates; Export writes an
 // encrypted Twofold backup that `twofold import` reads back, and a plain otpauth list only after
-// its warning is acknowledged; the Settings dialog changes the clipboard delay; an image dropped
-// on the window is scanned; Alt+Arrow reorders and the vault keeps the order.
+// its warning is acknowledged; the Settings dialog changes the clipboard delay and sets up
+// automatic backups (written after changes, password in the keyring, the oldest pruned, read by
+// the reference decryptor); an image dropped on the window is scanned; Alt+Arrow reorders and the
+// vault keeps the order.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launch, root, screenshot } from "./driver.mjs";
@@ -112,10 +115,10 @@ test("a damaged file imports nothing and says where it broke", async () => {
 });
 
 test("export an encrypted Twofold backup that twofold import reads back", async () => {
-  const out = path.join(v.dir, "backup.twofold");
+  const out = path.join(v.dir, "backup.twofoldbackup");
   await openMenu("menu-export");
   await browser.$("#export-format").selectByAttribute("value", "twofold");
-  await waitFor(async () => (await browser.$("#export-path").getValue()).endsWith(".twofold"), "a proposed file name");
+  await waitFor(async () => (await browser.$("#export-path").getValue()).endsWith(".twofoldbackup"), "a proposed file name");
   assert.ok(!(await browser.$("#export-warning").isDisplayed()), "no plain-text warning for an encrypted backup");
   await browser.$("#export-path").clearValue();
   await browser.$("#export-path").setValue(out);
@@ -189,6 +192,87 @@ test("an image dropped on the window is scanned and added", async () => {
   }, b64);
   await waitFor(async () => (await rows(browser)).find((r) => r.issuer === "Hetzner"), "the dropped account");
   assert.equal(JSON.parse(twofold(["list", "--json"], v.env)).length, N + 1);
+});
+
+test("automatic backups: set up in Settings, written after changes, read with their password, the oldest pruned", async () => {
+  const dir = path.join(v.dir, "backups");
+  const backups = () =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".twofoldbackup")).sort() : [];
+  const save = () => browser.execute(() => document.querySelector("#modal-actions .btn.primary").click());
+  await openMenu("menu-settings");
+  assert.equal(await browser.$("#set-backup-dir").isDisplayed(), false, "off by default");
+  await browser.$("#set-backup").click();
+  await browser.$("#set-backup-dir").waitForDisplayed();
+  await browser.$("#set-backup-dir").setValue(dir);
+  await browser.$("#set-backup-keep").clearValue();
+  await browser.$("#set-backup-keep").setValue("2");
+  await save();
+  await waitFor(async () => /Choose a password/.test(await text("#settings-error")), "a password asked for");
+  await browser.$("#set-backup-password").setValue("backup pass 1");
+  await browser.$("#set-backup-password2").setValue("backup pass 2");
+  await save();
+  await waitFor(async () => /differ/.test(await text("#settings-error")), "mismatched passwords refused");
+  await browser.$("#set-backup-password2").clearValue();
+  await browser.$("#set-backup-password2").setValue("backup pass 1");
+  await screenshot(browser, "13-settings-backups");
+  await save();
+  await dialogClosed();
+  assert.deepEqual(backups(), [], "nothing written before the settings are saved");
+
+  // The first backup is written at once; its password is in the OS keyring, not on disk.
+  await waitFor(() => backups().length === 1, "the first backup", 20000);
+  const keyring = execFileSync("secret-tool", ["search", "--all", "service", "twofold-backup-password"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  assert.match(keyring, /secret = backup pass 1/);
+  const settings = readFileSync(path.join(v.env.TWOFOLD_CONFIG_DIR, "settings.json"), "utf8");
+  assert.equal(JSON.parse(settings).backup_dir, dir);
+  assert.ok(!settings.includes("backup pass"), "the password is not in settings.json");
+
+  // What the backup holds is the vault, as the reference decryptor reads it.
+  const pwFile = path.join(v.dir, "backup-password.txt");
+  writeFileSync(pwFile, "backup pass 1\n");
+  const decrypt = (f) =>
+    JSON.parse(
+      execFileSync("python3", [path.join(root, "docs", "decrypt_backup.py"), path.join(dir, f), "--password-file", pwFile], {
+        encoding: "utf8",
+      }),
+    );
+  const inVault = JSON.parse(twofold(["list", "--json"], v.env));
+  const firstName = backups()[0];
+  const first = decrypt(firstName);
+  assert.deepEqual(
+    first.accounts.map((a) => a.label).sort(),
+    inVault.map((a) => a.label).sort(),
+  );
+
+  // Each change made in the app makes a new backup; only the newest two are kept.
+  const [a] = await rows(browser);
+  const move = async (key) => {
+    const before = backups();
+    await browser.execute((id) => document.querySelector(`[data-id="${id}"]`).focus(), a.id);
+    await browser.keys(["Alt", key]);
+    await waitFor(() => {
+      const now = backups();
+      return now.at(-1) !== before.at(-1) ? now : null;
+    }, `a backup after Alt+${key}`, 20000);
+  };
+  await move("ArrowDown");
+  await move("ArrowUp");
+  const kept = backups();
+  assert.equal(kept.length, 2, `the newest two are kept: ${kept}`);
+  assert.ok(!kept.includes(firstName), "the oldest backup was deleted");
+  const newest = decrypt(kept.at(-1));
+  assert.equal(newest.accounts[0].label, a.label, "the newest backup has the order restored by Alt+Up");
+
+  // Settings shows the last backup and writes one on demand.
+  await openMenu("menu-settings");
+  await waitFor(async () => (await text("#backup-status")).includes(kept.at(-1)), "the last backup shown");
+  const beforeNow = backups().at(-1);
+  await browser.$("#set-backup-now").click();
+  await waitFor(() => backups().at(-1) !== beforeNow, "a backup on demand", 20000);
+  await browser.execute(() => document.querySelector("#modal").close());
 });
 
 test("Alt+Down moves an account down, and the next start shows the new order", async () => {

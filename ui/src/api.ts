@@ -78,7 +78,23 @@ export interface Settings {
   clipboard_clear_seconds: number;
   idle_lock_seconds: number;
   sort: "name" | "recent" | "manual";
+  /** Folder of the automatic backups; "" when they are off. */
+  backup_dir: string;
+  backup_keep: number;
 }
+
+export interface BackupStatus {
+  password_set: boolean;
+  last_path: string | null;
+  last_time: number | null;
+  error: string | null;
+}
+
+export const backupApi = {
+  status: () => invoke<BackupStatus>("backup_status"),
+  setPassword: (password: string) => invoke<void>("backup_set_password", { password }),
+  now: () => invoke<string>("backup_now"),
+};
 
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),

@@ -548,6 +548,8 @@ async function start(): Promise<void> {
     if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);
   };
   await listen("otpauth-links", () => void showLinks());
+  // The automatic backup runs in the background: a failure must not go unnoticed.
+  await listen<string>("backup-failed", (e) => toast(e.payload, { seconds: 10 }));
   await showLinks();
   document.body.dataset.ready = "true";
 }

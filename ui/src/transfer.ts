@@ -3,7 +3,7 @@
 import { open, save } from "@tauri-apps/plugin-dialog";
 import { errorText, transferApi, type ImportEntry, type ImportPreview } from "./api";
 import { button, closeModal, modal } from "./dialogs";
-import { h } from "./dom";
+import { field, h } from "./dom";
 import { toast } from "./toast";
 
 const IMPORT_FORMATS: [string, string][] = [
@@ -33,10 +33,6 @@ const EXPORT_FORMATS: [string, string][] = [
 
 function select(id: string, options: [string, string][]): HTMLSelectElement {
   return h("select", { id }, ...options.map(([v, t]) => h("option", { value: v, text: t })));
-}
-
-function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
-  return h("label", { class: "field", for: id }, h("span", { text: label }), control, hint ? h("small", { text: hint }) : null);
 }
 
 function entries(title: string, list: ImportEntry[], cls: string): HTMLElement | null {
@@ -240,6 +236,8 @@ export function openExportDialog(): void {
     e.preventDefault();
     void go();
   });
+  // Editing a field clears the last complaint about it.
+  body.addEventListener("input", () => (error.textContent = ""));
   const goBtn = button("Export", "btn primary", go);
   goBtn.id = "export-go";
   modal("Export accounts", body, [button("Cancel", "btn", closeModal), goBtn]);

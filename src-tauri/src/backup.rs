@@ -1,0 +1,197 @@
+//! Automatic backups: after every change the app makes to the vault, an encrypted Twofold backup
+//! is written to the folder chosen in Settings, keeping the newest N
+//! (`twofold_vault::transfer::auto`, the code behind `twofold export --auto-dir`). Its password
+//! lives in the OS keyring beside the vault key (`twofold_vault::keyring`), never in a file.
+//!
+//! A worker thread writes the backups, so a change never waits on Argon2id. Changes that come
+//! within [`SETTLE`] of each other make one backup.
+
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
+use twofold_vault::{keyring, transfer, KdfParams};
+use zeroize::Zeroizing;
+
+use crate::state::AppState;
+
+type Res<T> = Result<T, String>;
+
+/// How long the worker waits after a change for the next one before it writes.
+const SETTLE: Duration = Duration::from_millis(1500);
+
+/// What the Settings dialog shows about automatic backups.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BackupStatus {
+    /// A password for the backups is in the keyring.
+    pub password_set: bool,
+    /// The newest backup this app wrote: path and Unix time.
+    pub last_path: Option<String>,
+    pub last_time: Option<u64>,
+    /// Why the last attempt failed (cleared by the next success).
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct Flags {
+    /// A change is waiting for its backup.
+    dirty: bool,
+    /// A backup was due while the vault was locked: write it after the unlock.
+    after_unlock: bool,
+}
+
+#[derive(Default)]
+pub struct Backups {
+    flags: Mutex<Flags>,
+    wake: Condvar,
+    status: Mutex<BackupStatus>,
+}
+
+impl Backups {
+    /// Asks for a backup soon (a no-op when automatic backups are off: the worker checks).
+    pub fn schedule(&self) {
+        self.flags.lock().unwrap().dirty = true;
+        self.wake.notify_one();
+    }
+
+    /// After an unlock: the backup that the lock held back, if any.
+    pub fn unlocked(&self) {
+        let mut f = self.flags.lock().unwrap();
+        if std::mem::take(&mut f.after_unlock) {
+            f.dirty = true;
+            self.wake.notify_one();
+        }
+    }
+
+    fn wait_for_change(&self) {
+        let mut f = self.flags.lock().unwrap();
+        while !f.dirty {
+            f = self.wake.wait(f).unwrap();
+        }
+        drop(f);
+        // Let a burst of changes (an import, a drag across the list) settle into one backup.
+        loop {
+            std::thread::sleep(SETTLE);
+            let mut f = self.flags.lock().unwrap();
+            if !std::mem::take(&mut f.dirty) {
+                return;
+            }
+        }
+    }
+}
+
+/// Starts the worker that writes the backups. It lives as long as the app.
+pub fn spawn(app: AppHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("twofold-backup".into())
+        .spawn(move || {
+            let state = app.state::<AppState>();
+            loop {
+                // `wait_for_change` leaves `dirty` clear, so a change made while a backup is
+                // being written makes another one.
+                state.backups.wait_for_change();
+                if state.status().state == crate::state::VaultState::Locked {
+                    state.backups.flags.lock().unwrap().after_unlock = true;
+                    continue;
+                }
+                if let Err(e) = write(&state) {
+                    let _ = app.emit_to("main", "backup-failed", e);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("twofold: automatic backups are off: cannot start their thread: {e}");
+    }
+}
+
+/// Writes one backup now, if backups are on. `Ok(None)`: they are off.
+fn write(state: &AppState) -> Res<Option<String>> {
+    let settings = state.settings.lock().unwrap().clone();
+    if settings.backup_dir.is_empty() {
+        return Ok(None);
+    }
+    let (vault_id, accounts) = state
+        .with_vault(false, |v| Ok((v.vault_id(), v.accounts().to_vec())))
+        .map_err(|e| fail(state, format!("no automatic backup was written: {e}")))?;
+    let password = match keyring::load_backup_password(&vault_id) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(fail(
+                state,
+                "no automatic backup was written: its password is missing from the keyring; set it again in Settings".into(),
+            ))
+        }
+        Err(e) => return Err(fail(state, format!("no automatic backup was written: {e}"))),
+    };
+    let path = transfer::auto::write_backup(
+        std::path::Path::new(&settings.backup_dir),
+        &accounts,
+        &password,
+        kdf(),
+        settings.backup_keep as usize,
+    )
+    .map_err(|e| fail(state, format!("the automatic backup failed: {e}")))?;
+    let shown = path.display().to_string();
+    let mut st = state.backups.status.lock().unwrap();
+    st.last_path = Some(shown.clone());
+    st.last_time = Some(twofold_otp::unix_now());
+    st.error = None;
+    Ok(Some(shown))
+}
+
+fn fail(state: &AppState, message: String) -> String {
+    state.backups.status.lock().unwrap().error = Some(message.clone());
+    message
+}
+
+/// Argon2id parameters of the backups: the vault's defaults, or `TWOFOLD_KDF` (as the CLI).
+fn kdf() -> KdfParams {
+    std::env::var("TWOFOLD_KDF")
+        .ok()
+        .and_then(|s| KdfParams::parse(&s).ok())
+        .unwrap_or(KdfParams::DEFAULT)
+}
+
+/// The vault id under which the backup password is kept; creates the vault when there is none
+/// yet, so backups can be set up before the first account.
+fn vault_id(state: &AppState) -> Res<String> {
+    state.with_vault(true, |v| Ok(v.vault_id()))
+}
+
+/// Whether the keyring holds a password for the backups of the open vault.
+pub fn password_set(state: &AppState) -> bool {
+    match state.with_vault(false, |v| Ok(v.vault_id())) {
+        Ok(id) => matches!(keyring::load_backup_password(&id), Ok(Some(_))),
+        Err(_) => false,
+    }
+}
+
+#[tauri::command]
+pub async fn backup_status(state: State<'_, AppState>) -> Res<BackupStatus> {
+    let mut st = state.backups.status.lock().unwrap().clone();
+    st.password_set = password_set(&state);
+    Ok(st)
+}
+
+/// Stores the backups' password in the OS keyring (replacing the previous one).
+#[tauri::command]
+pub async fn backup_set_password(state: State<'_, AppState>, password: String) -> Res<()> {
+    let password = Zeroizing::new(password);
+    if password.chars().count() < 8 {
+        return Err("choose a backup password of at least 8 characters".into());
+    }
+    let id = vault_id(&state)?;
+    keyring::store_backup_password(&id, &password).map_err(|e| e.to_string())
+}
+
+/// Writes a backup now (the "Back up now" button); returns its path.
+#[tauri::command]
+pub async fn backup_now(app: AppHandle) -> Res<String> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        write(&state)?.ok_or_else(|| "automatic backups are off: choose a folder first".into())
+    })
+    .await
+    .map_err(|e| format!("the backup did not finish: {e}"))?
+}
