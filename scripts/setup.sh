@@ -12,6 +12,8 @@ APT_PACKAGES=(
   xvfb xauth webkit2gtk-driver imagemagick xclip x11-utils
   # a real Secret Service for the keyring tests
   gnome-keyring dbus libsecret-tools
+  # gdbus: the tray test reads and clicks the tray menu over D-Bus
+  libglib2.0-bin
   # a real browser on the test server's TOTP activation page (crates/server/tests/browser.rs)
   chromium chromium-driver
   # reference tools the tests and benchmarks compare against

@@ -436,7 +436,12 @@ pub async fn move_account(state: State<'_, AppState>, id: String, to_index: usiz
 /// and returns after how many seconds it will be cleared (0: never).
 #[tauri::command]
 pub async fn copy_code(state: State<'_, AppState>, id: String) -> Res<u64> {
-    let code = state.with_vault(false, |v| v.code(&id, now()).map_err(err))?;
+    copy(&state, &id)
+}
+
+/// Copies the code of account `id` (the window's rows and the tray's lines).
+pub fn copy(state: &AppState, id: &str) -> Res<u64> {
+    let code = state.with_vault(false, |v| v.code(id, now()).map_err(err))?;
     let delay = state.settings.lock().unwrap().clipboard_clear_seconds;
     let mut clip = state.clipboard.lock().unwrap();
     if clip.is_none() {

@@ -6,6 +6,7 @@ mod server;
 mod settings;
 mod state;
 mod transfer;
+mod tray;
 
 pub fn run() {
     twofold_vault::harden_process();
@@ -32,6 +33,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             backup::spawn(app.handle().clone());
+            tray::install(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
