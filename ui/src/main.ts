@@ -102,14 +102,59 @@ function render(): void {
   const shown = sorted(state.accounts).filter(matches);
   byId("empty").hidden = state.accounts.length > 0;
   byId("no-match").hidden = state.accounts.length === 0 || shown.length > 0;
+  lazyRows.disconnect();
   const frag = document.createDocumentFragment();
-  for (const a of shown) {
-    const row = buildRow(a);
-    state.rows.set(a.id, row);
-    frag.append(row.li);
+  for (const [i, a] of shown.entries()) {
+    if (i < EAGER_ROWS) {
+      const row = buildRow(a);
+      state.rows.set(a.id, row);
+      frag.append(row.li);
+    } else {
+      frag.append(placeholder(a));
+    }
   }
   ul.append(frag);
   for (const v of state.lastViews.values()) paint(v);
+}
+
+/**
+ * With hundreds of accounts, building every row at once costs the start and the memory of rows
+ * nobody looks at. The first EAGER_ROWS are built at once; each further account starts as a bare
+ * <li> of a row's height, turned into its row when it comes within a screen of the view, or gets
+ * the focus. Lists up to EAGER_ROWS (nearly everyone's) never see a placeholder.
+ */
+const EAGER_ROWS = 40;
+
+const lazyRows = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) if (e.isIntersecting) materialize(e.target as HTMLLIElement);
+  },
+  { rootMargin: "100% 0px" },
+);
+
+function placeholder(a: Account): HTMLLIElement {
+  const li = h("li", {
+    class: "row placeholder",
+    tabindex: 0,
+    "data-id": a.id,
+    "aria-label": `${a.issuer} ${a.label}`.trim(),
+  });
+  li.addEventListener("focus", () => materialize(li)?.li.focus(), { once: true });
+  lazyRows.observe(li);
+  return li;
+}
+
+function materialize(li: HTMLLIElement): Row | undefined {
+  lazyRows.unobserve(li);
+  const id = li.dataset.id ?? "";
+  const a = state.accounts.find((x) => x.id === id);
+  if (!a || !li.isConnected) return undefined;
+  const row = buildRow(a);
+  state.rows.set(a.id, row);
+  li.replaceWith(row.li);
+  const v = state.lastViews.get(a.id);
+  if (v) paint(v);
+  return row;
 }
 
 function buildRow(a: Account): Row {
@@ -385,6 +430,7 @@ function showLock(message: string | null): void {
   state.lastViews.clear();
   state.hotpCodes.clear();
   state.rows.clear();
+  lazyRows.disconnect();
   list().replaceChildren();
   byId("tags").replaceChildren();
   byId("app").hidden = true;
