@@ -132,16 +132,23 @@ const lazyRows = new IntersectionObserver(
   { rootMargin: "100% 0px" },
 );
 
+/** One bare <li>, cloned for each placeholder: cheaper than building hundreds at start. */
+const placeholderTemplate = h("li", { class: "row placeholder", tabindex: 0 });
+
 function placeholder(a: Account): HTMLLIElement {
-  const li = h("li", {
-    class: "row placeholder",
-    tabindex: 0,
-    "data-id": a.id,
-    "aria-label": `${a.issuer} ${a.label}`.trim(),
-  });
-  li.addEventListener("focus", () => materialize(li)?.li.focus(), { once: true });
+  const li = placeholderTemplate.cloneNode() as HTMLLIElement;
+  li.dataset.id = a.id;
+  li.setAttribute("aria-label", `${a.issuer} ${a.label}`.trim());
   lazyRows.observe(li);
   return li;
+}
+
+/** A placeholder that gets the focus (arrow keys, Tab) is built and the focus moves to its row. */
+function wirePlaceholderFocus(): void {
+  list().addEventListener("focusin", (e) => {
+    const li = e.target as HTMLElement;
+    if (li.classList.contains("placeholder")) materialize(li as HTMLLIElement)?.li.focus();
+  });
 }
 
 function materialize(li: HTMLLIElement): Row | undefined {
@@ -465,6 +472,7 @@ function wire(): void {
   byId("add").addEventListener("click", () => openAddDialog(refresh));
   byId("lock-btn").addEventListener("click", () => void lockNow());
   wireAppMenu();
+  wirePlaceholderFocus();
   byId("sort").addEventListener("change", async (e) => {
     if (!state.settings) return;
     state.settings.sort = (e.target as HTMLSelectElement).value as Settings["sort"];

@@ -5,7 +5,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 
 use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -124,7 +126,9 @@ pub(crate) struct HtmlSession {
 pub struct App {
     pub(crate) cfg: Config,
     pub(crate) keys: Keys,
-    db: Mutex<Connection>,
+    /// One connection for every request. Re-entrant, so that a request's steps can run in one
+    /// [`batch`](App::batch) while each step still takes the connection for itself.
+    db: ReentrantMutex<Connection>,
     clock: Arc<dyn Clock>,
     offset: AtomicI64,
     log: Mutex<VecDeque<LogEntry>>,
@@ -176,7 +180,7 @@ impl App {
         Ok(App {
             cfg,
             keys,
-            db: Mutex::new(conn),
+            db: ReentrantMutex::new(conn),
             clock,
             offset,
             log: Mutex::new(VecDeque::new()),
@@ -215,8 +219,44 @@ impl App {
         Ok(())
     }
 
-    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn conn(&self) -> ReentrantMutexGuard<'_, Connection> {
+        self.db.lock()
+    }
+
+    /// Runs a request's steps holding the connection throughout, in one transaction: one WAL
+    /// commit and one lock hand-over instead of one per statement. The transaction is committed
+    /// whatever `f` returns, as the statements one by one were (a refused code must still count
+    /// as a failure). A batch inside a batch joins it.
+    pub(crate) fn batch<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
+        let conn = self.conn();
+        let outer = conn.is_autocommit();
+        if outer {
+            conn.execute_batch("BEGIN")?;
+        }
+        let r = f();
+        if outer {
+            if let Err(e) = conn.execute_batch("COMMIT") {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        }
+        r
+    }
+
+    /// All of `f` or none of it: a savepoint, so it nests inside a [`batch`](App::batch).
+    fn atomic<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let conn = self.conn();
+        conn.execute_batch("SAVEPOINT atomic")?;
+        match f(&conn) {
+            Ok(r) => {
+                conn.execute_batch("RELEASE atomic")?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK TO atomic; RELEASE atomic");
+                Err(e)
+            }
+        }
     }
 
     fn otp_params(&self) -> OtpParams {
@@ -545,6 +585,10 @@ impl App {
 
     /// What a proven password leads to, under the configured mode (jwt_allauth.mfa.gate).
     pub fn login_gate(&self, user: &User) -> Result<LoginOutcome> {
+        self.batch(|| self.login_gate_steps(user))
+    }
+
+    fn login_gate_steps(&self, user: &User) -> Result<LoginOutcome> {
         let mode = self.cfg.mode;
         if mode == Mode::Disabled {
             return Ok(LoginOutcome::Granted(user.clone()));
@@ -741,9 +785,7 @@ impl App {
         let blob = self
             .keys
             .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
-        {
-            let mut conn = self.conn();
-            let tx = conn.transaction()?;
+        self.atomic(|tx| {
             tx.exec(
                 "INSERT INTO authenticators (user_id, type, data, last_step, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?4)",
                 params![user.id, blob, step as i64, now as i64],
@@ -752,8 +794,8 @@ impl App {
                 "DELETE FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
             )?;
-            tx.commit()?;
-        }
+            Ok(())
+        })?;
         self.new_recovery_codes(user.id)
     }
 
@@ -920,6 +962,15 @@ impl App {
 
     /// `POST /mfa/verify/` and `/mfa/verify-recovery/`: the challenge, the lockout, the code.
     pub fn verify_challenge(&self, challenge_id: &str, code: &str, recovery: bool) -> Result<User> {
+        self.batch(|| self.verify_challenge_steps(challenge_id, code, recovery))
+    }
+
+    fn verify_challenge_steps(
+        &self,
+        challenge_id: &str,
+        code: &str,
+        recovery: bool,
+    ) -> Result<User> {
         let (user_id, failures) = self
             .lookup_token(challenge_id, PURPOSE_LOGIN)?
             .map_err(|_| ServerError::bad_request("Challenge expired or invalid."))?;
@@ -958,17 +1009,17 @@ impl App {
 
     /// Removes TOTP and recovery codes (the password checked by the caller).
     pub fn deactivate(&self, user: &User) -> Result<()> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let n = tx.exec(
-            "DELETE FROM authenticators WHERE user_id = ?1",
-            params![user.id],
-        )?;
-        tx.exec(
-            "DELETE FROM setup_secrets WHERE user_id = ?1",
-            params![user.id],
-        )?;
-        tx.commit()?;
+        let n = self.atomic(|tx| {
+            let n = tx.exec(
+                "DELETE FROM authenticators WHERE user_id = ?1",
+                params![user.id],
+            )?;
+            tx.exec(
+                "DELETE FROM setup_secrets WHERE user_id = ?1",
+                params![user.id],
+            )?;
+            Ok(n)
+        })?;
         if n == 0 {
             return Err(ServerError::bad_request("TOTP not activated."));
         }
