@@ -231,7 +231,10 @@ impl App {
         let conn = self.conn();
         let outer = conn.is_autocommit();
         if outer {
-            conn.execute_batch("BEGIN")?;
+            // IMMEDIATE: the write lock from the start (waiting up to the busy timeout). A
+            // deferred transaction that read first could not be upgraded once a checkpoint had
+            // restarted the WAL ("database is locked").
+            conn.execute_batch("BEGIN IMMEDIATE")?;
         }
         let r = f();
         if outer {
