@@ -117,8 +117,13 @@ start_django() { # light|default, USERS
 }
 stop_django() { kill "$dj_pid"; wait "$dj_pid" 2>/dev/null || true; }
 
-# Pool size for a full run: flows/s of a short probe × duration × 1.5, plus a margin.
-pool_for() { awk -v r="$1" -v d="$DURATION" 'BEGIN { printf "%d", r * d * 1.5 + 200 }'; }
+# Pool size for a full run from a short probe: its requests/s ÷ 2 (a flow is two requests) ×
+# duration × 1.5, plus a margin. Not the probe's flows/s: a fast server exhausts the probe's own
+# pool, and the reused users it then meets are refused (replay, lockout), which undercounts flows.
+pool_for() {
+  awk -v n="$(field requests "$1")" -v t="$(field seconds "$1")" -v d="$DURATION" \
+    'BEGIN { printf "%d", n / t / 2 * d * 1.5 + 200 }'
+}
 
 declare -A R
 measure() { # SETTING
@@ -127,7 +132,7 @@ measure() { # SETTING
   start_twofold "$s"
   twofold_users 400
   probe=$(run_wrk twofold "$TF_PORT" 400 2 "twofold-$s-probe")
-  pool=$(pool_for "$(field flows_per_s "$probe")")
+  pool=$(pool_for "$probe")
   stop_twofold
   start_twofold "$s"
   echo "twofold ($s): creating $pool users"
@@ -138,9 +143,8 @@ measure() { # SETTING
   # django-allauth
   start_django "$s" 400
   probe=$(run_wrk allauth "$DJ_PORT" 400 3 "allauth-$s-probe")
-  rate=$(field flows_per_s "$probe")
   stop_django
-  pool=$(pool_for "$rate")
+  pool=$(pool_for "$probe")
   echo "django-allauth ($s): creating $pool users"
   start_django "$s" "$pool"
   R[allauth-$s]=$(run_wrk allauth "$DJ_PORT" "$pool" "$DURATION" "allauth-$s")

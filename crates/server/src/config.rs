@@ -147,6 +147,14 @@ pub struct PasswordHashing {
     pub parallelism: u32,
 }
 
+impl PasswordHashing {
+    /// At most 1 MiB·pass of Argon2id (e.g. `--light-password-hashing`): well under 100 µs of
+    /// work, fine to do on an async worker.
+    pub fn is_cheap(&self) -> bool {
+        u64::from(self.memory_kib) * u64::from(self.iterations) <= 1024
+    }
+}
+
 impl Default for PasswordHashing {
     fn default() -> Self {
         PasswordHashing {

@@ -76,7 +76,7 @@ impl Cached for Connection {
 /// that `keys` is the key it was created with.
 pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(64);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -84,6 +84,15 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     migrate(&mut conn)?;
     check_key(&conn, keys)?;
     Ok(conn)
+}
+
+/// The request connection's busy handler. SQLite's own (`busy_timeout`) sleeps 1, 2, 5, 10, 15,
+/// 20, 25… ms between tries, so a request that meets the checkpointer's write lock, held for a
+/// millisecond, waited ~20 ms (the p99 of the server benchmark). Retry every 100 µs instead, for
+/// up to 5 s in all.
+fn retry_soon(tries: i32) -> bool {
+    std::thread::sleep(std::time::Duration::from_micros(100));
+    tries < 50_000
 }
 
 /// Checkpoints the WAL from a thread of its own, so that copying pages back into the database
