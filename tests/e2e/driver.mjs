@@ -48,7 +48,7 @@ async function appGone() {
 }
 
 /** Starts tauri-driver on free-ish ports and a WebDriver session on the app. */
-export async function launch(env = {}) {
+export async function launch(env = {}, args = []) {
   if (!process.env.DISPLAY) {
     throw new Error("no DISPLAY: run the end-to-end tests under xvfb-run (see README)");
   }
@@ -73,7 +73,7 @@ export async function launch(env = {}) {
       capabilities: {
         browserName: "wry",
         "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: appBinary },
+        "tauri:options": { application: appBinary, args },
       },
     });
   } catch (err) {

@@ -46,3 +46,17 @@ test("a link opened while the app runs goes to the running app, which asks befor
   await app.close();
   app = null;
 });
+
+test("a link the app is started with is asked about at start", async () => {
+  const v = freshVault();
+  app = await launch(v.env, [LINK]);
+  const browser = app.browser;
+  await browser.$("body[data-ready='true']").waitForExist({ timeout: 20000 });
+  await browser.$("#modal[open]").waitForExist({ timeout: 10000 });
+  const body = await browser.execute(() => document.querySelector("#modal-body").textContent);
+  assert.match(body, /Linked Co/);
+  assert.deepEqual(await rows(browser), [], "nothing is added before the user says so");
+  await browser.execute(() => document.querySelector("#modal-actions .btn.primary").click());
+  await waitFor(async () => (await rows(browser)).find((x) => x.issuer === "Linked Co"), "the linked account");
+  assert.equal(JSON.parse(twofold(["list", "--json"], v.env)).length, 1);
+});
