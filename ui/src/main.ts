@@ -41,9 +41,17 @@ export async function refresh(): Promise<void> {
     return;
   }
   hideLock();
-  state.accounts = status.state === "ready" ? await api.listAccounts() : [];
+  if (status.state !== "ready") {
+    state.accounts = [];
+    render();
+    return;
+  }
+  // The accounts and their codes in one round trip's time, so the first rows show codes at once.
+  const [accounts, views] = await Promise.all([api.listAccounts(), api.codes()]);
+  state.accounts = accounts;
+  state.lastViews = new Map(views.map((v) => [v.id, v]));
   render();
-  await tick();
+  document.body.dataset.ticked = String(Date.now());
 }
 
 function showBanner(message: string | null): void {
@@ -587,13 +595,14 @@ function scheduleTicks(): void {
 }
 
 async function start(): Promise<void> {
-  const info = await api.appInfo();
+  // Independent calls go out together: each round trip to Rust is time before the first code.
+  const [info, settings] = await Promise.all([api.appInfo(), api.settings().catch(() => null)]);
   byId("app-name").textContent = info.name;
   byId("app-version").textContent = `v${info.version}`;
   document.title = info.name;
   wire();
   wireServerPanel(refresh);
-  state.settings = await api.settings().catch(() => null);
+  state.settings = settings;
   if (state.settings) byId<HTMLSelectElement>("sort").value = state.settings.sort;
   await refresh();
   scheduleTicks();
