@@ -125,7 +125,7 @@ pool_for() {
     'BEGIN { printf "%d", n / t / 2 * d * 1.5 + 200 }'
 }
 
-declare -A R
+declare -A R INSIDE
 measure() { # SETTING
   local s=$1 probe rate pool
   # Twofold
@@ -139,6 +139,17 @@ measure() { # SETTING
   twofold_users "$pool"
   R[twofold-$s]=$(run_wrk twofold "$TF_PORT" "$pool" "$DURATION" "twofold-$s")
   echo "${R[twofold-$s]}"
+  # The server's own handling time of the run's last 1000 requests (its request log), beside
+  # wrk's latency, which also holds the queueing of a machine shared with the load generator.
+  INSIDE[$s]=$(python3 - "http://127.0.0.1:$TF_PORT/_twofold/log?limit=1000" <<'PY'
+import json, sys, urllib.request
+d = json.load(urllib.request.urlopen(sys.argv[1]))
+us = sorted(e["duration_us"] for e in (d if isinstance(d, list) else d["requests"]))
+q = lambda p: us[min(len(us) - 1, int(len(us) * p))] / 1000
+print(f"in-server handling of the last {len(us)} requests: p50 {q(.5):.2f} ms, p99 {q(.99):.2f} ms, max {us[-1] / 1000:.2f} ms")
+PY
+)
+  echo "${INSIDE[$s]}"
   stop_twofold
   # django-allauth
   start_django "$s" 400
@@ -174,6 +185,8 @@ for s in "${settings[@]}"; do measure "$s"; done
     b=$(field flows_per_s "${R[allauth-$s]}")
     echo
     echo "$s: twofold/allauth throughput $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')×"
+    echo
+    echo "$s: twofold ${INSIDE[$s]}"
     echo
   done
 } > "$out/server.md"
