@@ -34,6 +34,20 @@ async function waitForPorts(ports, ms) {
   throw new Error(`tauri-driver did not open ports ${ports.join(", ")} in ${ms} ms`);
 }
 
+// Ports that fetch() refuses to connect to at all (the Fetch standard's "bad ports": SIP).
+const BAD_PORTS = new Set([5060, 5061]);
+
+/** A pair of ports (port, port + 1) on which nothing listens now, and fetch() may use. */
+async function freePorts() {
+  for (let i = 0; i < 50; i++) {
+    const port = 4444 + Math.floor(Math.random() * 400) * 2;
+    if (BAD_PORTS.has(port) || BAD_PORTS.has(port + 1)) continue;
+    const open = await Promise.all([port, port + 1].map(portOpen));
+    if (!open.some(Boolean)) return port;
+  }
+  throw new Error("no free pair of ports for tauri-driver between 4444 and 5244");
+}
+
 /** Waits until no twofold-desktop process is left (at most 10 s). */
 async function appGone() {
   const end = Date.now() + 10000;
@@ -48,11 +62,11 @@ async function appGone() {
 }
 
 /** Starts tauri-driver on free-ish ports and a WebDriver session on the app. */
-export async function launch(env = {}, args = []) {
+export async function launch(env = {}, args = [], attempt = 1) {
   if (!process.env.DISPLAY) {
     throw new Error("no DISPLAY: run the end-to-end tests under xvfb-run (see README)");
   }
-  const port = 4444 + Math.floor(Math.random() * 400) * 2;
+  const port = await freePorts();
   const nativePort = port + 1;
   const driver = spawn(
     process.env.TAURI_DRIVER ?? "tauri-driver",
@@ -79,6 +93,11 @@ export async function launch(env = {}, args = []) {
   } catch (err) {
     // A failed start must not leave tauri-driver running (the test process would never end).
     driver.kill();
+    // A port taken between the check and the driver's start: once more, on other ports.
+    if (attempt < 2 && /Failed to fetch|ECONNREFUSED|ECONNRESET/.test(String(err?.message))) {
+      await appGone();
+      return launch(env, args, attempt + 1);
+    }
     throw err;
   }
   const close = async () => {
