@@ -128,7 +128,8 @@ fn write(state: &AppState) -> Res<Option<String>> {
         std::path::Path::new(&settings.backup_dir),
         &accounts,
         &password,
-        kdf(),
+        // The vault's default cost, or TWOFOLD_KDF as for the CLI (a bad value: the default).
+        KdfParams::from_env().unwrap_or(KdfParams::DEFAULT),
         settings.backup_keep as usize,
     )
     .map_err(|e| fail(state, format!("the automatic backup failed: {e}")))?;
@@ -143,14 +144,6 @@ fn write(state: &AppState) -> Res<Option<String>> {
 fn fail(state: &AppState, message: String) -> String {
     state.backups.status.lock().unwrap().error = Some(message.clone());
     message
-}
-
-/// Argon2id parameters of the backups: the vault's defaults, or `TWOFOLD_KDF` (as the CLI).
-fn kdf() -> KdfParams {
-    std::env::var("TWOFOLD_KDF")
-        .ok()
-        .and_then(|s| KdfParams::parse(&s).ok())
-        .unwrap_or(KdfParams::DEFAULT)
 }
 
 /// The vault id under which the backup password is kept; creates the vault when there is none

@@ -15,11 +15,7 @@ pub fn run() {
         // exits before it opens a window of its own.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             use tauri::{Emitter, Manager};
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.show();
-                let _ = w.set_focus();
-            }
+            show_main_window(app);
             let links = commands::links_in(argv.into_iter().skip(1));
             if !links.is_empty() {
                 let state = app.state::<state::AppState>();
@@ -77,6 +73,16 @@ pub fn run() {
         .run(tauri::generate_context!());
     if let Err(e) = result {
         start_failed(e);
+    }
+}
+
+/// Brings the window to the front (a second start; "Show Twofold" in the tray).
+pub(crate) fn show_main_window(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
     }
 }
 

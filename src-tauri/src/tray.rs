@@ -170,13 +170,7 @@ fn refresh(app: &AppHandle, tray: &TrayIcon<Wry>, shown: &Mutex<Shown>) -> tauri
 
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
-        "show" => {
-            if let Some(w) = app.get_webview_window("main") {
-                let _ = w.unminimize();
-                let _ = w.show();
-                let _ = w.set_focus();
-            }
-        }
+        "show" => crate::show_main_window(app),
         "quit" => app.exit(0),
         _ => {
             if let Some(account) = id.strip_prefix("copy:") {

@@ -49,8 +49,13 @@ export async function refresh(): Promise<void> {
   // The accounts and their codes in one round trip's time, so the first rows show codes at once.
   const [accounts, views] = await Promise.all([api.listAccounts(), api.codes()]);
   state.accounts = accounts;
-  state.lastViews = new Map(views.map((v) => [v.id, v]));
+  received(views);
   render();
+}
+
+/** Keeps the codes just received (a row built later paints from them) and marks the tick. */
+function received(views: CodeView[]): void {
+  state.lastViews = new Map(views.map((v) => [v.id, v]));
   document.body.dataset.ticked = String(Date.now());
 }
 
@@ -146,7 +151,7 @@ const placeholderTemplate = h("li", { class: "row placeholder", tabindex: 0 });
 function placeholder(a: Account): HTMLLIElement {
   const li = placeholderTemplate.cloneNode() as HTMLLIElement;
   li.dataset.id = a.id;
-  li.setAttribute("aria-label", `${a.issuer} ${a.label}`.trim());
+  li.setAttribute("aria-label", rowLabel(a));
   lazyRows.observe(li);
   return li;
 }
@@ -170,6 +175,11 @@ function materialize(li: HTMLLIElement): Row | undefined {
   const v = state.lastViews.get(a.id);
   if (v) paint(v);
   return row;
+}
+
+/** What a screen reader says for an account's row (built or not yet). */
+function rowLabel(a: Account): string {
+  return `${a.issuer} ${a.label}`.trim();
 }
 
 function buildRow(a: Account): Row {
@@ -202,7 +212,7 @@ function buildRow(a: Account): Row {
       class: `row${a.pinned ? " pinned" : ""}`,
       tabindex: 0,
       "data-id": a.id,
-      "aria-label": `${a.issuer} ${a.label}`.trim(),
+      "aria-label": rowLabel(a),
     },
     side,
     name,
@@ -319,9 +329,8 @@ async function tick(): Promise<void> {
   if (state.locked || state.rows.size === 0) return;
   try {
     const views = await api.codes();
-    state.lastViews = new Map(views.map((v) => [v.id, v]));
+    received(views);
     for (const v of views) paint(v);
-    document.body.dataset.ticked = String(Date.now());
   } catch (err) {
     showBanner(errorText(err));
   }

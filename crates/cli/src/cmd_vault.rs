@@ -94,12 +94,7 @@ fn report_creation(vault: &Vault, c: &Creation) {
 /// Argon2id cost for new passphrase slots: TWOFOLD_KDF="m=KIB,t=N,p=N" (bounds-checked), or the
 /// default tuned for about 0.5 s.
 pub fn kdf_params() -> Result<KdfParams, CliError> {
-    match std::env::var("TWOFOLD_KDF") {
-        Ok(s) if !s.trim().is_empty() => {
-            KdfParams::parse(&s).map_err(|e| CliError::Usage(format!("TWOFOLD_KDF: {e}")))
-        }
-        _ => Ok(KdfParams::DEFAULT),
-    }
+    KdfParams::from_env().map_err(CliError::Usage)
 }
 
 fn read_secret_file(f: &PathBuf) -> Result<Zeroizing<String>, CliError> {

@@ -246,6 +246,24 @@ impl App {
         r
     }
 
+    /// Runs password hashing off the async workers, unless it is cheap enough to run in place:
+    /// a hop to the blocking pool costs two thread wake-ups, more than hashing with
+    /// `--light-password-hashing` itself. Every face hashes through here.
+    pub(crate) async fn hashing<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        if self.cfg.password_hashing.is_cheap() {
+            return f();
+        }
+        tokio::task::spawn_blocking(f).await.map_err(|_| {
+            ServerError::api(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error.",
+            )
+        })?
+    }
+
     /// All of `f` or none of it: a savepoint, so it nests inside a [`batch`](App::batch).
     fn atomic<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let conn = self.conn();

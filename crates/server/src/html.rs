@@ -288,13 +288,6 @@ macro_rules! require_login {
     };
 }
 
-fn blocking_err(e: tokio::task::JoinError) -> ServerError {
-    ServerError::api(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("worker failed: {e}"),
-    )
-}
-
 async fn home(State(app): State<Arc<App>>, req: Request) -> Response {
     let (ctx, _, _) = parts(&app, req).await;
     let to = if ctx.user().is_some() {
@@ -327,17 +320,17 @@ async fn signup(State(app): State<Arc<App>>, req: Request) -> Response {
             Ok(e) if e.is_empty() => {
                 let a = app.clone();
                 let em = email.clone();
-                match tokio::task::spawn_blocking(move || a.create_user(&em, Some(&p1), "", ""))
+                match app
+                    .hashing(move || a.create_user(&em, Some(&p1), "", ""))
                     .await
                 {
-                    Ok(Ok(user)) => {
+                    Ok(user) => {
                         ctx.s.user_id = Some(user.id);
                         ctx.s.csrf = crypto::random_token();
                         let to = after_login(&app, &user);
                         return ctx.finish(Redirect::to(to));
                     }
-                    Ok(Err(e)) => errs.push(e.to_string()),
-                    Err(e) => return ctx.finish(blocking_err(e)),
+                    Err(e) => errs.push(e.to_string()),
                 }
             }
             Ok(e) => errs.extend(e.into_iter().map(|(_, m)| m)),
@@ -373,10 +366,9 @@ async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
         let password = field(&input, "password");
         let a = app.clone();
         let l = login.clone();
-        let user = match tokio::task::spawn_blocking(move || a.authenticate(&l, &password)).await {
-            Ok(Ok(u)) => u,
-            Ok(Err(e)) => return ctx.finish(e),
-            Err(e) => return ctx.finish(blocking_err(e)),
+        let user = match app.hashing(move || a.authenticate(&l, &password)).await {
+            Ok(u) => u,
+            Err(e) => return ctx.finish(e),
         };
         match user {
             None => errs.push(

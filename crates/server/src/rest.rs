@@ -229,21 +229,6 @@ fn mfa_enabled(app: &App) -> Result<()> {
     Ok(())
 }
 
-/// Runs password hashing off the async workers, unless it is cheap enough to run in place: a
-/// hop to the blocking pool costs two thread wake-ups, more than hashing with
-/// `--light-password-hashing` itself.
-async fn hashing<T: Send + 'static>(
-    app: &App,
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    if app.cfg.password_hashing.is_cheap() {
-        return f();
-    }
-    tokio::task::spawn_blocking(f).await.map_err(|_| {
-        ServerError::api(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error.")
-    })?
-}
-
 fn set_cookie(resp: &mut Response, value: String) {
     if let Ok(v) = HeaderValue::from_str(&value) {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -319,10 +304,9 @@ pub async fn registration(State(app): State<Arc<App>>, input: Input) -> Result<R
         return Err(ServerError::fields(errs));
     }
     let a = app.clone();
-    let user = hashing(&app, move || {
-        a.create_user(&email, Some(&p1), &first, &last)
-    })
-    .await?;
+    let user = app
+        .hashing(move || a.create_user(&email, Some(&p1), &first, &last))
+        .await?;
     if app.cfg.mode == Mode::Required {
         let id = app.create_setup_challenge(user.id)?;
         return Ok((
@@ -430,7 +414,7 @@ pub async fn set_password(
         return Err(ServerError::fields(errs));
     }
     let a = app.clone();
-    hashing(&app, move || a.set_password(user_id, &p1)).await?;
+    app.hashing(move || a.set_password(user_id, &p1)).await?;
     app.delete_token(&key)?;
     let user = app
         .user_by_id(user_id)?
@@ -461,7 +445,8 @@ pub async fn login(State(app): State<Arc<App>>, input: Input) -> Result<Response
     f.finish()?;
     let (email, password) = (email.unwrap_or_default(), password.unwrap_or_default());
     let a = app.clone();
-    let user = hashing(&app, move || a.authenticate(&email, &password))
+    let user = app
+        .hashing(move || a.authenticate(&email, &password))
         .await?
         .ok_or_else(|| ServerError::unauthorized("Incorrect credentials"))?;
     let outcome = app.login_gate(&user)?;
@@ -674,7 +659,10 @@ pub async fn mfa_deactivate(
     f.finish()?;
     let password = password.unwrap_or_default();
     let (a, u) = (app.clone(), user.clone());
-    if !hashing(&app, move || Ok(a.check_password(&u, &password))).await? {
+    if !app
+        .hashing(move || Ok(a.check_password(&u, &password)))
+        .await?
+    {
         return Err(ServerError::bad_request("Invalid password."));
     }
     app.deactivate(&user)?;

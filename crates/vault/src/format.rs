@@ -139,6 +139,18 @@ impl KdfParams {
         Ok(())
     }
 
+    /// The cost asked for in `TWOFOLD_KDF` (`m=KIB,t=N,p=N`, bounds-checked), or
+    /// [`DEFAULT`](Self::DEFAULT) when it is unset or empty. Tests and scripts use it to make
+    /// new passphrase slots and backups cheap.
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var("TWOFOLD_KDF") {
+            Ok(s) if !s.trim().is_empty() => {
+                Self::parse(&s).map_err(|e| format!("TWOFOLD_KDF: {e}"))
+            }
+            _ => Ok(Self::DEFAULT),
+        }
+    }
+
     /// Parses `m=KIB,t=N,p=N` (any order, missing keys take the default).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut p = Self::DEFAULT;
