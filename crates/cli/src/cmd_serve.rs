@@ -140,7 +140,11 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
 
 pub fn run(args: ServeArgs, out: Out) -> CliResult {
     let config = build_config(&args)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread for every request: they all take turns on the one database connection
+    // anyway, and more workers only wake each other to wait for it (bench/server.sh: 2 workers
+    // gave 20% fewer flows/s and a longer tail than 1). Password hashing that is not cheap runs
+    // on the blocking pool, in parallel.
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(CliError::Output)?;

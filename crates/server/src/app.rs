@@ -234,11 +234,14 @@ impl App {
             // IMMEDIATE: the write lock from the start (waiting up to the busy timeout). A
             // deferred transaction that read first could not be upgraded once a checkpoint had
             // restarted the WAL ("database is locked").
-            conn.execute_batch("BEGIN IMMEDIATE")?;
+            conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         }
         let r = f();
         if outer {
-            if let Err(e) = conn.execute_batch("COMMIT") {
+            if let Err(e) = conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+            {
                 let _ = conn.execute_batch("ROLLBACK");
                 return Err(e.into());
             }
@@ -647,11 +650,15 @@ impl App {
         let now = self.now() as i64;
         let since = now - rl.window_secs as i64;
         let conn = self.conn();
+        // No `LIMIT ?`: SQLite plans a statement again whenever the value bound to its LIMIT
+        // changes, on every call here. The rows are few (a failure is only recorded while the
+        // user is not locked out, and older ones are deleted then).
         let mut stmt = conn.prepare_cached(
-            "SELECT at FROM mfa_failures WHERE user_id = ?1 AND at > ?2 ORDER BY at DESC LIMIT ?3",
+            "SELECT at FROM mfa_failures WHERE user_id = ?1 AND at > ?2 ORDER BY at DESC",
         )?;
         let times: Vec<i64> = stmt
-            .query_map(params![user_id, since, rl.max_failures], |r| r.get(0))?
+            .query_map(params![user_id, since], |r| r.get(0))?
+            .take(rl.max_failures as usize)
             .collect::<rusqlite::Result<_>>()?;
         if times.len() >= rl.max_failures as usize {
             let oldest = times[times.len() - 1];

@@ -46,6 +46,19 @@ const MIGRATIONS: &[&str] = &[
         user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
         at INTEGER NOT NULL);
      CREATE INDEX mfa_failures_user ON mfa_failures (user_id, at);",
+    // 2: tokens keyed by their digest alone (WITHOUT ROWID): one B-tree less to write for every
+    // challenge and refresh token created or used.
+    "CREATE TABLE tokens_v2 (
+        digest TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        purpose TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL) WITHOUT ROWID;
+     INSERT INTO tokens_v2 (digest, user_id, purpose, failures, created_at)
+        SELECT digest, user_id, purpose, failures, created_at FROM tokens;
+     DROP TABLE tokens;
+     ALTER TABLE tokens_v2 RENAME TO tokens;
+     CREATE INDEX tokens_user ON tokens (user_id, purpose);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -78,6 +91,11 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Before the first table is created (a no-op on an existing database): the server's rows
+    // are small and a request changes a few of them in several B-trees, each change rewriting
+    // its whole page into the WAL. 1 KiB pages write a quarter of the bytes of 4 KiB ones
+    // (bench/server.sh: WAL checkpoints, and with them the latency tail, 4× rarer).
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -98,27 +116,38 @@ fn retry_soon(tries: i32) -> bool {
 /// Checkpoints the WAL from a thread of its own, so that copying pages back into the database
 /// and its fsync happen off the request path: with SQLite's automatic checkpoints, the request
 /// that crosses 1000 WAL pages does all of it while holding the connection every other request
-/// waits for (a tail of 100+ ms under load). Every `every`: a PASSIVE checkpoint (waits for
-/// nobody); when the WAL has grown past [`WAL_RESTART_FRAMES`], a RESTART one, which then has
-/// little left to copy and lets the next write start the WAL over (a PASSIVE checkpoint under
-/// steady writes never catches up by itself). Stops, after a last checkpoint, when dropped.
+/// waits for (a tail of 100+ ms under load).
+///
+/// Every `every`: a PASSIVE checkpoint, which waits for nobody and blocks nobody. A PASSIVE
+/// checkpoint under steady writes never lets the WAL start over, so once the WAL has grown past
+/// [`WAL_RESTART_BYTES`] a RESTART one follows, which blocks writers while it copies what is
+/// left and syncs. Before it, PASSIVE checkpoints run back to back until little is left, so that
+/// writers wait for a few hundred pages and not for everything written since the last tick.
+/// Stops, after a last checkpoint, when dropped.
 pub struct Checkpointer {
     _stop: std::sync::mpsc::Sender<()>,
 }
 
-/// 4096 pages of 4 KiB: 16 MiB of WAL.
-pub const WAL_RESTART_FRAMES: i64 = 4096;
+/// The database's page size (bytes), for new databases.
+pub const PAGE_SIZE: i64 = 1024;
+/// WAL size past which it is started over: 256 MiB.
+pub const WAL_RESTART_BYTES: i64 = 256 << 20;
+/// Frames left behind by a PASSIVE checkpoint that a RESTART may copy with writers waiting.
+const RESTART_LEFT_FRAMES: i64 = 1000;
 
 impl Checkpointer {
     /// Turns automatic checkpoints off on `conn` and checkpoints `path` every `every` from a
     /// second connection.
     pub fn start(conn: &Connection, path: &Path, every: std::time::Duration) -> Result<Self> {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let restart_frames = WAL_RESTART_BYTES / page.max(512);
         let bg = Connection::open(path)?;
         bg.busy_timeout(std::time::Duration::from_secs(5))?;
-        let checkpoint = move |mode: &str| -> Option<i64> {
+        // (frames in the WAL, frames of it checkpointed)
+        let checkpoint = move |mode: &str| -> Option<(i64, i64)> {
             bg.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
-                r.get::<_, i64>(1)
+                Ok((r.get(1)?, r.get(2)?))
             })
             .ok()
         };
@@ -130,8 +159,14 @@ impl Checkpointer {
                     rx.recv_timeout(every),
                     Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
                 );
-                let frames = checkpoint("PASSIVE").unwrap_or(0);
-                if last || frames > WAL_RESTART_FRAMES {
+                let (frames, _) = checkpoint("PASSIVE").unwrap_or((0, 0));
+                if last || frames > restart_frames {
+                    for _ in 0..5 {
+                        match checkpoint("PASSIVE") {
+                            Some((log, done)) if log - done > RESTART_LEFT_FRAMES => {}
+                            _ => break,
+                        }
+                    }
                     checkpoint("RESTART");
                 }
                 if last {
@@ -180,4 +215,71 @@ fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::KeyStore;
+
+    #[test]
+    fn upgrading_a_version_1_database_keeps_its_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "page_size", 4096).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO users (id, email, created_at) VALUES (7, 'a@b.test', 1)",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO tokens (digest, user_id, purpose, failures, created_at) VALUES ('d1', 7, 'login', 2, 5)",
+                [],
+            )
+            .unwrap();
+        }
+        let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
+        let conn = open(&path, &keys).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let row: (i64, String, i64, i64) = conn
+            .query_row(
+                "SELECT user_id, purpose, failures, created_at FROM tokens WHERE digest = 'd1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (7, "login".to_string(), 2, 5));
+        // WITHOUT ROWID: there is no rowid to select.
+        assert!(conn.prepare("SELECT rowid FROM tokens").is_err());
+        // An existing database keeps its page size; the token table's foreign key still holds.
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(page, 4096);
+        conn.execute("DELETE FROM users WHERE id = 7", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "ON DELETE CASCADE");
+    }
+
+    #[test]
+    fn a_new_database_has_small_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite3");
+        let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
+        let conn = open(&path, &keys).unwrap();
+        let page: i64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(page, PAGE_SIZE);
+    }
 }

@@ -428,8 +428,7 @@ pub async fn set_password(
         }))
         .into_response());
     }
-    let outcome = app.login_gate(&user)?;
-    login_response(&app, outcome, StatusCode::OK)
+    app.batch(|| login_response(&app, app.login_gate(&user)?, StatusCode::OK))
 }
 
 // ----- login, tokens ---------------------------------------------------------------------------
@@ -449,8 +448,7 @@ pub async fn login(State(app): State<Arc<App>>, input: Input) -> Result<Response
         .hashing(move || a.authenticate(&email, &password))
         .await?
         .ok_or_else(|| ServerError::unauthorized("Incorrect credentials"))?;
-    let outcome = app.login_gate(&user)?;
-    login_response(&app, outcome, StatusCode::OK)
+    app.batch(|| login_response(&app, app.login_gate(&user)?, StatusCode::OK))
 }
 
 fn refresh_from(input: &Input, headers: &HeaderMap) -> Result<String> {
@@ -602,17 +600,21 @@ pub async fn mfa_verify(State(app): State<Arc<App>>, input: Input) -> Result<Res
     let challenge = f.string(&input, "challenge_id", true, false);
     let code = f.code(&input, "code", app.cfg.digits as usize);
     f.finish()?;
-    let user = app.verify_challenge(
+    verified(
+        &app,
         &challenge.unwrap_or_default(),
         &code.unwrap_or_default(),
         false,
-    )?;
-    Ok(token_response(
-        &app,
-        app.issue_tokens(&user)?,
-        Map::new(),
-        StatusCode::OK,
-    ))
+    )
+}
+
+/// The second step of a REST login and its tokens, in one database transaction.
+fn verified(app: &App, challenge: &str, code: &str, recovery: bool) -> Result<Response> {
+    let pair = app.batch(|| {
+        let user = app.verify_challenge(challenge, code, recovery)?;
+        app.issue_tokens(&user)
+    })?;
+    Ok(token_response(app, pair, Map::new(), StatusCode::OK))
 }
 
 #[utoipa::path(post, path = "/mfa/verify-recovery/", tag = "mfa", request_body = VerifyRecoveryRequest,
@@ -625,17 +627,12 @@ pub async fn mfa_verify_recovery(State(app): State<Arc<App>>, input: Input) -> R
     let challenge = f.string(&input, "challenge_id", true, false);
     let code = f.string(&input, "recovery_code", true, false);
     f.finish()?;
-    let user = app.verify_challenge(
+    verified(
+        &app,
         &challenge.unwrap_or_default(),
         &code.unwrap_or_default(),
         true,
-    )?;
-    Ok(token_response(
-        &app,
-        app.issue_tokens(&user)?,
-        Map::new(),
-        StatusCode::OK,
-    ))
+    )
 }
 
 #[utoipa::path(post, path = "/mfa/deactivate/", tag = "mfa", request_body = DeactivateRequest, security(("jwt" = [])),
