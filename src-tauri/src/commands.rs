@@ -48,7 +48,7 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<Vault
     let path = state.path()?;
     let vault = Vault::open(&path, &Unlock::passphrase(passphrase)).map_err(err)?;
     let has_pass = vault.has_passphrase_slot();
-    *state.vault.lock().unwrap() = Some(vault);
+    *state.vault() = Some(vault);
     state.set_status(VaultState::Ready, None, has_pass);
     state.backups.unlocked();
     Ok(state.status())
@@ -57,9 +57,7 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<Vault
 #[tauri::command]
 pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
     let has_pass = state
-        .vault
-        .lock()
-        .unwrap()
+        .vault()
         .as_ref()
         .is_some_and(|v| v.has_passphrase_slot())
         || state.status().has_passphrase;
@@ -67,7 +65,7 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
         return Err("set a passphrase first ('twofold vault passphrase set'), or Twofold could not be unlocked again".into());
     }
     // Dropping the vault zeroizes its key and secrets.
-    *state.vault.lock().unwrap() = None;
+    *state.vault() = None;
     *state.undo.lock().unwrap() = None;
     state.set_status(VaultState::Locked, None, true);
     Ok(state.status())
@@ -75,7 +73,7 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
 
 #[tauri::command]
 pub async fn list_accounts(state: State<'_, AppState>) -> Res<Vec<AccountSummary>> {
-    let guard = state.vault.lock().unwrap();
+    let guard = state.vault();
     Ok(guard
         .as_ref()
         .map(|v| v.accounts().iter().map(Account::summary).collect())
@@ -96,7 +94,7 @@ pub struct CodeView {
 #[tauri::command]
 pub async fn codes(state: State<'_, AppState>) -> Res<Vec<CodeView>> {
     let t = now();
-    let guard = state.vault.lock().unwrap();
+    let guard = state.vault();
     let Some(vault) = guard.as_ref() else {
         return Ok(Vec::new());
     };
@@ -265,7 +263,7 @@ pub struct Found {
 }
 
 fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Vec<Found> {
-    let guard = state.vault.lock().unwrap();
+    let guard = state.vault();
     let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
     codes
         .into_iter()
@@ -331,7 +329,7 @@ pub fn links_in(args: impl IntoIterator<Item = String>) -> Vec<String> {
 #[tauri::command]
 pub async fn pending_links(state: State<'_, AppState>) -> Res<Vec<Found>> {
     let links = std::mem::take(&mut *state.links.lock().unwrap());
-    let guard = state.vault.lock().unwrap();
+    let guard = state.vault();
     let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
     Ok(links
         .into_iter()

@@ -28,8 +28,13 @@ pub struct VaultStatus {
 
 pub struct AppState {
     pub vault_path: Result<PathBuf, String>,
-    pub vault: Mutex<Option<Vault>>,
-    pub status: Mutex<VaultStatus>,
+    /// Read through [`vault`](Self::vault) and [`status`](Self::status), which first wait for
+    /// the opening at start.
+    vault: Mutex<Option<Vault>>,
+    status: Mutex<VaultStatus>,
+    /// The vault being opened at start, on a thread of its own while the window and its web
+    /// process start (keyring lookup and decryption need not wait for them, nor they for it).
+    opening: Mutex<Option<std::thread::JoinHandle<Opened>>>,
     pub undo: Mutex<Option<Account>>,
     pub clipboard: Mutex<Option<SensitiveClipboard>>,
     pub settings: Mutex<Settings>,
@@ -49,11 +54,64 @@ fn vault_path() -> Result<PathBuf, String> {
     }
 }
 
+/// What opening the vault at start came to.
+struct Opened {
+    vault: Option<Vault>,
+    state: VaultState,
+    message: Option<String>,
+    has_passphrase: bool,
+}
+
+impl Opened {
+    fn status(state: VaultState, message: Option<String>, has_passphrase: bool) -> Self {
+        Opened {
+            vault: None,
+            state,
+            message,
+            has_passphrase,
+        }
+    }
+}
+
+/// With a passphrase slot the app starts locked; otherwise it opens with the keyring. A missing
+/// vault is simply empty until the first account is added.
+fn open_at_start(path: Result<PathBuf, String>) -> Opened {
+    let path = match path {
+        Ok(p) => p,
+        Err(e) => return Opened::status(VaultState::Error, Some(e), false),
+    };
+    match twofold_vault::inspect(&path) {
+        Err(VaultError::NotFound(_)) => Opened::status(VaultState::Ready, None, false),
+        Err(e) => Opened::status(VaultState::Error, Some(e.to_string()), false),
+        Ok(info) => {
+            let has_pass = info
+                .slots
+                .iter()
+                .any(|s| matches!(s, twofold_vault::SlotInfo::Passphrase { .. }));
+            if has_pass {
+                return Opened::status(VaultState::Locked, None, true);
+            }
+            match Vault::open(&path, &Unlock::keyring()) {
+                Ok(v) => Opened {
+                    vault: Some(v),
+                    ..Opened::status(VaultState::Ready, None, false)
+                },
+                Err(e) => Opened::status(VaultState::Error, Some(e.to_string()), false),
+            }
+        }
+    }
+}
+
 impl AppState {
     pub fn new() -> Self {
         let settings_path = crate::settings::settings_path();
+        let vault_path = vault_path();
+        let to_open = vault_path.clone();
+        let opening = std::thread::Builder::new()
+            .name("twofold-open-vault".into())
+            .spawn(move || open_at_start(to_open));
         let state = AppState {
-            vault_path: vault_path(),
+            vault_path,
             vault: Mutex::new(None),
             status: Mutex::new(VaultStatus {
                 state: VaultState::Ready,
@@ -61,6 +119,7 @@ impl AppState {
                 has_passphrase: false,
                 path: String::new(),
             }),
+            opening: Mutex::new(None),
             undo: Mutex::new(None),
             clipboard: Mutex::new(None),
             settings: Mutex::new(Settings::load(&settings_path)),
@@ -69,41 +128,45 @@ impl AppState {
             links: Mutex::new(crate::commands::links_in(std::env::args().skip(1))),
             backups: Default::default(),
         };
-        state.open_at_start();
+        match opening {
+            Ok(handle) => *state.opening.lock().unwrap() = Some(handle),
+            Err(_) => state.install(open_at_start(state.vault_path.clone())),
+        }
         state
     }
 
-    /// With a passphrase slot the app starts locked; otherwise it opens with the keyring. A
-    /// missing vault is simply empty until the first account is added.
-    fn open_at_start(&self) {
-        let path = match &self.vault_path {
-            Ok(p) => p.clone(),
-            Err(e) => return self.set_status(VaultState::Error, Some(e.clone()), false),
-        };
-        match twofold_vault::inspect(&path) {
-            Err(VaultError::NotFound(_)) => self.set_status(VaultState::Ready, None, false),
-            Err(e) => self.set_status(VaultState::Error, Some(e.to_string()), false),
-            Ok(info) => {
-                let has_pass = info
-                    .slots
-                    .iter()
-                    .any(|s| matches!(s, twofold_vault::SlotInfo::Passphrase { .. }));
-                if has_pass {
-                    self.set_status(VaultState::Locked, None, true);
-                    return;
-                }
-                match Vault::open(&path, &Unlock::keyring()) {
-                    Ok(v) => {
-                        *self.vault.lock().unwrap() = Some(v);
-                        self.set_status(VaultState::Ready, None, false);
-                    }
-                    Err(e) => self.set_status(VaultState::Error, Some(e.to_string()), false),
-                }
-            }
+    fn install(&self, o: Opened) {
+        *self.vault.lock().unwrap() = o.vault;
+        self.write_status(o.state, o.message, o.has_passphrase);
+    }
+
+    /// Waits for the opening at start, once.
+    fn settle(&self) {
+        let mut opening = self.opening.lock().unwrap();
+        if let Some(handle) = opening.take() {
+            let opened = handle.join().unwrap_or_else(|_| {
+                Opened::status(
+                    VaultState::Error,
+                    Some("the vault could not be opened".into()),
+                    false,
+                )
+            });
+            self.install(opened);
         }
     }
 
+    /// The open vault, if any (after the opening at start).
+    pub fn vault(&self) -> std::sync::MutexGuard<'_, Option<Vault>> {
+        self.settle();
+        self.vault.lock().unwrap()
+    }
+
     pub fn set_status(&self, state: VaultState, message: Option<String>, has_passphrase: bool) {
+        self.settle();
+        self.write_status(state, message, has_passphrase);
+    }
+
+    fn write_status(&self, state: VaultState, message: Option<String>, has_passphrase: bool) {
         let path = self
             .vault_path
             .as_ref()
@@ -118,6 +181,7 @@ impl AppState {
     }
 
     pub fn status(&self) -> VaultStatus {
+        self.settle();
         self.status.lock().unwrap().clone()
     }
 
@@ -132,7 +196,7 @@ impl AppState {
         create: bool,
         f: impl FnOnce(&mut Vault) -> Result<R, String>,
     ) -> Result<R, String> {
-        let mut guard = self.vault.lock().unwrap();
+        let mut guard = self.vault();
         if guard.is_none() {
             let st = self.status();
             match st.state {

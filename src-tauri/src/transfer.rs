@@ -144,9 +144,7 @@ fn existing_accounts(state: &AppState) -> Res<Vec<Account>> {
     match state.with_vault(false, |v| Ok(v.accounts().to_vec())) {
         Ok(a) => Ok(a),
         // No vault yet: everything is new (the import creates it).
-        Err(_) if state.vault.lock().unwrap().is_none() && state.status().message.is_none() => {
-            Ok(Vec::new())
-        }
+        Err(_) if state.vault().is_none() && state.status().message.is_none() => Ok(Vec::new()),
         Err(e) => Err(e),
     }
 }

@@ -74,7 +74,7 @@ fn current(state: &AppState) -> Vec<Line> {
     if state.status().state == VaultState::Locked {
         return vec![Line::note("Twofold is locked")];
     }
-    let guard = state.vault.lock().unwrap();
+    let guard = state.vault();
     match guard.as_ref() {
         Some(v) => lines(v.accounts(), twofold_otp::unix_now()),
         None => vec![Line::note("Pin accounts to see their codes here")],
@@ -109,18 +109,60 @@ fn build_menu(app: &AppHandle, lines: &[Line]) -> tauri::Result<(Menu<Wry>, Vec<
 
 /// Creates the tray icon and the thread that keeps its codes current. A desktop without a tray
 /// (or without libayatana-appindicator) gets none, and the app goes on.
+///
+/// Off the start's critical path: the thread first waits for the vault opening at start, then
+/// has the main thread build the icon, so neither the window nor the tray waits for the other.
 pub fn install(app: &AppHandle) {
-    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| create(app)));
-    match built {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("twofold: no tray icon: {e}"),
-        Err(_) => eprintln!("twofold: no tray icon: this desktop has no tray support"),
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("twofold-tray".into())
+        .spawn(move || {
+            let lines = current(&app.state::<AppState>());
+            let Some((tray, items)) = create_on_main_thread(&app, &lines) else {
+                return;
+            };
+            let shown = Mutex::new(Shown { lines, items });
+            loop {
+                // Codes change on period boundaries: once a second is soon enough, and a menu
+                // item is only touched when its text changes.
+                std::thread::sleep(Duration::from_secs(1));
+                if let Err(e) = refresh(&app, &tray, &shown) {
+                    eprintln!("twofold: the tray menu could not be updated: {e}");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        eprintln!("twofold: no tray icon: {e}");
     }
 }
 
-fn create(app: &AppHandle) -> tauri::Result<()> {
-    let lines = current(&app.state::<AppState>());
-    let (menu, items) = build_menu(app, &lines)?;
+type Built = (TrayIcon<Wry>, Vec<MenuItem<Wry>>);
+
+/// Builds the icon on the main thread and waits for it; says why on stderr when there is none.
+fn create_on_main_thread(app: &AppHandle, lines: &[Line]) -> Option<Built> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (on_main, lines) = (app.clone(), lines.to_vec());
+    app.run_on_main_thread(move || {
+        let built =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| create(&on_main, &lines)));
+        let _ = tx.send(built);
+    })
+    .ok()?;
+    match rx.recv().ok()? {
+        Ok(Ok(built)) => Some(built),
+        Ok(Err(e)) => {
+            eprintln!("twofold: no tray icon: {e}");
+            None
+        }
+        Err(_) => {
+            eprintln!("twofold: no tray icon: this desktop has no tray support");
+            None
+        }
+    }
+}
+
+fn create(app: &AppHandle, lines: &[Line]) -> tauri::Result<Built> {
+    let (menu, items) = build_menu(app, lines)?;
     let mut builder = TrayIconBuilder::with_id("main")
         .tooltip("Twofold")
         .menu(&menu)
@@ -128,21 +170,7 @@ fn create(app: &AppHandle) -> tauri::Result<()> {
     if let Some(icon) = app.default_window_icon() {
         builder = builder.icon(icon.clone());
     }
-    let tray = builder.build(app)?;
-    let shown = Mutex::new(Shown { lines, items });
-    let app = app.clone();
-    std::thread::Builder::new()
-        .name("twofold-tray".into())
-        .spawn(move || loop {
-            // Codes change on period boundaries: once a second is soon enough, and a menu item
-            // is only touched when its text changes.
-            std::thread::sleep(Duration::from_secs(1));
-            if let Err(e) = refresh(&app, &tray, &shown) {
-                eprintln!("twofold: the tray menu could not be updated: {e}");
-            }
-        })
-        .map(|_| ())
-        .map_err(tauri::Error::Io)
+    Ok((builder.build(app)?, items))
 }
 
 fn refresh(app: &AppHandle, tray: &TrayIcon<Wry>, shown: &Mutex<Shown>) -> tauri::Result<()> {
