@@ -140,7 +140,7 @@ impl Checkpointer {
     /// second connection.
     pub fn start(conn: &Connection, path: &Path, every: std::time::Duration) -> Result<Self> {
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let page = pragma(conn, "page_size")?;
         let restart_frames = WAL_RESTART_BYTES / page.max(512);
         let bg = Connection::open(path)?;
         bg.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -178,8 +178,13 @@ impl Checkpointer {
     }
 }
 
+/// An integer pragma's value.
+fn pragma(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, name, |r| r.get(0))
+}
+
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version = pragma(conn, "user_version")?;
     if version > SCHEMA_VERSION {
         return Err(ServerError::Config(format!(
             "the database has schema version {version}, newer than this server ({SCHEMA_VERSION}); use a newer twofold"
@@ -245,10 +250,7 @@ mod tests {
         }
         let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
         let conn = open(&path, &keys).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(pragma(&conn, "user_version").unwrap(), SCHEMA_VERSION);
         let row: (i64, String, i64, i64) = conn
             .query_row(
                 "SELECT user_id, purpose, failures, created_at FROM tokens WHERE digest = 'd1'",
@@ -260,10 +262,7 @@ mod tests {
         // WITHOUT ROWID: there is no rowid to select.
         assert!(conn.prepare("SELECT rowid FROM tokens").is_err());
         // An existing database keeps its page size; the token table's foreign key still holds.
-        let page: i64 = conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(page, 4096);
+        assert_eq!(pragma(&conn, "page_size").unwrap(), 4096);
         conn.execute("DELETE FROM users WHERE id = 7", []).unwrap();
         let left: i64 = conn
             .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
@@ -277,9 +276,6 @@ mod tests {
         let path = dir.path().join("server.sqlite3");
         let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
         let conn = open(&path, &keys).unwrap();
-        let page: i64 = conn
-            .query_row("PRAGMA page_size", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(page, PAGE_SIZE);
+        assert_eq!(pragma(&conn, "page_size").unwrap(), PAGE_SIZE);
     }
 }

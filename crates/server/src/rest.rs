@@ -259,10 +259,16 @@ fn token_response(
     resp
 }
 
-fn login_response(app: &App, outcome: LoginOutcome, status: StatusCode) -> Result<Response> {
+/// What a proven password leads to (the login gate) and, when granted, the tokens, in one
+/// database transaction.
+fn login_response(app: &App, user: &User) -> Result<Response> {
+    app.batch(|| gate_response(app, app.login_gate(user)?))
+}
+
+fn gate_response(app: &App, outcome: LoginOutcome) -> Result<Response> {
     Ok(match outcome {
         LoginOutcome::Granted(user) => {
-            token_response(app, app.issue_tokens(&user)?, Map::new(), status)
+            token_response(app, app.issue_tokens(&user)?, Map::new(), StatusCode::OK)
         }
         LoginOutcome::MfaRequired { challenge_id } => (
             StatusCode::OK,
@@ -428,7 +434,7 @@ pub async fn set_password(
         }))
         .into_response());
     }
-    app.batch(|| login_response(&app, app.login_gate(&user)?, StatusCode::OK))
+    login_response(&app, &user)
 }
 
 // ----- login, tokens ---------------------------------------------------------------------------
@@ -448,7 +454,7 @@ pub async fn login(State(app): State<Arc<App>>, input: Input) -> Result<Response
         .hashing(move || a.authenticate(&email, &password))
         .await?
         .ok_or_else(|| ServerError::unauthorized("Incorrect credentials"))?;
-    app.batch(|| login_response(&app, app.login_gate(&user)?, StatusCode::OK))
+    login_response(&app, &user)
 }
 
 fn refresh_from(input: &Input, headers: &HeaderMap) -> Result<String> {
