@@ -174,8 +174,7 @@ impl App {
         key_name.push(".key");
         let keys = Keys::for_database(&db_path, &db_path.with_file_name(key_name), cfg.key_store)?;
         let conn = crate::db::open(&db_path, &keys)?;
-        let checkpointer =
-            crate::db::Checkpointer::start(&conn, &db_path, std::time::Duration::from_millis(200))?;
+        let checkpointer = crate::db::Checkpointer::start(&conn, &db_path)?;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
