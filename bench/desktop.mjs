@@ -4,7 +4,7 @@
 //
 //   node bench/desktop.mjs SCENARIOS.json OUT.md
 //
-// SCENARIOS.json: {"runs": 10, "memRuns": 5, "warmup": 1, "settleMs": 3000, "machine": "...",
+// SCENARIOS.json: {"runs": 10, "memRuns": 5, "warmup": 1, "settleMs": 3000, "idleMs": 5000, "machine": "...",
 //                  "scenarios": [{"name": "...", "binary": "...", "env": {...}}, ...]}
 // The first scenario is the baseline the others are compared with.
 //
@@ -15,8 +15,10 @@
 //
 // Memory, one run: launch the binary plainly (no automation), wait the scenario's p90 start +
 // settleMs, read VmRSS (/proc/PID/status), Pss and Private_* (USS, /proc/PID/smaps_rollup) of the app and every
-// process under it (WebKitWebProcess, WebKitNetworkProcess), then end them all.
-import { spawn } from "node:child_process";
+// process under it (WebKitWebProcess, WebKitNetworkProcess); then, idleMs later, their CPU time
+// (utime + stime) over the next idleMs with the window left alone, as a share of one core; then
+// end them all.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -220,7 +222,25 @@ const alive = (pid) => {
 };
 
 /** Launches the binary plainly (no WebDriver), waits, reads memory, ends it and its children. */
-async function memoryRun(scenario, waitMs) {
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** CPU time (s) used so far by the given processes (utime + stime, /proc/PID/stat). */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / CLK_TCK;
+}
+
+/** Memory of the process tree once settled, then its CPU use while idle (% of one core). */
+async function memoryRun(scenario, waitMs, idleMs) {
   const app = spawn(scenario.binary, [], {
     stdio: ["ignore", "ignore", "ignore"],
     env: { ...process.env, ...scenario.env },
@@ -228,6 +248,12 @@ async function memoryRun(scenario, waitMs) {
   await sleep(waitMs);
   const mem = memory(app.pid);
   const pids = [app.pid, ...descendants(app.pid).map((p) => p.pid)];
+  // Twofold's tree is busy for a few seconds after the first paint (perf: llvmpipe, WebKit's
+  // software-GL compositor); the idle figure is taken after that.
+  await sleep(idleMs);
+  const cpu0 = cpuSeconds(pids);
+  await sleep(idleMs);
+  mem.idleCpu = ((cpuSeconds(pids) - cpu0) / (idleMs / 1000)) * 100;
   app.kill("SIGTERM");
   const deadline = Date.now() + 3000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(50);
@@ -257,6 +283,7 @@ async function main() {
     memRuns: 5,
     warmup: 1,
     settleMs: 3000,
+    idleMs: 5000,
     ...JSON.parse(readFileSync(cfgPath, "utf8")),
   };
   const outDir = path.dirname(outPath);
@@ -295,8 +322,10 @@ async function main() {
   const mems = scs.map(() => []);
   for (let i = 0; i < cfg.memRuns; i++) {
     for (const [k, sc] of scs.entries()) {
-      const mem = await memoryRun(sc, stats[k].p90 + cfg.settleMs);
-      process.stderr.write(`memory ${sc.name}: run ${i + 1}/${cfg.memRuns} ${show(mem)}\n`);
+      const mem = await memoryRun(sc, stats[k].p90 + cfg.settleMs, cfg.idleMs);
+      process.stderr.write(
+        `memory ${sc.name}: run ${i + 1}/${cfg.memRuns} ${show(mem)}, idle CPU ${mem.idleCpu.toFixed(1)}%\n`,
+      );
       mems[k].push(mem);
       await sleep(300);
     }
@@ -313,6 +342,7 @@ async function main() {
       pssApp: m("pss", (x) => x === "app"),
       pssWeb: m("pss", (x) => x === "web"),
       pssNet: m("pss", (x) => x === "network"),
+      idleCpu: median(mems[k].map((mem) => mem.idleCpu)),
     };
   });
   const base = results[0];
@@ -320,14 +350,14 @@ async function main() {
   const f1 = (x) => x.toFixed(1);
   const diff = (x) => (x < 0 ? "" : "+") + f1(x);
   const lines = [
-    `| | start median (ms) | min | p90 | start × ${base.name} | PSS (MB) | − ${base.name} | USS (MB) | − ${base.name} | RSS sum (MB) | PSS app / web / network (MB) |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    `| | start median (ms) | min | p90 | start × ${base.name} | PSS (MB) | − ${base.name} | USS (MB) | − ${base.name} | RSS sum (MB) | PSS app / web / network (MB) | idle CPU (% of a core) |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ...results.map(
       (r) =>
         `| ${r.name} | ${f0(r.median)} | ${f0(r.min)} | ${f0(r.p90)} | ${(r.median / base.median).toFixed(2)} | ` +
         `${f1(r.pss)} | ${r === base ? "" : diff(r.pss - base.pss)} | ` +
         `${f1(r.uss)} | ${r === base ? "" : diff(r.uss - base.uss)} | ${f1(r.rss)} | ` +
-        `${f1(r.pssApp)} / ${f1(r.pssWeb)} / ${f1(r.pssNet)} |`,
+        `${f1(r.pssApp)} / ${f1(r.pssWeb)} / ${f1(r.pssNet)} | ${f1(r.idleCpu)} |`,
     ),
   ];
   const verdicts = results.slice(1).map((r) => {
@@ -353,7 +383,9 @@ async function main() {
       `read at the row's p90 start + ${cfg.settleMs / 1000} s, summed over the app and its ` +
       "WebKit processes: PSS (shared pages split among the processes mapping them), USS " +
       "(private pages only: what the app alone costs, steady whatever else runs) and RSS " +
-      "summed. Medians; MB = 10^6 bytes.",
+      `summed. Idle CPU: the tree's CPU time over ${cfg.idleMs / 1000} s, starting ` +
+      `${cfg.idleMs / 1000} s after that, the window left alone (the codes tick once a second), ` +
+      "as a share of one core. Medians; MB = 10^6 bytes.",
     "",
     ...lines,
     "",

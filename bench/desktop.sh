@@ -4,7 +4,8 @@
 # profile, a static page), all in one run on this machine. Targets (issue #6): start within
 # 1.5x the bare window; under 120 MB with 1,000 accounts.
 #
-#   bench/desktop.sh     10 start runs and 5 memory runs per row (RUNS=, MEM_RUNS=, SETTLE_MS=3000)
+#   bench/desktop.sh     10 start runs and 5 memory runs per row (RUNS=, MEM_RUNS=, SETTLE_MS=3000,
+#                        IDLE_MS=5000: idle CPU measured over that long, that long after the memory reading)
 #   -> a table on stdout and in target/bench/desktop.md (+ a screenshot of each row's last run)
 #
 # How it measures, identically for both sides (bench/desktop.mjs does the measuring):
@@ -67,6 +68,7 @@ cat >"$work/scenarios.json" <<EOF
   "memRuns": ${MEM_RUNS:-5},
   "warmup": 1,
   "settleMs": ${SETTLE_MS:-3000},
+  "idleMs": ${IDLE_MS:-5000},
   "machine": "$(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB RAM, $(uname -sr), WebKitGTK $webkit, tauri $(awk '/^name = "tauri"$/ {getline; print $3}' Cargo.lock | tr -d '"'), Xvfb 1280x800x24.",
   "scenarios": [
     {"name": "bare", "binary": "$root/target/release/examples/bare", "env": {}},
