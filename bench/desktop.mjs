@@ -221,7 +221,6 @@ const alive = (pid) => {
   }
 };
 
-/** Launches the binary plainly (no WebDriver), waits, reads memory, ends it and its children. */
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 /** CPU time (s) used so far by the given processes (utime + stime, /proc/PID/stat). */
@@ -239,27 +238,30 @@ function cpuSeconds(pids) {
   return ticks / CLK_TCK;
 }
 
-/** Memory of the process tree once settled, then its CPU use while idle (% of one core). */
+/**
+ * Launches the binary plainly (no WebDriver), waits, reads the memory of it and its children
+ * (`procs`), then their CPU use while idle (`idleCpu`, % of one core), and ends them all.
+ */
 async function memoryRun(scenario, waitMs, idleMs) {
   const app = spawn(scenario.binary, [], {
     stdio: ["ignore", "ignore", "ignore"],
     env: { ...process.env, ...scenario.env },
   });
   await sleep(waitMs);
-  const mem = memory(app.pid);
+  const procs = memory(app.pid);
   const pids = [app.pid, ...descendants(app.pid).map((p) => p.pid)];
   // Twofold's tree is busy for a few seconds after the first paint (perf: llvmpipe, WebKit's
   // software-GL compositor); the idle figure is taken after that.
   await sleep(idleMs);
   const cpu0 = cpuSeconds(pids);
   await sleep(idleMs);
-  mem.idleCpu = ((cpuSeconds(pids) - cpu0) / (idleMs / 1000)) * 100;
+  const idleCpu = ((cpuSeconds(pids) - cpu0) / (idleMs / 1000)) * 100;
   app.kill("SIGTERM");
   const deadline = Date.now() + 3000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(50);
   for (const pid of pids.filter(alive)) process.kill(pid, "SIGKILL");
   while (pids.some(alive)) await sleep(50);
-  return mem;
+  return { procs, idleCpu };
 }
 
 const total = (mem, key, pick = () => true) =>
@@ -324,7 +326,7 @@ async function main() {
     for (const [k, sc] of scs.entries()) {
       const mem = await memoryRun(sc, stats[k].p90 + cfg.settleMs, cfg.idleMs);
       process.stderr.write(
-        `memory ${sc.name}: run ${i + 1}/${cfg.memRuns} ${show(mem)}, idle CPU ${mem.idleCpu.toFixed(1)}%\n`,
+        `memory ${sc.name}: run ${i + 1}/${cfg.memRuns} ${show(mem.procs)}, idle CPU ${mem.idleCpu.toFixed(1)}%\n`,
       );
       mems[k].push(mem);
       await sleep(300);
@@ -332,7 +334,7 @@ async function main() {
   }
 
   const results = scs.map((sc, k) => {
-    const m = (key, pick) => MB(median(mems[k].map((mem) => total(mem, key, pick))));
+    const m = (key, pick) => MB(median(mems[k].map((mem) => total(mem.procs, key, pick))));
     return {
       name: sc.name,
       ...stats[k],
@@ -371,7 +373,7 @@ async function main() {
         `${big.pss < 120 ? "met" : "MISSED"}; ${base.name} alone: ${f1(base.pss)} MB PSS)`,
     );
   }
-  const procs = [...new Set(mems.flat(2).map((p) => p.name))].join(", ");
+  const procs = [...new Set(mems.flat().flatMap((mem) => mem.procs.map((p) => p.name)))].join(", ");
   const md = [
     `# Desktop benchmark (${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC)`,
     "",
