@@ -72,6 +72,8 @@ cat >"$work/scenarios.json" <<EOF
   "machine": "$(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GB RAM, $(uname -sr), WebKitGTK $webkit, tauri $(awk '/^name = "tauri"$/ {getline; print $3}' Cargo.lock | tr -d '"'), Xvfb 1280x800x24.",
   "scenarios": [
     {"name": "bare", "binary": "$root/target/release/examples/bare", "env": {}},
+    {"name": "bare, no compositing", "binary": "$root/target/release/examples/bare",
+     "env": {"WEBKIT_DISABLE_COMPOSITING_MODE": "1"}},
     {"name": "twofold 10", "binary": "$root/target/release/twofold-desktop",
      "env": {"TWOFOLD_VAULT": "$work/v10.twofold", "TWOFOLD_CONFIG_DIR": "$work/config10"}},
     {"name": "twofold 1,000", "binary": "$root/target/release/twofold-desktop",

@@ -1,7 +1,7 @@
 // Shared WebDriver plumbing for the end-to-end tests: starts tauri-driver (which starts
 // WebKitWebDriver), opens a session on the built desktop app, and saves screenshots.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -112,13 +112,23 @@ export async function launch(env = {}, args = [], attempt = 1) {
   return { browser, close };
 }
 
-/** Saves a screenshot of the window after two animation frames (so it is the current frame). */
+/**
+ * Saves a screenshot of the window after two animation frames (so it is the current frame):
+ * what the X server shows in the window's rectangle, as a person would see it. Not WebDriver's
+ * screenshot command: WebKitGTK never answers it when the page is painted without accelerated
+ * compositing, which is how the app runs (src-tauri/src/lib.rs).
+ */
 export async function screenshot(browser, name) {
   await browser.executeAsync((done) =>
     requestAnimationFrame(() => requestAnimationFrame(() => done())),
   );
   mkdirSync(shotDir, { recursive: true });
   const file = path.join(shotDir, `${name}.png`);
-  writeFileSync(file, Buffer.from(await browser.takeScreenshot(), "base64"));
+  captureWindow(await browser.getWindowRect(), file);
   return file;
+}
+
+/** Writes the X screen's pixels in rect {x, y, width, height} to a PNG file (ImageMagick). */
+export function captureWindow({ x, y, width, height }, file) {
+  execFileSync("import", ["-window", "root", "-crop", `${width}x${height}+${x}+${y}`, "+repage", file]);
 }
