@@ -35,7 +35,9 @@ let timer: number | undefined;
 let onVaultChange: () => Promise<void> = async () => {};
 
 function render(s: PanelStatus): void {
-  byId("srv-state").textContent = s.running ? `Running (${s.mode}, issuer “${s.issuer}”)` : "Stopped";
+  const state = byId("srv-state");
+  state.textContent = s.running ? `Running (${s.mode})` : "Stopped";
+  state.title = s.running ? `Running in ${s.mode} mode, issuer “${s.issuer}”` : "";
   byId("srv-state").className = s.running ? "pill ok" : "pill";
   byId<HTMLButtonElement>("srv-toggle").textContent = s.running ? "Stop server" : "Start server";
   const url = byId<HTMLAnchorElement>("srv-url");
