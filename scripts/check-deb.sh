@@ -20,11 +20,12 @@ tmp=$(mktemp -d)
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   TWOFOLD_VAULT="$2/vault.twofold" TWOFOLD_CONFIG_DIR="$2/config" "$1" & pid=$!
   for _ in $(seq 1 100); do
-    if xwininfo -root -tree 2>/dev/null | grep -q "\"Twofold\""; then
+    # Mapped, not just created: the window is shown once its page has loaded.
+    if xwininfo -name Twofold 2>/dev/null | grep -q "Map State: IsViewable"; then
       kill $pid; wait $pid 2>/dev/null || true
-      echo "check-deb: $1 opened its window"; exit 0
+      echo "check-deb: $1 showed its window"; exit 0
     fi
     kill -0 $pid 2>/dev/null || { echo "check-deb: $1 exited at start" >&2; exit 1; }
     sleep 0.2
   done
-  kill $pid; echo "check-deb: no Twofold window after 20 s" >&2; exit 1' _ "$bin" "$tmp"
+  kill $pid; echo "check-deb: no Twofold window shown after 20 s" >&2; exit 1' _ "$bin" "$tmp"
