@@ -2,7 +2,8 @@
 # Desktop start-up and memory: Twofold (release) with 10 and with 1,000 accounts side by side
 # with a bare Tauri window (src-tauri/examples/bare.rs: same tauri, same features, same
 # profile, a static page), all in one run on this machine. Targets (issue #6): start within
-# 1.5x the bare window; under 120 MB with 1,000 accounts.
+# 1.5x the bare window; under 120 MB with 1,000 accounts. A second bare row runs the same
+# window without accelerated compositing, as Twofold paints its own (src-tauri/src/lib.rs).
 #
 #   bench/desktop.sh     10 start runs and 5 memory runs per row (RUNS=, MEM_RUNS=, SETTLE_MS=3000,
 #                        IDLE_MS=5000: idle CPU measured over that long, that long after the memory reading)
