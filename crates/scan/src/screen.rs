@@ -1,13 +1,16 @@
 //! Screen capture, all monitors.
 //!
-//! 1. The xdg-desktop-portal `org.freedesktop.portal.Screenshot` interface on the session bus
-//!    (Wayland desktops, Flatpak and other sandboxes). The portal may ask the user; the
-//!    screenshot file it writes is read and left where the portal put it.
-//! 2. Otherwise X11: `GetImage` of each screen's root window (which spans every monitor of that
-//!    screen), 24- or 32-bit TrueColor.
+//! * On Wayland (and in sandboxes without an X server) through the xdg-desktop-portal
+//!   `org.freedesktop.portal.Screenshot` interface on the session bus: a Wayland client cannot
+//!   read other windows' pixels. The portal may ask the user; the screenshot file it writes is
+//!   read and left where the portal put it.
+//! * On X11 with `GetImage` of each screen's root window (which spans every monitor of that
+//!   screen), 24- or 32-bit TrueColor: immediate, no prompt, and it works where a portal is
+//!   installed but cannot take screenshots on that desktop.
 //!
-//! `TWOFOLD_SCREEN_BACKEND=x11` or `=portal` forces one backend. When neither is available the
-//! error says why for both.
+//! Each session type tries its own backend first and the other one when the first is not
+//! there. `TWOFOLD_SCREEN_BACKEND=x11` or `=portal` forces one backend. When neither is
+//! available the error says why for both.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,26 +20,48 @@ use crate::{Code, Limits, LumaImage, ScanError};
 /// How long to wait for the portal's answer (the user may have to confirm).
 const PORTAL_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Captures the screen: one grey image per X screen, or the portal's one image of the desktop.
-pub fn capture(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
-    let forced = std::env::var("TWOFOLD_SCREEN_BACKEND").unwrap_or_default();
-    match forced.as_str() {
-        "x11" => return x11_capture(limits).map_err(|e| e.into_error()),
-        "portal" => return portal_capture(limits).map_err(|e| e.into_error()),
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Portal,
+    X11,
+}
+
+/// Which backends to try, in order, from the session's environment: the forced one alone, the
+/// portal first on Wayland (`WAYLAND_DISPLAY`, or `XDG_SESSION_TYPE=wayland`), X11 first
+/// otherwise.
+fn order(var: impl Fn(&str) -> Option<String>) -> &'static [Source] {
+    match var("TWOFOLD_SCREEN_BACKEND").as_deref() {
+        Some("x11") => return &[Source::X11],
+        Some("portal") => return &[Source::Portal],
         _ => {}
     }
-    let portal_err = match portal_capture(limits) {
-        Ok(v) => return Ok(v),
-        Err(Backend::Failed(e)) => return Err(e),
-        Err(Backend::Unavailable(why)) => why,
-    };
-    match x11_capture(limits) {
-        Ok(v) => Ok(v),
-        Err(Backend::Failed(e)) => Err(e),
-        Err(Backend::Unavailable(why)) => Err(ScanError::ScreenUnavailable(format!(
-            "portal: {portal_err}; X11: {why}"
-        ))),
+    let wayland = var("WAYLAND_DISPLAY").is_some_and(|v| !v.is_empty())
+        || var("XDG_SESSION_TYPE").as_deref() == Some("wayland");
+    if wayland {
+        &[Source::Portal, Source::X11]
+    } else {
+        &[Source::X11, Source::Portal]
     }
+}
+
+/// Captures the screen: one grey image per X screen, or the portal's one image of the desktop.
+pub fn capture(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
+    let mut unavailable = Vec::new();
+    for &source in order(|k| std::env::var(k).ok()) {
+        let result = match source {
+            Source::Portal => portal_capture(limits),
+            Source::X11 => x11_capture(limits),
+        };
+        match result {
+            Ok(v) => return Ok(v),
+            Err(Backend::Failed(e)) => return Err(e),
+            Err(Backend::Unavailable(why)) => unavailable.push(match source {
+                Source::Portal => format!("portal: {why}"),
+                Source::X11 => format!("X11: {why}"),
+            }),
+        }
+    }
+    Err(ScanError::ScreenUnavailable(unavailable.join("; ")))
 }
 
 /// Decodes every QR code on the screen, all monitors; codes of several X screens are listed
@@ -59,15 +84,6 @@ enum Backend {
     Unavailable(String),
     /// It is there and failed (or the user said no): report it.
     Failed(ScanError),
-}
-
-impl Backend {
-    fn into_error(self) -> ScanError {
-        match self {
-            Backend::Unavailable(why) => ScanError::ScreenUnavailable(why),
-            Backend::Failed(e) => e,
-        }
-    }
 }
 
 fn portal_capture(limits: &Limits) -> Result<Vec<LumaImage>, Backend> {
@@ -244,4 +260,59 @@ fn x11_capture(limits: &Limits) -> Result<Vec<LumaImage>, Backend> {
         return Err(Backend::Unavailable("the X server has no screen".into()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{order, Source};
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn x11_sessions_capture_directly_before_asking_a_portal() {
+        assert_eq!(
+            order(env(&[("DISPLAY", ":0")])),
+            [Source::X11, Source::Portal]
+        );
+        assert_eq!(
+            order(env(&[("DISPLAY", ":0"), ("XDG_SESSION_TYPE", "x11")])),
+            [Source::X11, Source::Portal]
+        );
+        assert_eq!(
+            order(env(&[("WAYLAND_DISPLAY", "")])),
+            [Source::X11, Source::Portal]
+        );
+    }
+
+    #[test]
+    fn wayland_sessions_ask_the_portal_first() {
+        assert_eq!(
+            order(env(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")])),
+            [Source::Portal, Source::X11]
+        );
+        assert_eq!(
+            order(env(&[("XDG_SESSION_TYPE", "wayland")])),
+            [Source::Portal, Source::X11]
+        );
+    }
+
+    #[test]
+    fn a_forced_backend_is_the_only_one_tried() {
+        let wayland = [
+            ("WAYLAND_DISPLAY", "wayland-0"),
+            ("TWOFOLD_SCREEN_BACKEND", "x11"),
+        ];
+        assert_eq!(order(env(&wayland)), [Source::X11]);
+        assert_eq!(
+            order(env(&[("TWOFOLD_SCREEN_BACKEND", "portal")])),
+            [Source::Portal]
+        );
+    }
 }
