@@ -14,6 +14,9 @@ APT_PACKAGES=(
   gnome-keyring dbus libsecret-tools
   # gdbus: the tray test reads and clicks the tray menu over D-Bus
   libglib2.0-bin
+  # the desktop's light/dark choice as GNOME publishes it: the settings portal, its GTK backend
+  # reading org.gnome.desktop.interface color-scheme from dconf (tests/e2e/theme.test.mjs)
+  xdg-desktop-portal xdg-desktop-portal-gtk dconf-gsettings-backend gsettings-desktop-schemas
   # a real browser on the test server's TOTP activation page (crates/server/tests/browser.rs)
   chromium chromium-driver
   # reference tools the tests and benchmarks compare against
