@@ -17,6 +17,9 @@ APT_PACKAGES=(
   # the desktop's light/dark choice as GNOME publishes it: the settings portal, its GTK backend
   # reading org.gnome.desktop.interface color-scheme from dconf (tests/e2e/theme.test.mjs)
   xdg-desktop-portal xdg-desktop-portal-gtk dconf-gsettings-backend gsettings-desktop-schemas
+  # "Scan screen" on Wayland (tests/wayland-scan.sh): a headless sway with a QR wallpaper, the
+  # portal's wlroots backend (which needs a PipeWire daemon and takes the picture with grim)
+  sway swaybg xdg-desktop-portal-wlr grim pipewire-bin
   # a real browser on the test server's TOTP activation page (crates/server/tests/browser.rs)
   chromium chromium-driver
   # reference tools the tests and benchmarks compare against

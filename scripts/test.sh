@@ -37,6 +37,9 @@ tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored
 step "scanner: the screen path under Xvfb"
 tests/screen-scan.sh
 
+step "scanner: the screen path on Wayland (headless sway, the screenshot portal)"
+tests/wayland-scan.sh
+
 step "desktop app end to end (WebKit under Xvfb, WebDriver, real keyring)"
 xvfb tests/with-keyring.sh --keep-display npm run --silent e2e
 
