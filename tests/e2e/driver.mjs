@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
+import { captureWindow } from "./capture.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, "..", "..");
@@ -126,9 +127,4 @@ export async function screenshot(browser, name) {
   const file = path.join(shotDir, `${name}.png`);
   captureWindow(await browser.getWindowRect(), file);
   return file;
-}
-
-/** Writes the X screen's pixels in rect {x, y, width, height} to a PNG file (ImageMagick). */
-export function captureWindow({ x, y, width, height }, file) {
-  execFileSync("import", ["-window", "root", "-crop", `${width}x${height}+${x}+${y}`, "+repage", file]);
 }

@@ -26,6 +26,15 @@ enum Source {
     X11,
 }
 
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::Portal => "portal",
+            Source::X11 => "X11",
+        }
+    }
+}
+
 /// Which backends to try, in order, from the session's environment: the forced one alone, the
 /// portal first on Wayland (`WAYLAND_DISPLAY`, or `XDG_SESSION_TYPE=wayland`), X11 first
 /// otherwise.
@@ -55,10 +64,7 @@ pub fn capture(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
         match result {
             Ok(v) => return Ok(v),
             Err(Backend::Failed(e)) => return Err(e),
-            Err(Backend::Unavailable(why)) => unavailable.push(match source {
-                Source::Portal => format!("portal: {why}"),
-                Source::X11 => format!("X11: {why}"),
-            }),
+            Err(Backend::Unavailable(why)) => unavailable.push(format!("{}: {why}", source.name())),
         }
     }
     Err(ScanError::ScreenUnavailable(unavailable.join("; ")))
