@@ -23,6 +23,8 @@ const state = {
   tag: null as string | null,
   settings: null as Settings | null,
   hasPassphrase: false,
+  /** The vault could not be opened (the banner says why): not the same as an empty one. */
+  vaultError: false,
   locked: false,
   lastInput: Date.now(),
   hotpCodes: new Map<string, string>(),
@@ -35,7 +37,8 @@ const list = () => byId<HTMLUListElement>("list");
 export async function refresh(): Promise<void> {
   const status = await api.vaultStatus();
   state.hasPassphrase = status.has_passphrase;
-  showBanner(status.state === "error" ? status.message : null);
+  state.vaultError = status.state === "error";
+  showBanner(state.vaultError ? status.message : null);
   if (status.state === "locked") {
     showLock(status.message);
     return;
@@ -113,7 +116,7 @@ function render(): void {
   state.rows.clear();
   ul.replaceChildren();
   const shown = sorted(state.accounts).filter(matches);
-  byId("empty").hidden = state.accounts.length > 0;
+  byId("empty").hidden = state.accounts.length > 0 || state.vaultError;
   byId("no-match").hidden = state.accounts.length === 0 || shown.length > 0;
   lazyRows.disconnect();
   const frag = document.createDocumentFragment();
