@@ -2,6 +2,7 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "vault_status",
+    "reopen",
     "unlock",
     "lock",
     "list_accounts",

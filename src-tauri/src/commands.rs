@@ -42,6 +42,12 @@ pub async fn vault_status(state: State<'_, AppState>) -> Res<VaultStatus> {
     Ok(state.status())
 }
 
+/// Tries the vault again after it failed to open (see [`AppState::reopen`]).
+#[tauri::command]
+pub async fn reopen(state: State<'_, AppState>) -> Res<VaultStatus> {
+    Ok(state.reopen())
+}
+
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<VaultStatus> {
     let passphrase = zeroize::Zeroizing::new(passphrase);
@@ -49,7 +55,7 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<Vault
     let vault = Vault::open(&path, &Unlock::passphrase(passphrase)).map_err(err)?;
     let has_pass = vault.has_passphrase_slot();
     *state.vault() = Some(vault);
-    state.set_status(VaultState::Ready, None, has_pass);
+    state.set_status(VaultState::Ready, has_pass);
     state.backups.unlocked();
     Ok(state.status())
 }
@@ -67,7 +73,7 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
     // Dropping the vault zeroizes its key and secrets.
     *state.vault() = None;
     *state.undo.lock().unwrap() = None;
-    state.set_status(VaultState::Locked, None, true);
+    state.set_status(VaultState::Locked, true);
     Ok(state.status())
 }
 

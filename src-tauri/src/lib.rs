@@ -7,6 +7,7 @@ mod settings;
 mod state;
 mod transfer;
 mod tray;
+mod vault_banner;
 
 pub fn run() {
     software_compositing_by_default();
@@ -44,6 +45,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::vault_status,
+            commands::reopen,
             commands::unlock,
             commands::lock,
             commands::list_accounts,

@@ -9,6 +9,7 @@ use twofold_clipboard::SensitiveClipboard;
 use twofold_vault::{Account, CreateOptions, Unlock, Vault, VaultError};
 
 use crate::settings::Settings;
+use crate::vault_banner::Banner;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
@@ -21,7 +22,10 @@ pub enum VaultState {
 #[derive(Debug, Clone, Serialize)]
 pub struct VaultStatus {
     pub state: VaultState,
+    /// What is wrong and what to do (a locked or failed vault).
     pub message: Option<String>,
+    /// The technical cause behind `message`, for the banner's "Details".
+    pub detail: Option<String>,
     pub has_passphrase: bool,
     pub path: String,
 }
@@ -58,17 +62,34 @@ fn vault_path() -> Result<PathBuf, String> {
 struct Opened {
     vault: Option<Vault>,
     state: VaultState,
-    message: Option<String>,
+    banner: Option<Banner>,
     has_passphrase: bool,
 }
 
 impl Opened {
-    fn status(state: VaultState, message: Option<String>, has_passphrase: bool) -> Self {
+    fn status(state: VaultState, has_passphrase: bool) -> Self {
         Opened {
             vault: None,
             state,
-            message,
+            banner: None,
             has_passphrase,
+        }
+    }
+
+    fn failed(message: String) -> Self {
+        Opened {
+            banner: Some(Banner {
+                message,
+                detail: None,
+            }),
+            ..Opened::status(VaultState::Error, false)
+        }
+    }
+
+    fn vault_error(e: &VaultError, has_passphrase: bool) -> Self {
+        Opened {
+            banner: Some(crate::vault_banner::explain(e, has_passphrase)),
+            ..Opened::status(VaultState::Error, has_passphrase)
         }
     }
 }
@@ -78,25 +99,25 @@ impl Opened {
 fn open_at_start(path: Result<PathBuf, String>) -> Opened {
     let path = match path {
         Ok(p) => p,
-        Err(e) => return Opened::status(VaultState::Error, Some(e), false),
+        Err(e) => return Opened::failed(e),
     };
     match twofold_vault::inspect(&path) {
-        Err(VaultError::NotFound(_)) => Opened::status(VaultState::Ready, None, false),
-        Err(e) => Opened::status(VaultState::Error, Some(e.to_string()), false),
+        Err(VaultError::NotFound(_)) => Opened::status(VaultState::Ready, false),
+        Err(e) => Opened::vault_error(&e, false),
         Ok(info) => {
             let has_pass = info
                 .slots
                 .iter()
                 .any(|s| matches!(s, twofold_vault::SlotInfo::Passphrase { .. }));
             if has_pass {
-                return Opened::status(VaultState::Locked, None, true);
+                return Opened::status(VaultState::Locked, true);
             }
             match Vault::open(&path, &Unlock::keyring()) {
                 Ok(v) => Opened {
                     vault: Some(v),
-                    ..Opened::status(VaultState::Ready, None, false)
+                    ..Opened::status(VaultState::Ready, false)
                 },
-                Err(e) => Opened::status(VaultState::Error, Some(e.to_string()), false),
+                Err(e) => Opened::vault_error(&e, false),
             }
         }
     }
@@ -116,6 +137,7 @@ impl AppState {
             status: Mutex::new(VaultStatus {
                 state: VaultState::Ready,
                 message: None,
+                detail: None,
                 has_passphrase: false,
                 path: String::new(),
             }),
@@ -137,20 +159,16 @@ impl AppState {
 
     fn install(&self, o: Opened) {
         *self.vault.lock().unwrap() = o.vault;
-        self.write_status(o.state, o.message, o.has_passphrase);
+        self.write_status(o.state, o.banner, o.has_passphrase);
     }
 
     /// Waits for the opening at start, once.
     fn settle(&self) {
         let mut opening = self.opening.lock().unwrap();
         if let Some(handle) = opening.take() {
-            let opened = handle.join().unwrap_or_else(|_| {
-                Opened::status(
-                    VaultState::Error,
-                    Some("the vault could not be opened".into()),
-                    false,
-                )
-            });
+            let opened = handle
+                .join()
+                .unwrap_or_else(|_| Opened::failed("the vault could not be opened".into()));
             self.install(opened);
         }
     }
@@ -161,20 +179,37 @@ impl AppState {
         self.vault.lock().unwrap()
     }
 
-    pub fn set_status(&self, state: VaultState, message: Option<String>, has_passphrase: bool) {
+    pub fn set_status(&self, state: VaultState, has_passphrase: bool) {
         self.settle();
-        self.write_status(state, message, has_passphrase);
+        self.write_status(state, None, has_passphrase);
     }
 
-    fn write_status(&self, state: VaultState, message: Option<String>, has_passphrase: bool) {
+    /// Opens the vault again after it failed to open (the user started or unlocked the
+    /// keyring, or restored the file), as at start. An open vault is left as it is.
+    pub fn reopen(&self) -> VaultStatus {
+        self.settle();
+        {
+            let mut vault = self.vault.lock().unwrap();
+            if vault.is_none() && self.status.lock().unwrap().state == VaultState::Error {
+                let o = open_at_start(self.vault_path.clone());
+                *vault = o.vault;
+                self.write_status(o.state, o.banner, o.has_passphrase);
+            }
+        }
+        self.status()
+    }
+
+    fn write_status(&self, state: VaultState, banner: Option<Banner>, has_passphrase: bool) {
         let path = self
             .vault_path
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
+        let (message, detail) = banner.map_or((None, None), |b| (Some(b.message), b.detail));
         *self.status.lock().unwrap() = VaultStatus {
             state,
             message,
+            detail,
             has_passphrase,
             path,
         };

@@ -13,6 +13,8 @@ export interface VaultStatus {
   state: VaultState;
   /** One sentence: what went wrong and the way out (state "error" or "locked"). */
   message: string | null;
+  /** The technical cause behind the message (a D-Bus error, a failed check), if any. */
+  detail: string | null;
   has_passphrase: boolean;
   path: string;
 }
@@ -99,6 +101,8 @@ export const backupApi = {
 export const api = {
   appInfo: () => invoke<AppInfo>("app_info"),
   vaultStatus: () => invoke<VaultStatus>("vault_status"),
+  /** Opens the vault again after it failed to open. */
+  reopen: () => invoke<VaultStatus>("reopen"),
   unlock: (passphrase: string) => invoke<VaultStatus>("unlock", { passphrase }),
   lock: () => invoke<VaultStatus>("lock"),
   listAccounts: () => invoke<Account[]>("list_accounts"),

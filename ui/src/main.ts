@@ -1,4 +1,4 @@
-import { api, errorText, type Account, type CodeView, type Found, type Settings } from "./api";
+import { api, errorText, type Account, type CodeView, type Found, type Settings, type VaultStatus } from "./api";
 import { byId, groupCode, h, ring, setRing } from "./dom";
 import { listen } from "@tauri-apps/api/event";
 import { confirmLinks, openAddDialog, handleFound, scanBytes } from "./add";
@@ -38,7 +38,7 @@ export async function refresh(): Promise<void> {
   const status = await api.vaultStatus();
   state.hasPassphrase = status.has_passphrase;
   state.vaultError = status.state === "error";
-  showBanner(state.vaultError ? status.message : null);
+  showBanner(state.vaultError ? status : null);
   if (status.state === "locked") {
     showLock(status.message);
     return;
@@ -62,11 +62,30 @@ function received(views: CodeView[]): void {
   document.body.dataset.ticked = String(Date.now());
 }
 
-function showBanner(message: string | null): void {
-  const banner = byId("banner");
-  banner.hidden = !message;
-  byId("banner-text").textContent = message ?? "";
-  byId("banner-unlock").hidden = !(message && state.hasPassphrase);
+/** The banner of a vault that did not open: what is wrong and what to do, the technical cause
+ *  under "Details", "Try again", and the passphrase when the vault has one. */
+function showBanner(status: Pick<VaultStatus, "message" | "detail"> | null): void {
+  byId("banner").hidden = !status;
+  byId("banner-text").textContent = status?.message ?? "The vault could not be opened.";
+  byId("banner-detail").textContent = status?.detail ?? "";
+  byId("banner-details").hidden = !status?.detail;
+  byId("banner-unlock").hidden = !(status && state.hasPassphrase);
+}
+
+async function retryVault(): Promise<void> {
+  const button = byId<HTMLButtonElement>("banner-retry");
+  button.disabled = true;
+  button.textContent = "Trying…";
+  try {
+    await api.reopen();
+    await refresh();
+    if (!state.vaultError) toast("Vault opened.");
+  } catch (err) {
+    toast(errorText(err));
+  } finally {
+    button.disabled = false;
+    button.textContent = "Try again";
+  }
 }
 
 function matches(a: Account): boolean {
@@ -117,6 +136,8 @@ function render(): void {
   ul.replaceChildren();
   const shown = sorted(state.accounts).filter(matches);
   byId("empty").hidden = state.accounts.length > 0 || state.vaultError;
+  // Nothing to search or sort in a vault that did not open.
+  byId("tools").hidden = state.vaultError;
   byId("no-match").hidden = state.accounts.length === 0 || shown.length > 0;
   lazyRows.disconnect();
   const frag = document.createDocumentFragment();
@@ -335,7 +356,7 @@ async function tick(): Promise<void> {
     received(views);
     for (const v of views) paint(v);
   } catch (err) {
-    showBanner(errorText(err));
+    showBanner({ message: errorText(err), detail: null });
   }
 }
 
@@ -501,6 +522,7 @@ function wire(): void {
     void tick();
   });
   byId("banner-unlock").addEventListener("click", () => showLock(null));
+  byId("banner-retry").addEventListener("click", () => void retryVault());
   byId<HTMLFormElement>("lock-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const input = byId<HTMLInputElement>("lock-passphrase");
@@ -631,6 +653,6 @@ async function start(): Promise<void> {
 
 start().catch((err: unknown) => {
   document.body.dataset.error = errorText(err);
-  showBanner(errorText(err));
+  showBanner({ message: errorText(err), detail: null });
   document.body.dataset.ready = "true";
 });
