@@ -109,7 +109,7 @@ test("add by hand, with live validation", async () => {
   await browser.$("#m-digits").setValue("8");
   await waitFor(async () => /Code now: \d{4} \d{4}/.test(await browser.$("#m-preview").getText()), "preview");
   await browser.$("#m-tags").setValue("qa:staging");
-  await browser.$("#add-manual-form button[type='submit']").click();
+  await browser.$("button[type='submit'][form='add-manual-form']").click();
   const r = await stableCode("Manual Inc");
   assert.match(r.code, /^\d{8}$/);
   assert.deepEqual(r.tags, ["qa:staging"]);
@@ -174,4 +174,21 @@ test("delete, then undo", async () => {
   await browser.$("//button[@class='toast-action' and text()='Undo']").click();
   await rowFor("ACME Co");
   assert.equal(JSON.parse(twofold(["list", "--json"], v.env)).length, 3);
+});
+
+test("add by typing a link in the Add dialog; a bad one is refused with a reason", async () => {
+  await browser.$("#add").click();
+  await browser.$("#tab-link").click();
+  const submit = browser.$("button[type='submit'][form='add-link-form']");
+  assert.ok(await submit.isDisplayed(), "the Link tab's Add button is in the action row");
+  assert.equal(await browser.$("button[type='submit'][form='add-manual-form']").isDisplayed(), false);
+  await browser.$("#add-uri").setValue("otpauth://totp/Typed:bob@example.com?secret=NOT-BASE32!&issuer=Typed");
+  await submit.click();
+  await waitFor(async () => /base32/i.test(await browser.$("#add-uri-error").getText()), "the link's error");
+  assert.equal(JSON.parse(twofold(["list", "--json"], v.env)).length, 3, "nothing added");
+  await browser.$("#add-uri").setValue("otpauth://totp/Typed:bob@example.com?secret=KRSXG5CTMVRXEZLU&issuer=Typed");
+  await browser.keys(["Enter"]);
+  const r = await stableCode("Typed");
+  assert.equal(r.label, "bob@example.com");
+  assert.equal(await browser.$("#modal").isDisplayed(), false, "the dialog closed");
 });

@@ -138,7 +138,6 @@ export function openAddDialog(done: Done): void {
     { class: "form", id: "add-link-form" },
     h("label", { class: "field", for: "add-uri" }, h("span", { text: "otpauth:// link" }), linkInput),
     linkError,
-    h("div", { class: "row-actions" }, button("Add link", "btn primary", () => addLink())),
   );
   const addLink = async () => {
     linkError.textContent = "";
@@ -187,6 +186,13 @@ export function openAddDialog(done: Done): void {
     ["Link", linkTab],
     ["Manual", manual],
   ];
+  // Each form's submit button sits in the dialog's action row, beside Close, shown with its tab.
+  const submit = (form: string, text: string) => h("button", { type: "submit", class: "btn primary", form, text });
+  const submits = new Map<HTMLElement, HTMLButtonElement>([
+    [linkTab, submit("add-link-form", "Add link")],
+    [manual, submit("add-manual-form", "Add account")],
+  ]);
+  const showSubmit = (panel: HTMLElement) => submits.forEach((b, p) => (b.hidden = p !== panel));
   const body = h("div", { class: "add" }, tabs);
   panels.forEach(([name, panel], i) => {
     const tab = h("button", {
@@ -202,12 +208,14 @@ export function openAddDialog(done: Done): void {
     tab.addEventListener("click", () => {
       tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
       panels.forEach(([, p]) => (p.hidden = p !== panel));
+      showSubmit(panel);
       (panel.querySelector("input, button") as HTMLElement | null)?.focus();
     });
     tabs.append(tab);
     body.append(panel);
   });
-  modal("Add account", body, [button("Close", "btn", closeModal)]);
+  showSubmit(panels[0][1]);
+  modal("Add account", body, [button("Close", "btn", closeModal), ...submits.values()]);
 }
 
 const BASE32 = /^[A-Za-z2-7\s=-]+$/;
@@ -219,14 +227,22 @@ function manualForm(done: Done): HTMLElement {
     el.setAttribute("aria-describedby", `${id}-error`);
     return { el, err, wrap: h("label", { class: "field", for: id }, h("span", { text: label }), el, err) };
   };
-  const select = (id: string, label: string, options: string[]) => {
-    const el = h("select", { id }, ...options.map((o) => h("option", { value: o, text: o })));
+  const select = (id: string, label: string, options: (string | [string, string])[]) => {
+    const el = h(
+      "select",
+      { id },
+      ...options.map((o) => (typeof o === "string" ? [o, o] : o)).map(([value, text]) => h("option", { value, text })),
+    );
     return { el, wrap: h("label", { class: "field", for: id }, h("span", { text: label }), el) };
   };
   const issuer = input("m-issuer", "Issuer", { placeholder: "e.g. GitHub" });
   const label = input("m-label", "Account", { placeholder: "e.g. you@example.com" });
   const secret = input("m-secret", "Secret key", { placeholder: "Base32, e.g. JBSW Y3DP EHPK 3PXP" });
-  const kind = select("m-kind", "Type", ["totp", "hotp", "steam"]);
+  const kind = select("m-kind", "Type", [
+    ["totp", "Time-based (TOTP)"],
+    ["hotp", "Counter-based (HOTP)"],
+    ["steam", "Steam Guard"],
+  ]);
   const algorithm = select("m-algorithm", "Algorithm", ["SHA1", "SHA256", "SHA512"]);
   const digits = input("m-digits", "Digits", { type: "number", min: "6", max: "10", value: "6" });
   const period = input("m-period", "Period (s)", { type: "number", min: "1", value: "30" });
@@ -307,7 +323,6 @@ function manualForm(done: Done): HTMLElement {
     counter.wrap,
     tags.wrap,
     preview,
-    h("div", { class: "row-actions" }, h("button", { type: "submit", class: "btn primary", text: "Add account" })),
   );
   el.addEventListener("input", () => void refreshPreview());
   el.addEventListener("change", () => void refreshPreview());
