@@ -19,6 +19,8 @@ export default tseslint.config(
         document: "readonly",
         window: "readonly",
         requestAnimationFrame: "readonly",
+        getComputedStyle: "readonly",
+        URL: "readonly",
       },
     },
   },

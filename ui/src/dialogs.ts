@@ -99,7 +99,15 @@ export async function showQr(a: Account): Promise<void> {
       alt: `QR code for ${a.issuer} ${a.label}`,
       src: `data:image/svg+xml;base64,${btoa(svg)}`,
     });
-    modal(`${a.issuer || a.label}`, img, [button("Done", "btn primary", closeModal)]);
+    const caption = h(
+      "figcaption",
+      {},
+      a.issuer && a.label ? h("strong", { text: a.label }) : null,
+      h("span", { text: "Scan it with the authenticator app on your other device." }),
+    );
+    modal(`${a.issuer || a.label}`, h("figure", { class: "qr-figure" }, img, caption), [
+      button("Done", "btn primary", closeModal),
+    ]);
   } catch (err) {
     toast(errorText(err));
   }
