@@ -73,16 +73,14 @@ function pickDialog(found: Found[], done: Done): void {
     const dup = f.accounts.some((a) => a.duplicate !== "none");
     box.checked = !f.accounts.every((a) => a.duplicate === "same");
     boxes.push({ payload: f.payload, box });
-    const names = f.accounts.map((a) =>
-      h(
-        "li",
-        {},
-        h("strong", { text: a.issuer || a.label }),
-        a.issuer ? ` ${a.label}` : "",
-        a.duplicate === "same" ? h("em", { text: " — already in Twofold" }) : null,
-        a.duplicate === "conflict" ? h("em", { text: " — same name, different secret" }) : null,
-      ),
-    );
+    const name = (a: Found["accounts"][number]) => [
+      h("strong", { text: a.issuer || a.label }),
+      a.issuer ? ` ${a.label}` : "",
+      a.duplicate === "same" ? h("em", { text: " — already in Twofold" }) : null,
+      a.duplicate === "conflict" ? h("em", { text: " — same name, different secret" }) : null,
+    ];
+    // One account: its name is the choice. An export: the export is, with its accounts under it.
+    const single = f.kind !== "migration" && f.accounts.length === 1;
     return h(
       "li",
       { class: `pick${dup ? " dup" : ""}` },
@@ -90,12 +88,11 @@ function pickDialog(found: Found[], done: Done): void {
         "label",
         { for: `pick-${i}` },
         box,
-        h(
-          "span",
-          { text: f.kind === "migration" ? `Google Authenticator export (${f.accounts.length} accounts)` : "Account" },
-        ),
+        single
+          ? h("span", {}, ...name(f.accounts[0]))
+          : h("span", { class: "pick-title", text: `Google Authenticator export (${f.accounts.length} accounts)` }),
       ),
-      h("ul", { class: "pick-accounts" }, ...names),
+      single ? null : h("ul", { class: "pick-accounts" }, ...f.accounts.map((a) => h("li", {}, ...name(a)))),
     );
   });
   const tags = h("input", { id: "pick-tags", placeholder: "Tags (optional), e.g. qa:staging" });
