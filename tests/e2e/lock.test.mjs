@@ -1,9 +1,12 @@
 // Lock: with a passphrase slot the app starts locked, shows no name or code while locked,
-// unlocks with the passphrase (a wrong one is refused), and locks again on Ctrl+L.
+// unlocks with the passphrase (a wrong one is refused), locks again on Ctrl+L, and locks
+// itself after the idle time set in the settings (input holds it off).
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { launch, screenshot } from "./driver.mjs";
-import { freshVault, rows, twofold, waitFor } from "./helpers.mjs";
+import { freshVault, rows, sleep, twofold, waitFor } from "./helpers.mjs";
 
 const v = freshVault();
 const PASS = "correct horse battery staple";
@@ -56,5 +59,33 @@ test("Ctrl+L locks again and clears the DOM", async () => {
   await browser.$("#search").click();
   await browser.keys(["Control", "l"]);
   await waitFor(async () => browser.$("#lock").isDisplayed(), "the lock screen");
+  assert.equal(await domHasSecrets(browser), false);
+});
+
+test("it locks itself after the idle time; input holds it off", async () => {
+  await app.close();
+  mkdirSync(v.env.TWOFOLD_CONFIG_DIR, { recursive: true });
+  writeFileSync(
+    path.join(v.env.TWOFOLD_CONFIG_DIR, "settings.json"),
+    JSON.stringify({ clipboard_clear_seconds: 30, idle_lock_seconds: 3, sort: "manual" }),
+  );
+  app = await launch(v.env);
+  const { browser } = app;
+  await browser.$("body[data-ready='true']").waitForExist({ timeout: 20000 });
+  await browser.$("#lock-passphrase").setValue(PASS);
+  await browser.keys(["Enter"]);
+  await waitFor(async () => (await rows(browser)).some((x) => x.issuer === "Locked Bank"), "unlocked");
+  // Typing every second for 6 s, twice the idle time: still unlocked.
+  await browser.$("#search").click();
+  for (let i = 0; i < 6; i++) {
+    await browser.keys(["Shift"]);
+    await sleep(1000);
+  }
+  assert.equal(await browser.$("#lock").isDisplayed(), false, "input keeps it unlocked");
+  // Then nothing: it locks within the idle time and a tick, and the DOM is cleared.
+  const idleFrom = Date.now();
+  await waitFor(async () => browser.$("#lock").isDisplayed(), "the idle lock", 8000);
+  const waited = Date.now() - idleFrom;
+  assert.ok(waited >= 2500, `locked after ${waited} ms of idleness, not before the 3 s`);
   assert.equal(await domHasSecrets(browser), false);
 });
