@@ -10,6 +10,9 @@ APT_PACKAGES=(
   libxdo-dev
   # run it headless and drive it over WebDriver
   xvfb xauth webkit2gtk-driver imagemagick xclip x11-utils
+  # give the window the X input focus (no window manager under Xvfb to do it): focus styles
+  # and the keyboard test need a focused page (tests/e2e/keyboard.test.mjs)
+  xdotool
   # a real Secret Service for the keyring tests
   gnome-keyring dbus libsecret-tools
   # gdbus: the tray test reads and clicks the tray menu over D-Bus

@@ -114,6 +114,15 @@ export async function launch(env = {}, args = [], attempt = 1) {
 }
 
 /**
+ * Gives the app's window the X input focus, as a window manager does for the window a person
+ * works in. Under Xvfb there is none, so the page never has the focus (document.hasFocus() is
+ * false) and :focus styles are not drawn, though WebDriver's keys still arrive.
+ */
+export function focusWindow() {
+  execFileSync("xdotool", ["search", "--sync", "--onlyvisible", "--name", "^Twofold$", "windowfocus", "--sync", "%@"]);
+}
+
+/**
  * Saves a screenshot of the window after two animation frames (so it is the current frame):
  * what the X server shows in the window's rectangle, as a person would see it. Not WebDriver's
  * screenshot command: WebKitGTK never answers it when the page is painted without accelerated

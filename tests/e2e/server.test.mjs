@@ -1,6 +1,8 @@
-// The test server panel: start the bundled server, create an enrolled test user, add it to
-// Twofold in one click, and sign in over the server's REST face with the code the app shows.
+// The test server panel: start the bundled server, open its URL in the desktop's browser,
+// create an enrolled test user, add it to Twofold in one click, and sign in over the server's
+// REST face with the code the app shows.
 import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { launch, screenshot } from "./driver.mjs";
 import { freshVault, rows, sleep, waitFor } from "./helpers.mjs";
@@ -9,9 +11,26 @@ let app;
 const v = freshVault();
 const port = 20000 + Math.floor(Math.random() * 20000);
 
+// The desktop's default browser, chosen as a user chooses one (a desktop file set as the
+// x-scheme-handler/http default in mimeapps.list): it writes the URL it is asked to open.
+const opened = `${v.dir}/opened-url`;
+function defaultBrowser(dataHome) {
+  const apps = `${dataHome}/applications`;
+  mkdirSync(apps, { recursive: true });
+  const script = `${v.dir}/browser.sh`;
+  writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+  chmodSync(script, 0o755);
+  writeFileSync(
+    `${apps}/twofold-test-browser.desktop`,
+    `[Desktop Entry]\nType=Application\nName=Test browser\nExec=${script} %u\nMimeType=x-scheme-handler/http;\n`,
+  );
+  writeFileSync(`${apps}/mimeapps.list`, "[Default Applications]\nx-scheme-handler/http=twofold-test-browser.desktop\n");
+}
+
 before(async () => {
   // The server's database goes to the data directory: keep it inside the test's folder.
-  app = await launch({ ...v.env, XDG_DATA_HOME: `${v.dir}/data` });
+  defaultBrowser(`${v.dir}/data`);
+  app = await launch({ ...v.env, XDG_DATA_HOME: `${v.dir}/data`, XDG_CONFIG_HOME: `${v.dir}/xdg-config` });
   await app.browser.$("body[data-ready='true']").waitForExist({ timeout: 20000 });
 });
 
@@ -27,6 +46,10 @@ test("start, create user, add to Twofold, verify the shown code at the server", 
   await waitFor(async () => (await browser.$("#srv-url").getText()) === `http://127.0.0.1:${port}`, "server URL");
   const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
   assert.equal(openapi.status, 200);
+  // Its URL opens in the desktop's default browser (xdg-open).
+  await browser.$("#srv-url").click();
+  await waitFor(() => existsSync(opened) && readFileSync(opened, "utf8"), "the browser to be asked");
+  assert.match(readFileSync(opened, "utf8"), new RegExp(`^http://127\\.0\\.0\\.1:${port}/?$`));
 
   await browser.$("#srv-email").setValue("qa@example.com");
   await browser.$("#srv-create button[type='submit']").click();

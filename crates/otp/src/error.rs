@@ -21,7 +21,8 @@ pub enum OtpError {
     UnknownKind(String),
     #[error("the time {time} is before T0 {t0}")]
     BeforeT0 { time: u64, t0: u64 },
-    #[error("not an otpauth URI: it must start with otpauth:// (got '{0}')")]
+    /// The text is never quoted whole: it may be a bare secret pasted in the wrong place.
+    #[error("not an otpauth URI: it must start with otpauth:// ({0})")]
     NotOtpauth(String),
     #[error(
         "unknown otpauth type '{0}': use otpauth://totp/, otpauth://hotp/ or otpauth://steam/"

@@ -99,7 +99,7 @@ impl KeyUri {
     pub fn parse(input: &str) -> Result<Self, OtpError> {
         let input = input.trim();
         let rest = strip_prefix_ci(input, "otpauth://")
-            .ok_or_else(|| OtpError::NotOtpauth(truncate(input)))?;
+            .ok_or_else(|| OtpError::NotOtpauth(what_it_is(input)))?;
         // A raw '#' starts a fragment; '%23' is a literal '#'.
         let rest = rest.split('#').next().unwrap_or("");
         let (before_query, query) = match rest.find('?') {
@@ -262,6 +262,26 @@ fn split_label(raw: &str) -> Result<(Option<String>, String), OtpError> {
     }
 }
 
+/// What a text that is not an otpauth URI looks like, without quoting it: it may be a secret
+/// (a bare base32 key pasted where a link goes), so only a link's scheme is named.
+fn what_it_is(input: &str) -> String {
+    // Lower case only: an upper-case word before a colon is more likely part of a key.
+    let scheme = input.split_once(':').map(|(s, _)| s).filter(|s| {
+        (1..=20).contains(&s.len())
+            && (s.eq_ignore_ascii_case("otpauth")
+                || (s.starts_with(|c: char| c.is_ascii_lowercase())
+                    && s.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(c)
+                    })))
+    });
+    match scheme {
+        None if input.is_empty() => "got nothing".into(),
+        None => "got text that is not a link; a bare secret key goes in the manual form or 'twofold add --secret'".into(),
+        Some(s) if s.eq_ignore_ascii_case("otpauth") => "got 'otpauth:' without the '//' after it".into(),
+        Some(s) => format!("got a '{s}:' link"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +387,28 @@ mod tests {
         let k = p("otpauth://totp/Steam:me?secret=JBSWY3DPEHPK3PXP&encoder=steam&digits=5");
         assert_eq!((k.kind, k.digits), (Kind::Steam, 5));
         assert!(p(&k.to_uri()).kind == Kind::Steam);
+    }
+
+    #[test]
+    fn text_that_is_not_a_link_is_described_not_quoted() {
+        let msg = |s: &str| KeyUri::parse(s).unwrap_err().to_string();
+        let secret = msg("JBSWY3DPEHPK3PXP");
+        assert!(!secret.contains("JBSW"), "{secret}");
+        assert!(secret.contains("manual form"), "{secret}");
+        let typo = msg("otpauth:/totp/x?secret=JBSWY3DPEHPK3PXP");
+        assert!(
+            typo.contains("without the '//'") && !typo.contains("JBSW"),
+            "{typo}"
+        );
+        assert!(msg("https://example.com/?secret=JBSWY3DPEHPK3PXP").contains("got a 'https:' link"));
+        assert!(
+            !msg("JBSW Y3DP: EHPK").contains("JBSW"),
+            "a colon does not make a scheme"
+        );
+        assert!(
+            !msg("JBSWY3DP:EHPK3PXP").contains("JBSW"),
+            "nor an upper-case word before it"
+        );
     }
 
     #[test]
