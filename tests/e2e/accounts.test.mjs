@@ -1,7 +1,8 @@
 // The code list end to end: add by pasted link, by image file and by hand (with validation),
-// codes equal `twofold code`, the countdown moves, copy puts the code on the X clipboard and
-// clears it, search, tags, edit, delete and undo.
+// codes equal `twofold code`, the countdown moves, copy puts the code on the X clipboard, marked
+// to be kept out of clipboard history, and clears it, search, tags, edit, delete and undo.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -130,6 +131,11 @@ test("click copies the code; the clipboard clears after the delay", async () => 
   }, "the clipboard to hold the code");
   const now = Math.floor(Date.now() / 1000);
   assert.equal(copied, twofold(["code", "--uri", ACME, "--at", String(now)]));
+  // Marked for clipboard managers to keep out of their history (KDE's hint, which Klipper and
+  // most Linux clipboard managers honour).
+  const xclip = (...a) => execFileSync("xclip", ["-o", "-selection", "clipboard", ...a], { encoding: "utf8", timeout: 3000 });
+  assert.ok(xclip("-t", "TARGETS").split("\n").includes("x-kde-passwordManagerHint"), "the sensitive mark is offered");
+  assert.equal(xclip("-t", "x-kde-passwordManagerHint"), "secret");
   await waitFor(async () => (await browser.$("#toasts").getText()).includes("clears in 3 s"), "toast");
   await waitFor(() => clipboard().trim() === "", "the clipboard to be cleared", 8000);
 });
