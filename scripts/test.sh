@@ -32,7 +32,12 @@ cargo build --workspace --all-targets --locked
 step "rust: unit, property, CLI, vault, scanner, import/export and server tests"
 # Inside a private D-Bus session with an unlocked gnome-keyring: the keyring tests (marked
 # #[ignore] so they never run against a developer's own keyring) are included here.
-tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored
+# The 400-client concurrency test runs in a session of its own: gnome-keyring 42 can abort
+# (an upstream race, see crates/cli/tests/vault_keyring.rs) when that churn shares one daemon
+# with the other keyring tests; either alone stayed up through every local run.
+churn=two_processes_with_the_keyring_slot_end_with_400
+tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored --skip "$churn"
+tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring --locked -- --ignored --exact "$churn"
 
 step "scanner: the screen path under Xvfb"
 tests/screen-scan.sh
