@@ -29,3 +29,23 @@ xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     sleep 0.2
   done
   kill $pid; echo "check-deb: no Twofold window shown after 20 s" >&2; exit 1' _ "$bin" "$tmp"
+
+# And the desktop hands it an otpauth:// link: xdg-mime names its desktop entry as the handler,
+# and xdg-open (as a browser or a file manager would) starts the installed app with the link.
+handler=$(xdg-mime query default x-scheme-handler/otpauth)
+[ "$handler" = "$(basename "$desktop")" ] ||
+  { echo "check-deb: xdg-mime names '$handler' for otpauth:// links, not $(basename "$desktop")" >&2; exit 1; }
+link='otpauth://totp/Deb%20Check:deb@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Deb%20Check'
+# shellcheck disable=SC2016
+xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  export TWOFOLD_VAULT="$2/vault.twofold" TWOFOLD_CONFIG_DIR="$2/config"
+  xdg-open "$3" &
+  name=$(basename "$1")
+  for _ in $(seq 1 100); do
+    if pgrep -a -x "$name" | grep -qF -- "$3"; then
+      pkill -x "$name"; echo "check-deb: xdg-open started $name with the otpauth:// link"; exit 0
+    fi
+    sleep 0.2
+  done
+  pkill -x "$name"; echo "check-deb: xdg-open did not start $name with the link in 20 s" >&2; exit 1' _ "$bin" "$tmp" "$link"
+rm -rf "$tmp"

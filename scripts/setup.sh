@@ -23,6 +23,9 @@ APT_PACKAGES=(
   # "Scan screen" on Wayland (tests/wayland-scan.sh): a headless sway with a QR wallpaper, the
   # portal's wlroots backend (which needs a PipeWire daemon and takes the picture with grim)
   sway swaybg xdg-desktop-portal-wlr grim pipewire-bin
+  # the .deb's otpauth:// handler, as a desktop registers it (scripts/check-deb.sh:
+  # update-desktop-database runs from dpkg's trigger, xdg-open hands the link over)
+  desktop-file-utils xdg-utils
   # a real browser on the test server's TOTP activation page (crates/server/tests/browser.rs)
   chromium chromium-driver
   # reference tools the tests and benchmarks compare against
