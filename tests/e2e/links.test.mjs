@@ -37,6 +37,8 @@ test("a link opened while the app runs goes to the running app, which asks befor
   await browser.$("#modal[open]").waitForExist({ timeout: 10000 });
   const body = await browser.execute(() => document.querySelector("#modal-body").textContent);
   assert.match(body, /Linked Co/);
+  assert.match(body, /A link opened outside Twofold asks to add this/, "the dialog says where the account comes from");
+  assert.equal(await browser.$("#modal-title").getText(), "Add this account from a link?");
   assert.deepEqual(await rows(browser), [], "nothing is added before the user says so");
   await screenshot(browser, "13-link-confirm");
   await browser.execute(() => document.querySelector("#modal-actions .btn.primary").click());

@@ -60,10 +60,22 @@ export async function handleFound(found: Found[], done: Done, fromPaste: boolean
 
 /** Links opened from outside the app (a clicked otpauth:// link): always confirmed first. */
 export function confirmLinks(found: Found[], done: Done): void {
-  if (found.length) pickDialog(found, done);
+  if (!found.length) return;
+  pickDialog(found, done, {
+    title: found.length > 1 ? `Add ${found.length} accounts from links?` : "Add this account from a link?",
+    intro:
+      "A link opened outside Twofold asks to add this. Add it only if you are setting up two-factor sign-in with this service.",
+    add: "Add",
+  });
 }
 
-function pickDialog(found: Found[], done: Done): void {
+interface PickText {
+  title: string;
+  intro: string | null;
+  add: string;
+}
+
+function pickDialog(found: Found[], done: Done, text?: PickText): void {
   const boxes: { payload: string; box: HTMLInputElement }[] = [];
   const items = found.map((f, i) => {
     if (f.error) {
@@ -108,10 +120,15 @@ function pickDialog(found: Found[], done: Done): void {
       toast(errorText(err));
     }
   };
+  const t = text ?? {
+    title: found.length > 1 ? `Found ${found.length} codes` : "Add accounts",
+    intro: null,
+    add: "Add selected",
+  };
   modal(
-    found.length > 1 ? `Found ${found.length} codes` : "Add accounts",
-    h("div", {}, h("ul", { class: "picks" }, ...items), tags),
-    [button("Cancel", "btn", closeModal), button("Add selected", "btn primary", add)],
+    t.title,
+    h("div", {}, t.intro ? h("p", { class: "hint pick-intro", text: t.intro }) : null, h("ul", { class: "picks" }, ...items), tags),
+    [button("Cancel", "btn", closeModal), button(t.add, "btn primary", add)],
   );
 }
 
