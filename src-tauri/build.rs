@@ -5,6 +5,8 @@ const COMMANDS: &[&str] = &[
     "reopen",
     "unlock",
     "lock",
+    "set_passphrase",
+    "remove_passphrase",
     "list_accounts",
     "codes",
     "next_hotp",

@@ -48,6 +48,8 @@ pub fn run() {
             commands::reopen,
             commands::unlock,
             commands::lock,
+            commands::set_passphrase,
+            commands::remove_passphrase,
             commands::list_accounts,
             commands::codes,
             commands::next_hotp,

@@ -105,6 +105,10 @@ export const api = {
   reopen: () => invoke<VaultStatus>("reopen"),
   unlock: (passphrase: string) => invoke<VaultStatus>("unlock", { passphrase }),
   lock: () => invoke<VaultStatus>("lock"),
+  /** Sets the passphrase, or changes it (`current` must then be the one the vault has). */
+  setPassphrase: (passphrase: string, current: string | null) =>
+    invoke<VaultStatus>("set_passphrase", { passphrase, current }),
+  removePassphrase: (current: string) => invoke<VaultStatus>("remove_passphrase", { current }),
   listAccounts: () => invoke<Account[]>("list_accounts"),
   codes: () => invoke<CodeView[]>("codes"),
   nextHotp: (id: string) => invoke<CodeView>("next_hotp", { id }),

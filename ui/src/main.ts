@@ -465,8 +465,9 @@ function wireAppMenu(): void {
   on("menu-export", () => openExportDialog());
   on("menu-settings", () => {
     if (!state.settings) return toast("The settings could not be read.");
-    openSettingsDialog(state.settings, state.hasPassphrase, (s) => {
+    openSettingsDialog(state.settings, state.hasPassphrase, (s, hasPassphrase) => {
       state.settings = s;
+      state.hasPassphrase = hasPassphrase;
     });
   });
 }
@@ -496,7 +497,7 @@ function hideLock(): void {
 
 async function lockNow(): Promise<void> {
   if (!state.hasPassphrase) {
-    toast("Set a passphrase first (twofold vault passphrase set) to lock the vault.");
+    toast("Set a passphrase first (☰ → Settings) to lock Twofold.");
     return;
   }
   const status = await api.lock();

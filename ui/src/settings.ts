@@ -15,13 +15,14 @@ function describeBackup(st: BackupStatus, on: boolean): string {
 }
 
 /**
- * Preferences: how long a copied code stays on the clipboard, when the app locks itself, and
- * automatic encrypted backups (a folder, how many to keep, a password kept in the OS keyring).
+ * Preferences: how long a copied code stays on the clipboard, when the app locks itself, the
+ * vault's passphrase (set, changed or removed), and automatic encrypted backups (a folder, how
+ * many to keep, a password kept in the OS keyring).
  */
 export function openSettingsDialog(
   current: Settings,
   hasPassphrase: boolean,
-  saved: (s: Settings) => void,
+  saved: (s: Settings, hasPassphrase: boolean) => void,
 ): void {
   const number = (id: string, value: number, min: number, max: number) =>
     h("input", { id, type: "number", min, max, step: 1, value, inputmode: "numeric" });
@@ -82,6 +83,55 @@ export function openSettingsDialog(
   });
   showStatus();
 
+  // The passphrase: set, changed (the current one first) or removed (the current one again).
+  const passOn = h("input", { id: "set-pass", type: "checkbox", checked: hasPassphrase });
+  const secret = (id: string, autocomplete: string) => h("input", { id, type: "password", autocomplete });
+  const passCurrent = secret("set-pass-current", "current-password");
+  const passNew = secret("set-pass-new", "new-password");
+  const passAgain = secret("set-pass-again", "new-password");
+  const currentField = field("set-pass-current", "Current passphrase", passCurrent);
+  const newFields = h(
+    "div",
+    { class: "grid" },
+    field("set-pass-new", hasPassphrase ? "New passphrase" : "Passphrase", passNew),
+    field("set-pass-again", "Passphrase again", passAgain),
+  );
+  const passHint = h("small", { id: "set-pass-hint" });
+  const passFields = h("fieldset", { class: "grid-fields", id: "pass-fields" }, currentField, newFields, passHint);
+  const showPass = () => {
+    const removing = hasPassphrase && !passOn.checked;
+    passFields.hidden = !passOn.checked && !removing;
+    currentField.hidden = !hasPassphrase;
+    newFields.hidden = removing;
+    passHint.textContent = removing
+      ? "Type the current passphrase to remove it. The OS keyring stays the way in."
+      : hasPassphrase
+        ? "To change it, type the current passphrase and the new one twice; leave them empty to keep it."
+        : "At least 8 characters. Twofold then starts locked, locks on Ctrl+L and after the idle time, and still opens if the keyring is lost. It cannot be recovered: keep it safe.";
+  };
+  passOn.addEventListener("change", showPass);
+  showPass();
+
+  /** Sets, changes or removes the passphrase as the fields ask; false when they ask wrongly. */
+  const applyPassphrase = async (): Promise<boolean | null> => {
+    const fail = (msg: string) => {
+      error.textContent = msg;
+      return null;
+    };
+    if (!hasPassphrase && !passOn.checked) return false;
+    if (hasPassphrase && !passOn.checked) {
+      if (!passCurrent.value) return fail("Type the current passphrase to remove it.");
+      await api.removePassphrase(passCurrent.value);
+      return false;
+    }
+    if (hasPassphrase && !passNew.value && !passAgain.value) return true;
+    if (passNew.value.length < 8) return fail("Choose a passphrase of at least 8 characters.");
+    if (passNew.value !== passAgain.value) return fail("The two passphrases differ.");
+    if (hasPassphrase && !passCurrent.value) return fail("Type the current passphrase to change it.");
+    await api.setPassphrase(passNew.value, hasPassphrase ? passCurrent.value : null);
+    return true;
+  };
+
   const form = h(
     "form",
     { class: "form", id: "settings-form" },
@@ -97,8 +147,10 @@ export function openSettingsDialog(
       number("set-idle", Math.round(current.idle_lock_seconds / 60), 0, 1440),
       hasPassphrase
         ? "0 never locks by itself. Ctrl+L locks at once."
-        : "Needs a passphrase on the vault (twofold vault passphrase set).",
+        : "Needs a passphrase (below).",
     ),
+    h("label", { class: "check", for: "set-pass" }, passOn, " Protect Twofold with a passphrase"),
+    passFields,
     h("label", { class: "check", for: "set-backup" }, backupOn, " Automatic encrypted backups after every change"),
     backupFields,
     error,
@@ -135,6 +187,15 @@ export function openSettingsDialog(
         return;
       }
     }
+    let hasPass: boolean | null;
+    try {
+      hasPass = await applyPassphrase();
+    } catch (err) {
+      error.textContent = errorText(err);
+      return;
+    }
+    if (hasPass === null) return;
+    passCurrent.value = passNew.value = passAgain.value = "";
     try {
       if (backupOn.checked && password.value) await backupApi.setPassword(password.value);
       password.value = confirm.value = "";
@@ -146,8 +207,17 @@ export function openSettingsDialog(
         backup_keep: backupOn.checked ? keep : current.backup_keep,
       });
       closeModal();
-      saved(s);
-      toast(s.backup_dir && s.backup_dir !== current.backup_dir ? "Settings saved; writing the first backup." : "Settings saved.");
+      saved(s, hasPass);
+      const what =
+        hasPass !== hasPassphrase
+          ? hasPass
+            ? " The passphrase is set: Ctrl+L locks."
+            : " The passphrase is removed."
+          : "";
+      toast(
+        (s.backup_dir && s.backup_dir !== current.backup_dir ? "Settings saved; writing the first backup." : "Settings saved.") +
+          what,
+      );
     } catch (err) {
       error.textContent = errorText(err);
     }
