@@ -64,7 +64,10 @@ pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<Vault
 /// nobody at an unlocked, unattended window can change the way in.
 fn check_current(state: &AppState, current: &str) -> Res<()> {
     let path = state.path()?;
-    match Vault::open(&path, &Unlock::passphrase(zeroize::Zeroizing::new(current.to_owned()))) {
+    match Vault::open(
+        &path,
+        &Unlock::passphrase(zeroize::Zeroizing::new(current.to_owned())),
+    ) {
         Ok(_) => Ok(()),
         Err(twofold_vault::VaultError::WrongPassphrase) => {
             Err("the current passphrase is wrong: type the one you unlock Twofold with".into())
