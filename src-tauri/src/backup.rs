@@ -171,9 +171,7 @@ pub async fn backup_status(state: State<'_, AppState>) -> Res<BackupStatus> {
 #[tauri::command]
 pub async fn backup_set_password(state: State<'_, AppState>, password: String) -> Res<()> {
     let password = Zeroizing::new(password);
-    if password.chars().count() < 8 {
-        return Err("choose a backup password of at least 8 characters".into());
-    }
+    crate::commands::long_enough(&password, "backup password")?;
     let id = vault_id(&state)?;
     keyring::store_backup_password(&id, &password).map_err(|e| e.to_string())
 }

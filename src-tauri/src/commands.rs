@@ -21,6 +21,15 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// The one rule for a passphrase or password set from the window (the vault's passphrase, the
+/// backups' password): at least 8 characters. `what` names it in the refusal.
+pub(crate) fn long_enough(secret: &str, what: &str) -> Res<()> {
+    if secret.chars().count() < 8 {
+        return Err(format!("choose a {what} of at least 8 characters"));
+    }
+    Ok(())
+}
+
 #[derive(Serialize)]
 pub struct AppInfo {
     name: String,
@@ -87,9 +96,7 @@ pub async fn set_passphrase(
 ) -> Res<VaultStatus> {
     let passphrase = zeroize::Zeroizing::new(passphrase);
     let current = current.map(zeroize::Zeroizing::new);
-    if passphrase.chars().count() < 8 {
-        return Err("choose a passphrase of at least 8 characters".into());
-    }
+    long_enough(&passphrase, "passphrase")?;
     let kdf = twofold_vault::KdfParams::from_env()?;
     let had = state.with_vault(true, |v| Ok(v.has_passphrase_slot()))?;
     if had {

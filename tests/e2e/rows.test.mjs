@@ -127,13 +127,19 @@ test("sort by name, pin to top, and recent use", async () => {
   await browser.$("#sort").selectByAttribute("value", "manual");
 });
 
-test("Show QR code asks first; the code on the screen scans back to the account", async () => {
-  await menu("Bravo", "Show QR code…");
+/** A row-menu item behind a confirmation: Cancel shows nothing (`shown` absent), then it is
+ *  chosen again and confirmed with `ok`. */
+async function askedFirst(issuer, item, ok, shown, what) {
+  await menu(issuer, item);
   await browser.$("//div[@id='modal-actions']/button[text()='Cancel']").click();
   await sleep(300);
-  assert.equal(await browser.$("img.qr").isExisting(), false, "cancelled: no QR code");
-  await menu("Bravo", "Show QR code…");
-  await browser.$("//div[@id='modal-actions']/button[text()='Show']").click();
+  assert.equal(await browser.$(shown).isExisting(), false, `cancelled: ${what}`);
+  await menu(issuer, item);
+  await browser.$(`//div[@id='modal-actions']/button[text()='${ok}']`).click();
+}
+
+test("Show QR code asks first; the code on the screen scans back to the account", async () => {
+  await askedFirst("Bravo", "Show QR code…", "Show", "img.qr", "no QR code");
   await browser.$("img.qr").waitForDisplayed({ timeout: 5000 });
   const shot = await screenshot(browser, "15-show-qr");
   const payloads = twofold(["scan", shot]).split("\n");
@@ -146,12 +152,7 @@ test("Show QR code asks first; the code on the screen scans back to the account"
 });
 
 test("Reveal secret asks first, then shows the secret grouped for reading", async () => {
-  await menu("Alpha Fast", "Reveal secret…");
-  await browser.$("//div[@id='modal-actions']/button[text()='Cancel']").click();
-  await sleep(300);
-  assert.equal(await browser.$("#revealed-secret").isExisting(), false, "cancelled: nothing shown");
-  await menu("Alpha Fast", "Reveal secret…");
-  await browser.$("//div[@id='modal-actions']/button[text()='Reveal']").click();
+  await askedFirst("Alpha Fast", "Reveal secret…", "Reveal", "#revealed-secret", "nothing shown");
   const text = await browser.$("#revealed-secret").getText();
   assert.match(text, /^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
   assert.equal(text.replace(/\s/g, ""), FAST);

@@ -34,8 +34,9 @@ const state = {
 
 const list = () => byId<HTMLUListElement>("list");
 
-export async function refresh(): Promise<void> {
-  const status = await api.vaultStatus();
+/** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
+export async function refresh(known?: VaultStatus): Promise<void> {
+  const status = known ?? (await api.vaultStatus());
   state.hasPassphrase = status.has_passphrase;
   state.vaultError = status.state === "error";
   showBanner(state.vaultError ? status : null);
@@ -77,8 +78,7 @@ async function retryVault(): Promise<void> {
   button.disabled = true;
   button.textContent = "Trying…";
   try {
-    await api.reopen();
-    await refresh();
+    await refresh(await api.reopen());
     if (!state.vaultError) toast("Vault opened.");
   } catch (err) {
     toast(errorText(err));
@@ -531,7 +531,7 @@ function wire(): void {
       const status = await api.unlock(input.value);
       input.value = "";
       if (status.state === "ready") {
-        await refresh();
+        await refresh(status);
         confirmLinks(await api.pendingLinks(), refresh);
       } else byId("lock-message").textContent = status.message ?? "Still locked.";
     } catch (err) {
