@@ -9,9 +9,13 @@ use crate::{now, CliResult, Out};
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// The account as an otpauth:// URI
-    #[arg(long, value_name = "URI", conflicts_with_all = ["secret", "issuer", "label"])]
+    /// The account as an otpauth:// URI. It holds the secret, which other local users can read
+    /// in the process list and the shell keeps in its history: prefer --uri-file
+    #[arg(long, value_name = "URI", conflicts_with_all = ["uri_file", "secret", "secret_file", "issuer", "label"])]
     uri: Option<String>,
+    /// Read the otpauth:// URI from this file (- for standard input): the safe way to give it
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret", "secret_file", "issuer", "label"])]
+    uri_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     otp: OtpArgs,
     /// The issuer (service name), with --secret
@@ -30,13 +34,13 @@ pub struct AddArgs {
     #[arg(long)]
     pin: bool,
     /// Add every otpauth QR code in this image (a migration export: all of its accounts)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["uri", "secret", "issuer", "label", "screen", "clipboard"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["uri", "uri_file", "secret", "secret_file", "issuer", "label", "screen", "clipboard"])]
     image: Option<std::path::PathBuf>,
     /// Add every otpauth QR code on the screen (all monitors)
-    #[arg(long, conflicts_with_all = ["uri", "secret", "issuer", "label", "clipboard"])]
+    #[arg(long, conflicts_with_all = ["uri", "uri_file", "secret", "secret_file", "issuer", "label", "clipboard"])]
     screen: bool,
     /// Add every otpauth QR code in the clipboard's image
-    #[arg(long, conflicts_with_all = ["uri", "secret", "issuer", "label"])]
+    #[arg(long, conflicts_with_all = ["uri", "uri_file", "secret", "secret_file", "issuer", "label"])]
     clipboard: bool,
 }
 
@@ -60,7 +64,9 @@ pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
         }
         return Ok(0);
     }
-    let uri = match &args.uri {
+    let given =
+        crate::secret_input::value_or_file(args.uri.as_deref(), args.uri_file.as_deref(), "URI")?;
+    let uri = match &given {
         Some(u) => {
             if args.otp.any_set() {
                 return Err(CliError::Usage(
@@ -70,9 +76,9 @@ pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
             KeyUri::parse(u)?
         }
         None => {
-            if args.otp.secret.is_none() {
+            if !args.otp.has_secret() {
                 return Err(CliError::Usage(
-                    "give --uri URI, or --secret BASE32 with --issuer and --label".into(),
+                    "give --uri-file FILE, or --secret-file FILE with --issuer and --label (or --uri / --secret)".into(),
                 ));
             }
             let label = args.label.clone().ok_or_else(|| {

@@ -10,11 +10,15 @@ use crate::{now, CliResult, Out};
 pub struct CodeArgs {
     /// A vault account: matched on id, issuer, label or issuer:label (an ambiguous query exits 2
     /// and lists the matches). HOTP: the counter is advanced and saved before the code is printed
-    #[arg(value_name = "QUERY", conflicts_with_all = ["uri", "secret"])]
+    #[arg(value_name = "QUERY", conflicts_with_all = ["uri", "uri_file", "secret", "secret_file"])]
     query: Option<String>,
-    /// The account as an otpauth:// URI
-    #[arg(long, value_name = "URI", conflicts_with = "secret")]
+    /// The account as an otpauth:// URI. It holds the secret, which other local users can read
+    /// in the process list and the shell keeps in its history: prefer --uri-file
+    #[arg(long, value_name = "URI", conflicts_with_all = ["uri_file", "secret", "secret_file"])]
     uri: Option<String>,
+    /// Read the otpauth:// URI from this file (- for standard input): the safe way to give it
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["secret", "secret_file"])]
+    uri_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     otp: OtpArgs,
     /// Evaluate a TOTP code at this Unix time instead of now
@@ -26,7 +30,9 @@ pub fn run(args: CodeArgs, g: &GlobalArgs, out: Out) -> CliResult {
     if let Some(q) = &args.query {
         return code_from_vault(q, &args, g, out);
     }
-    let account = match &args.uri {
+    let given =
+        crate::secret_input::value_or_file(args.uri.as_deref(), args.uri_file.as_deref(), "URI")?;
+    let account = match &given {
         Some(uri) => {
             if args.otp.any_set() {
                 return Err(CliError::Usage(

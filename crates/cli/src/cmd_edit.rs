@@ -46,9 +46,9 @@ pub fn run(args: EditArgs, g: &GlobalArgs, out: Out) -> CliResult {
         label: args.label,
         secret: args
             .otp
-            .secret
+            .secret_text()?
             .as_deref()
-            .map(Secret::from_base32)
+            .map(|s| Secret::from_base32(s))
             .transpose()?,
         kind: args
             .otp

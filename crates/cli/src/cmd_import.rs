@@ -38,38 +38,23 @@ pub struct ImportArgs {
     pub allow_conflicts: bool,
 }
 
+/// The password of an export, from its file (`-`: standard input), one trailing newline dropped.
 pub(crate) fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError> {
-    let bytes = Zeroizing::new(std::fs::read(p).map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read the password file {}: {e}",
-            p.display()
-        ))
-    })?);
-    let s = std::str::from_utf8(&bytes).map_err(|_| {
-        CliError::Usage(format!(
-            "the password file {} is not UTF-8 text",
-            p.display()
-        ))
-    })?;
-    let s = s.strip_suffix('\n').unwrap_or(s);
-    let s = s.strip_suffix('\r').unwrap_or(s);
-    Ok(Zeroizing::new(s.to_string()))
+    let s = crate::read_secret_file(p, "password")?;
+    let t = s.strip_suffix('\n').unwrap_or(&s);
+    let t = t.strip_suffix('\r').unwrap_or(t);
+    Ok(Zeroizing::new(t.to_string()))
 }
 
 /// Reads a file; an image becomes the text of its QR codes, one per line.
 fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
-    if meta.len() > MAX_INPUT {
-        return Err(CliError::Usage(format!(
-            "{} is larger than 64 MiB: not an export",
+    // Bounded: /dev/zero or a pipe that never ends is an error, not all of memory.
+    let bytes = twofold_vault::read_bounded(path, MAX_INPUT).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read {}: {e}: give an export file of at most 64 MiB",
             path.display()
-        )));
-    }
-    let bytes = Zeroizing::new(
-        std::fs::read(path)
-            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?,
-    );
+        ))
+    })?;
     match twofold_scan::qr_text_if_image(&bytes, &twofold_scan::Limits::default()) {
         None => Ok(bytes),
         Some(Err(e)) => Err(CliError::Scan(format!("{}: {e}", path.display()))),

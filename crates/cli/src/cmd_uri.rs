@@ -8,9 +8,13 @@ use crate::{CliResult, Out};
 
 #[derive(Debug, Args)]
 pub struct UriArgs {
-    /// An otpauth:// or otpauth-migration:// URI to parse (leave out to build one from flags)
-    #[arg(value_name = "URI")]
+    /// An otpauth:// or otpauth-migration:// URI to parse (leave out to build one from flags).
+    /// Other local users can read it in the process list: prefer --uri-file
+    #[arg(value_name = "URI", conflicts_with = "uri_file")]
     uri: Option<String>,
+    /// Read the URI to parse from this file (- for standard input)
+    #[arg(long, value_name = "FILE")]
+    uri_file: Option<std::path::PathBuf>,
     /// Print the fields as JSON
     #[arg(long)]
     json: bool,
@@ -92,7 +96,9 @@ fn print(k: &KeyUri, json: bool, out: Out) -> Result<(), CliError> {
 }
 
 pub fn run(args: UriArgs, out: Out) -> CliResult {
-    match &args.uri {
+    let given =
+        crate::secret_input::value_or_file(args.uri.as_deref(), args.uri_file.as_deref(), "URI")?;
+    match given.as_deref().map(String::as_str) {
         Some(uri) => {
             if args.otp.any_set() || args.issuer.is_some() || args.label.is_some() {
                 return Err(CliError::Usage(

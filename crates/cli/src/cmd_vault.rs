@@ -97,20 +97,8 @@ pub fn kdf_params() -> Result<KdfParams, CliError> {
     KdfParams::from_env().map_err(CliError::Usage)
 }
 
-fn read_secret_file(f: &PathBuf) -> Result<Zeroizing<String>, CliError> {
-    let bytes = Zeroizing::new(std::fs::read(f).map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read the passphrase file {}: {e}",
-            f.display()
-        ))
-    })?);
-    let s = std::str::from_utf8(&bytes).map_err(|_| {
-        CliError::Usage(format!(
-            "the passphrase file {} is not UTF-8 text",
-            f.display()
-        ))
-    })?;
-    Ok(Zeroizing::new(s.to_string()))
+fn read_secret_file(f: &std::path::Path) -> Result<Zeroizing<String>, CliError> {
+    crate::read_secret_file(f, "passphrase")
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +234,8 @@ pub fn run(args: VaultArgs, g: &GlobalArgs, out: Out) -> CliResult {
                     }
                 },
             };
+            twofold_vault::check_new_passphrase(&new)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             let mut v = g.open()?;
             v.set_passphrase(&new, kdf_params()?)?;
             eprintln!("twofold: the passphrase slot of {} is set", path.display());

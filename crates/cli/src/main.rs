@@ -13,6 +13,9 @@ mod cmd_uri;
 mod cmd_vault;
 mod error;
 mod otp_args;
+mod secret_input;
+
+pub(crate) use secret_input::read_secret_file;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,15 +1,23 @@
 //! Flags that describe one account by hand, shared by `code`, `uri` (and `add`).
 
+use std::path::PathBuf;
+
 use clap::Args;
 use twofold_otp::{Algorithm, KeyUri, Kind, Secret};
+use zeroize::Zeroizing;
 
 use crate::error::CliError;
 
 #[derive(Debug, Args, Default)]
 pub struct OtpArgs {
-    /// The shared secret in base32 (any case; spaces, dashes and padding are ignored)
-    #[arg(long, value_name = "BASE32")]
+    /// The shared secret in base32 (any case; spaces, dashes and padding are ignored). Other
+    /// local users can read it in the process list and it stays in the shell's history: prefer
+    /// --secret-file
+    #[arg(long, value_name = "BASE32", conflicts_with = "secret_file")]
     pub secret: Option<String>,
+    /// Read the base32 secret from this file (- for standard input): the safe way to give it
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
     /// totp, hotp or steam
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
@@ -29,7 +37,7 @@ pub struct OtpArgs {
 
 impl OtpArgs {
     pub fn any_set(&self) -> bool {
-        self.secret.is_some()
+        self.has_secret()
             || self.kind.is_some()
             || self.algorithm.is_some()
             || self.digits.is_some()
@@ -37,11 +45,29 @@ impl OtpArgs {
             || self.counter.is_some()
     }
 
+    /// Whether a secret was given, on the command line or as a file.
+    pub fn has_secret(&self) -> bool {
+        self.secret.is_some() || self.secret_file.is_some()
+    }
+
+    /// The base32 secret from --secret or --secret-file.
+    pub fn secret_text(&self) -> Result<Option<Zeroizing<String>>, CliError> {
+        crate::secret_input::value_or_file(
+            self.secret.as_deref(),
+            self.secret_file.as_deref(),
+            "secret",
+        )
+    }
+
     /// Builds a Key URI from the flags; `--secret` is required.
     pub fn to_key_uri(&self, issuer: Option<String>, account: String) -> Result<KeyUri, CliError> {
-        let secret = self.secret.as_deref().ok_or_else(|| {
-            CliError::Usage("give --uri URI or --secret BASE32 to say which account".into())
+        let secret = self.secret_text()?.ok_or_else(|| {
+            CliError::Usage(
+                "give --uri-file FILE or --secret-file FILE (or --uri / --secret) to say which account"
+                    .into(),
+            )
         })?;
+        let secret = secret.as_str();
         let kind: Kind = match &self.kind {
             Some(k) => k.parse()?,
             None => Kind::Totp,

@@ -98,7 +98,7 @@ fn bench(c: &mut Criterion) {
 fn steps(c: &mut Criterion, dir: &Path) {
     let accts = accounts(N);
     let path = dir.join("steps.twofold");
-    let pw = Unlock::passphrase(Zeroizing::new("steps".into()));
+    let pw = Unlock::passphrase(Zeroizing::new("step by step".into()));
     let fast = CreateOptions {
         keyring: false,
         kdf: KdfParams {

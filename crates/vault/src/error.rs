@@ -65,6 +65,15 @@ pub enum VaultError {
     #[error("the passphrase is empty: choose a non-empty passphrase")]
     EmptyPassphrase,
 
+    #[error("the new passphrase is too short ({chars} characters): choose one of at least {min} characters")]
+    PassphraseTooShort { chars: usize, min: usize },
+
+    #[error("the vault's key was changed by another Twofold (a passphrase change or removal) and this one cannot follow: open the vault again")]
+    KeyChanged,
+
+    #[error("{} is a symbolic link to a missing file: point the vault path at the real file or restore it", .0.display())]
+    DanglingLink(PathBuf),
+
     #[error("invalid Argon2id parameters ({0})")]
     KdfParams(String),
 

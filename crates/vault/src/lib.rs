@@ -19,6 +19,8 @@ mod error;
 pub mod format;
 pub mod intake;
 pub mod keyring;
+mod passphrase;
+mod private_fs;
 mod store;
 pub mod transfer;
 
@@ -28,6 +30,8 @@ pub use account::{Account, AccountPatch, AccountSummary};
 pub use error::{Result, VaultError};
 pub use format::{KdfParams, FORMAT_VERSION};
 pub use keyring::KEYRING_SERVICE;
+pub use passphrase::{check_new_passphrase, MIN_PASSPHRASE_CHARS};
+pub use private_fs::{create_private_dir_all, read_bounded, write_private_file};
 pub use store::{
     backup_path, inspect, lock_path, unlock_test, Code, CreateOptions, Creation, HeaderInfo,
     SlotInfo, SlotKind, Unlock, Vault,

@@ -11,6 +11,8 @@ use crate::account::{find, new_id, Account, AccountPatch, AccountSummary};
 use crate::error::{Result, VaultError};
 use crate::format::{self, FormatError, Header, KdfParams, Slot, VaultKey, FORMAT_VERSION};
 use crate::keyring::{self, KEYRING_SERVICE};
+use crate::passphrase::{check_new_passphrase, trim_newline};
+use crate::private_fs;
 
 /// Largest vault file Twofold reads (a crafted or corrupt file cannot make it allocate more).
 const MAX_FILE_LEN: u64 = 512 * 1024 * 1024;
@@ -175,11 +177,28 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| "vault".into())
 }
 
-fn parent(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+use private_fs::parent;
+
+/// The file a vault path names: a symbolic link is resolved once, so the lock, the temporary
+/// file and the backup sit beside the real file and the rename replaces it, not the link (which
+/// would otherwise become a regular file while the link's target silently stopped changing).
+fn resolve(path: &Path) -> Result<PathBuf> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                VaultError::DanglingLink(path.to_path_buf())
+            } else {
+                VaultError::io("resolve the link", path, e)
+            }
+        }),
+        _ => Ok(path.to_path_buf()),
     }
+}
+
+/// The keyring "user" of a key being rotated in: written before the vault file changes, so a
+/// crash between the file's rename and the keyring update leaves the new key findable.
+fn pending_id(vault_id_hex: &str) -> String {
+    format!("{vault_id_hex}-next")
 }
 
 use twofold_otp::unix_now as now;
@@ -303,30 +322,12 @@ fn lock(path: &Path) -> Result<LockGuard> {
 }
 
 fn create_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
+    private_fs::create_private_dir_all(dir)
         .map_err(|e| VaultError::io("create the directory", dir, e))
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| VaultError::io("sync the directory", dir, e))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    private_fs::sync_dir(dir).map_err(|e| VaultError::io("sync the directory", dir, e))
 }
 
 /// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename, fsync of
@@ -335,24 +336,10 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent(path);
     let name = file_name(path);
     remove_stale_temps(&dir, &name);
-    let mut rnd = [0u8; 6];
-    format::fill_random(&mut rnd).map_err(|e| map_format(path, e))?;
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        format::hex(&rnd)
-    ));
-    let mut o = OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
+    let tmp = private_fs::temp_beside(path).map_err(|e| VaultError::io("create", path, e))?;
     let result = (|| {
-        let mut f = o
-            .open(&tmp)
-            .map_err(|e| VaultError::io("create", &tmp, e))?;
+        let mut f =
+            private_fs::create_private_file(&tmp).map_err(|e| VaultError::io("create", &tmp, e))?;
         f.write_all(bytes)
             .map_err(|e| VaultError::io("write", &tmp, e))?;
         f.sync_all().map_err(|e| VaultError::io("sync", &tmp, e))?;
@@ -414,27 +401,35 @@ fn unlock_key(path: &Path, header: &Header, unlock: &Unlock) -> Result<(VaultKey
                 .keyring_slot()
                 .ok_or(VaultError::PassphraseRequired)?;
             let id = header.vault_id_hex();
-            let key = keyring::load_key(&id)?;
-            if !slot.keyring_matches(&key, &header.vault_id) {
-                return Err(VaultError::KeyMismatch {
-                    service: KEYRING_SERVICE.into(),
-                    user: keyring::keyring_user(&id),
-                });
+            let main = keyring::load_key(&id);
+            if let Ok(key) = &main {
+                if slot.keyring_matches(key, &header.vault_id) {
+                    return main.map(|k| (k, SlotKind::Keyring));
+                }
             }
-            Ok((key, SlotKind::Keyring))
+            // A key rotation that stopped between writing the vault and updating the keyring:
+            // the new key waits under the pending name. Promote it (best effort: it keeps
+            // working from the pending name until then).
+            if let Ok(key) = keyring::load_key(&pending_id(&id)) {
+                if slot.keyring_matches(&key, &header.vault_id) {
+                    if keyring::store_key(&id, &key).is_ok() {
+                        let _ = keyring::delete_key(&pending_id(&id));
+                    }
+                    return Ok((key, SlotKind::Keyring));
+                }
+            }
+            main?;
+            Err(VaultError::KeyMismatch {
+                service: KEYRING_SERVICE.into(),
+                user: keyring::keyring_user(&id),
+            })
         }
     }
 }
 
-/// A passphrase read from a file or the environment loses one trailing newline.
-fn trim_newline(p: &str) -> &str {
-    p.strip_suffix("\r\n")
-        .or_else(|| p.strip_suffix('\n'))
-        .unwrap_or(p)
-}
-
 /// Reads the header of the vault at `path` without unlocking it.
 pub fn inspect(path: &Path) -> Result<HeaderInfo> {
+    let path = &resolve(path)?;
     let bytes = read_file(path)?;
     let (h, _) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
     Ok(header_info(path, &h, bytes.len() as u64))
@@ -473,6 +468,7 @@ fn header_info(path: &Path, h: &Header, size: u64) -> HeaderInfo {
 /// Tries every slot the vault has (the passphrase slot only when a passphrase is given) and
 /// reports each; the file is never written.
 pub fn unlock_test(path: &Path, unlock: &Unlock) -> Result<Vec<(SlotKind, Option<Result<()>>)>> {
+    let path = &resolve(path)?;
     let bytes = read_file(path)?;
     let (h, len) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
     let mut out = Vec::new();
@@ -494,6 +490,7 @@ pub fn unlock_test(path: &Path, unlock: &Unlock) -> Result<Vec<(SlotKind, Option
 impl Vault {
     /// Opens and unlocks the vault at `path`. Nothing is ever written by opening.
     pub fn open(path: &Path, unlock: &Unlock) -> Result<Vault> {
+        let path = &resolve(path)?;
         let bytes = read_file(path)?;
         let (header, len) = Header::decode(&bytes).map_err(|e| map_format(path, e))?;
         let (key, unlocked_by) = unlock_key(path, &header, unlock)?;
@@ -513,6 +510,7 @@ impl Vault {
     /// The keyring slot is made when `opts.keyring` and the keyring works; the passphrase slot
     /// when `unlock` carries a passphrase. At least one must succeed.
     pub fn create(path: &Path, unlock: &Unlock, opts: &CreateOptions) -> Result<(Vault, Creation)> {
+        let path = &resolve(path)?;
         let _guard = lock(path)?;
         Self::create_locked(path, unlock, opts)
     }
@@ -524,6 +522,7 @@ impl Vault {
         unlock: &Unlock,
         opts: &CreateOptions,
     ) -> Result<(Vault, Option<Creation>)> {
+        let path = &resolve(path)?;
         match Vault::open(path, unlock) {
             Err(VaultError::NotFound(_)) => {}
             other => return other.map(|v| (v, None)),
@@ -551,6 +550,9 @@ impl Vault {
                 backup: bak,
             });
         }
+        if let Some(p) = &unlock.passphrase {
+            check_new_passphrase(p)?;
+        }
         let key = VaultKey::random().map_err(|e| map_format(path, e))?;
         let mut vault_id = [0u8; 16];
         format::fill_random(&mut vault_id).map_err(|e| map_format(path, e))?;
@@ -577,9 +579,6 @@ impl Vault {
         }
         if let Some(p) = &unlock.passphrase {
             let p = trim_newline(p);
-            if p.is_empty() {
-                return Err(VaultError::EmptyPassphrase);
-            }
             slots.push(
                 Slot::new_passphrase(&key, &vault_id, p.as_bytes(), opts.kdf)
                     .map_err(|e| map_format(path, e))?,
@@ -698,8 +697,24 @@ impl Vault {
                 reason: "the file now holds another vault (its vault id changed)".into(),
             });
         }
-        let plain =
-            format::open(&bytes, len, &header, &self.key).map_err(|e| map_format(&self.path, e))?;
+        let plain = match format::open(&bytes, len, &header, &self.key) {
+            Ok(p) => p,
+            // Another process rotated the key (every slot is rewritten then): follow it through
+            // the keyring when this handle came in that way; a passphrase is not kept, so a
+            // handle opened with one has to be opened again.
+            Err(FormatError::Crypto) if header.slots != self.header.slots => {
+                if self.unlocked_by != SlotKind::Keyring || header.keyring_slot().is_none() {
+                    return Err(VaultError::KeyChanged);
+                }
+                let (key, _) = unlock_key(&self.path, &header, &Unlock::keyring())
+                    .map_err(|_| VaultError::KeyChanged)?;
+                let plain = format::open(&bytes, len, &header, &key)
+                    .map_err(|e| map_format(&self.path, e))?;
+                self.key = key;
+                plain
+            }
+            Err(e) => return Err(map_format(&self.path, e)),
+        };
         self.accounts = decode_payload(&self.path, &plain)?;
         self.header = header;
         self.file = bytes;
@@ -851,26 +866,17 @@ impl Vault {
         })
     }
 
-    /// Adds (or replaces) the passphrase slot.
+    /// Adds (or replaces) the passphrase slot, under a new vault key (see [`Vault::rotate`]).
     pub fn set_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> Result<()> {
-        let p = trim_newline(passphrase);
-        if p.is_empty() {
-            return Err(VaultError::EmptyPassphrase);
-        }
+        check_new_passphrase(passphrase)?;
         kdf.check().map_err(VaultError::KdfParams)?;
         let _guard = lock(&self.path)?;
         self.refresh()?;
-        let slot = Slot::new_passphrase(&self.key, &self.header.vault_id, p.as_bytes(), kdf)
-            .map_err(|e| map_format(&self.path, e))?;
-        let mut header = self.header.clone();
-        header
-            .slots
-            .retain(|s| !matches!(s, Slot::Passphrase { .. }));
-        header.slots.push(slot);
-        self.write(header)
+        self.rotate(Some((trim_newline(passphrase), kdf)))
     }
 
-    /// Removes the passphrase slot; refused unless the keyring slot opens the vault right now.
+    /// Removes the passphrase slot, under a new vault key (see [`Vault::rotate`]); refused
+    /// unless the keyring slot opens the vault right now.
     pub fn remove_passphrase(&mut self) -> Result<()> {
         let _guard = lock(&self.path)?;
         self.refresh()?;
@@ -883,11 +889,62 @@ impl Vault {
             Ok(_) => return Err(VaultError::WouldLockOut),
             Err(e) => return Err(e),
         }
+        self.rotate(None)
+    }
+
+    /// Draws a new vault key and writes the vault under it with every slot made anew: the
+    /// keyring slot (if the vault has one) and the passphrase slot `passphrase` (none: removed).
+    /// Whoever knew the old passphrase and kept an older copy of the file (a sync folder, a
+    /// disk image) cannot read anything written from now on; the `.bak` beside the vault is
+    /// made the new generation too, so no file here opens with the old passphrase.
+    ///
+    /// The keyring is updated crash-safely: the new key is stored under a pending name first,
+    /// then the vault is replaced, then the key moves to its own name (an open that finds the
+    /// keyring slot unmatched tries the pending name, see `unlock_key`). Lock held by the caller.
+    fn rotate(&mut self, passphrase: Option<(&str, KdfParams)>) -> Result<()> {
+        let new_key = VaultKey::random().map_err(|e| map_format(&self.path, e))?;
+        let vault_id = self.header.vault_id;
+        let id = self.header.vault_id_hex();
+        let with_keyring = self.header.keyring_slot().is_some();
+        let mut slots = Vec::new();
+        if with_keyring {
+            let pending = pending_id(&id);
+            keyring::store_key(&pending, &new_key)?;
+            if keyring::load_key(&pending)?.0[..] != new_key.0[..] {
+                let _ = keyring::delete_key(&pending);
+                return Err(VaultError::Keyring {
+                    detail: "the keyring returned another key than the one stored".into(),
+                });
+            }
+            slots.push(
+                Slot::new_keyring(&new_key, &vault_id).map_err(|e| map_format(&self.path, e))?,
+            );
+        }
+        if let Some((p, kdf)) = passphrase {
+            slots.push(
+                Slot::new_passphrase(&new_key, &vault_id, p.as_bytes(), kdf)
+                    .map_err(|e| map_format(&self.path, e))?,
+            );
+        }
         let mut header = self.header.clone();
-        header
-            .slots
-            .retain(|s| !matches!(s, Slot::Passphrase { .. }));
-        self.write(header)
+        header.slots = slots;
+        let old_key = std::mem::replace(&mut self.key, new_key);
+        if let Err(e) = self.write(header) {
+            self.key = old_key;
+            if with_keyring {
+                let _ = keyring::delete_key(&pending_id(&id));
+            }
+            return Err(e);
+        }
+        drop(old_key);
+        // If this fails the key stays under the pending name, where an open finds it.
+        if with_keyring && keyring::store_key(&id, &self.key).is_ok() {
+            let _ = keyring::delete_key(&pending_id(&id));
+        }
+        // The previous generation (old key, old passphrase slot) must not stay beside the vault.
+        let dir = parent(&self.path);
+        keep_backup(&self.path, &dir, &file_name(&self.path))?;
+        sync_dir(&dir)
     }
 
     /// Puts the vault key (back) into the OS keyring and makes sure the header has a keyring
@@ -931,7 +988,7 @@ mod tests {
     }
 
     fn pw() -> Unlock {
-        Unlock::passphrase(Zeroizing::new("pw\n".into()))
+        Unlock::passphrase(Zeroizing::new("old passphrase\n".into()))
     }
 
     fn acct(issuer: &str, label: &str, hotp: bool) -> Account {
@@ -1064,14 +1121,123 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("v");
         let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
-        v.set_passphrase("new one", fast().kdf).unwrap();
+        v.set_passphrase("new passphrase", fast().kdf).unwrap();
         assert!(Vault::open(&p, &pw()).is_err());
-        let new = Unlock::passphrase(Zeroizing::new("new one".into()));
+        let new = Unlock::passphrase(Zeroizing::new("new passphrase".into()));
         assert!(Vault::open(&p, &new).is_ok());
         // No keyring slot: removing the passphrase would lock the user out.
         assert!(matches!(
             v.remove_passphrase(),
             Err(VaultError::WouldLockOut)
+        ));
+    }
+
+    /// The vault key of the file `bytes`, unwrapped with `passphrase`.
+    fn key_of(bytes: &[u8], passphrase: &str) -> Option<VaultKey> {
+        let (h, _) = Header::decode(bytes).unwrap();
+        h.passphrase_slot()?
+            .unwrap_passphrase(&h.vault_id, passphrase.as_bytes())
+            .unwrap()
+    }
+
+    /// Fails before the key rotation: the same key was rewrapped, so the old passphrase and any
+    /// earlier copy of the file read every later version, and `.bak` kept the old slot.
+    #[test]
+    fn a_passphrase_change_rotates_the_key_and_leaves_no_file_for_the_old_one() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        v.add(acct("Before", "me", false)).unwrap();
+        let old_copy = std::fs::read(&p).unwrap();
+        let old_key = key_of(&old_copy, "old passphrase").unwrap();
+
+        v.set_passphrase("new passphrase", fast().kdf).unwrap();
+        v.add(acct("After", "me", false)).unwrap();
+        let now = std::fs::read(&p).unwrap();
+        let (h, len) = Header::decode(&now).unwrap();
+        // The key from the old copy does not decrypt what was written after the change.
+        assert!(format::open(&now, len, &h, &old_key).is_err());
+        assert_ne!(key_of(&now, "new passphrase").unwrap().0[..], old_key.0[..]);
+        // Nothing beside the vault opens with the old passphrase.
+        for e in std::fs::read_dir(d.path()).unwrap().flatten() {
+            let bytes = std::fs::read(e.path()).unwrap();
+            if Header::decode(&bytes).is_ok() {
+                assert!(
+                    key_of(&bytes, "old passphrase").is_none(),
+                    "{} opens with the old passphrase",
+                    e.path().display()
+                );
+            }
+        }
+        assert!(Vault::open(&backup_path(&p), &pw()).is_err());
+        // The handle that changed it, and a fresh open with the new passphrase, see everything.
+        let new = Unlock::passphrase(Zeroizing::new("new passphrase".into()));
+        assert_eq!(Vault::open(&p, &new).unwrap().accounts().len(), 2);
+        assert_eq!(v.accounts().len(), 2);
+    }
+
+    /// A handle opened before another one changed the passphrase cannot decrypt the new file:
+    /// it says so (fails before: it reported the vault as tampered with).
+    #[test]
+    fn a_handle_opened_with_the_old_passphrase_is_told_the_key_changed() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let (mut a, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        let mut b = Vault::open(&p, &pw()).unwrap();
+        a.set_passphrase("new passphrase", fast().kdf).unwrap();
+        assert!(matches!(
+            b.add(acct("X", "y", false)),
+            Err(VaultError::KeyChanged)
+        ));
+        let new = Unlock::passphrase(Zeroizing::new("new passphrase".into()));
+        assert!(Vault::open(&p, &new).unwrap().accounts().is_empty());
+    }
+
+    /// One rule for a new passphrase (the CLI accepted one character before).
+    #[test]
+    fn a_short_new_passphrase_is_refused_and_nothing_changes() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("v");
+        let short = Unlock::passphrase(Zeroizing::new("pw".into()));
+        assert!(matches!(
+            Vault::create(&p, &short, &fast()),
+            Err(VaultError::PassphraseTooShort { chars: 2, min: 8 })
+        ));
+        assert!(!p.exists());
+        let (mut v, _) = Vault::create(&p, &pw(), &fast()).unwrap();
+        let before = std::fs::read(&p).unwrap();
+        assert!(v.set_passphrase("short", fast().kdf).is_err());
+        assert_eq!(std::fs::read(&p).unwrap(), before);
+    }
+
+    /// Fails before: the rename replaced the link with a regular file, and the link's target
+    /// silently stopped being updated.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_vault_path_keeps_updating_the_real_file() {
+        let d = tempfile::tempdir().unwrap();
+        let real_dir = d.path().join("sync");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("vault.twofold");
+        Vault::create(&real, &pw(), &fast()).unwrap();
+        let link = d.path().join("link.twofold");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let mut v = Vault::open(&link, &pw()).unwrap();
+        v.add(acct("Linked", "me", false)).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(Vault::open(&real, &pw()).unwrap().accounts().len(), 1);
+        // The lock and the backup sit beside the real file.
+        assert!(lock_path(&real).exists() && backup_path(&real).exists());
+        assert!(!lock_path(&link).exists());
+        // A link to nothing is named as such.
+        let dangling = d.path().join("dangling");
+        std::os::unix::fs::symlink(d.path().join("gone"), &dangling).unwrap();
+        assert!(matches!(
+            Vault::open(&dangling, &pw()),
+            Err(VaultError::DanglingLink(_))
         ));
     }
 

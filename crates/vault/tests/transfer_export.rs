@@ -246,6 +246,20 @@ fn automatic_backups_keep_the_newest_n() {
         .ends_with(".tmp")));
 }
 
+/// Fails before: the backup was 0644 (File::create under the usual umask 022) in a 0755 folder.
+#[cfg(unix)]
+#[test]
+fn automatic_backups_are_0600_in_a_0700_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("backups/twofold");
+    let made = transfer::auto::write_backup(&sub, &sample(), "pw", FAST, 2).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&made), 0o600);
+    assert_eq!(mode(&sub), 0o700);
+    assert_eq!(mode(&dir.path().join("backups")), 0o700);
+}
+
 fn all_parsers(data: &[u8], pw: Option<&str>) {
     let _ = transfer::detect(data);
     for f in Format::ALL {

@@ -330,3 +330,52 @@ fn unknown_content_is_reported() {
     assert!(matches!(e, TransferError::UnknownFormat(_)), "{e}");
     assert!(e.to_string().contains("--format"));
 }
+
+/// The real encrypted Aegis fixture with its one password slot copied `copies` times (and the
+/// scrypt cost of each set to `log_n`, when given).
+fn aegis_with_slots(copies: usize, log_n: Option<u32>) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&fixture("aegis_encrypted.json")).unwrap();
+    let slots = v["header"]["slots"].as_array().unwrap().clone();
+    let mut pw = slots
+        .iter()
+        .find(|s| s["type"] == 1)
+        .expect("a password slot")
+        .clone();
+    if let Some(l) = log_n {
+        pw["n"] = Value::from(1u64 << l);
+    }
+    v["header"]["slots"] = Value::Array(vec![pw; copies]);
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// Fails before: every slot was tried, one scrypt run each, so a file with thousands of slots
+/// kept an import busy for hours (here 9 slots were all tried, and a wrong password reported).
+#[test]
+fn aegis_slots_and_their_total_scrypt_work_are_bounded_before_any_derivation() {
+    let imp = transfer::importer(Format::Aegis);
+    let many = aegis_with_slots(4000, None);
+    assert!(many.len() > 1_000_000);
+    let e = imp.import(&many, Some("wrong password")).unwrap_err();
+    assert!(matches!(e, TransferError::TooMuchWork { .. }), "{e}");
+    assert!(e.to_string().contains("4000 password slots"), "{e}");
+    let e = imp
+        .import(&aegis_with_slots(9, None), Some("test"))
+        .unwrap_err();
+    assert!(matches!(e, TransferError::TooMuchWork { .. }), "{e}");
+    // Five slots of 1 GiB each: within the slot count, over the work budget.
+    let e = imp
+        .import(&aegis_with_slots(5, Some(20)), Some("test"))
+        .unwrap_err();
+    assert!(e.to_string().contains("MiB of scrypt work"), "{e}");
+    // Refused before the password is even asked for.
+    let e = imp.import(&many, None).unwrap_err();
+    assert!(matches!(e, TransferError::TooMuchWork { .. }), "{e}");
+    // A real export with its one slot still imports.
+    assert_eq!(
+        imp.import(&fixture("aegis_encrypted.json"), Some("test"))
+            .unwrap()
+            .accounts
+            .len(),
+        7
+    );
+}

@@ -94,6 +94,9 @@ fn hex_field(
     Ok(b)
 }
 
+/// The most password slots an Aegis file may have for Twofold to try them.
+const MAX_PASSWORD_SLOTS: usize = 8;
+
 fn decrypt_db(
     cx: &Ctx,
     header: &Obj,
@@ -117,6 +120,34 @@ fn decrypt_db(
         return Err(TransferError::Unsupported {
             format: NAME,
             what: "no password slot (only biometric or raw key slots)".into(),
+        });
+    }
+    // Each password slot is one scrypt run of up to 1 GiB: bound the slots and their total work
+    // before the first one runs (a 1.5 MB file with 4,000 slots would take hours).
+    if password_slots.len() > MAX_PASSWORD_SLOTS {
+        return Err(TransferError::TooMuchWork {
+            format: NAME,
+            what: format!(
+                "{} password slots (Aegis writes one per password, Twofold tries at most {MAX_PASSWORD_SLOTS})",
+                password_slots.len()
+            ),
+        });
+    }
+    let mut work = 0u64;
+    for (at, s) in &password_slots {
+        let n = cx.opt_u64(s, "n", at)?.unwrap_or(0);
+        let r = cx.u32_of(cx.opt_u64(s, "r", at)?.unwrap_or(0), at)?;
+        let p = cx.u32_of(cx.opt_u64(s, "p", at)?.unwrap_or(0), at)?;
+        work = work.saturating_add(crypto::scrypt_work(n, r, p));
+    }
+    if work > crypto::MAX_KDF_WORK_PER_FILE {
+        return Err(TransferError::TooMuchWork {
+            format: NAME,
+            what: format!(
+                "{} MiB of scrypt work over its password slots (at most {} MiB per file)",
+                work >> 20,
+                crypto::MAX_KDF_WORK_PER_FILE >> 20
+            ),
         });
     }
     let password = password.ok_or(TransferError::PasswordRequired { format: NAME })?;

@@ -78,8 +78,7 @@ pub fn write_backup(
     kdf: KdfParams,
     keep: usize,
 ) -> Result<PathBuf, TransferError> {
-    use std::io::Write;
-    std::fs::create_dir_all(dir)
+    crate::private_fs::create_private_dir_all(dir)
         .map_err(|e| TransferError::io("create the backup folder", dir, e))?;
     let t = now();
     let bytes = seal(accounts, password, kdf, t)?;
@@ -104,15 +103,10 @@ pub fn write_backup(
         n += 1;
         path = dir.join(name(n));
     }
-    let tmp = dir.join(format!(".{PREFIX}{stamp}-{n}.tmp"));
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| TransferError::io("write", &tmp, e))?;
-        f.write_all(&bytes)
-            .and_then(|_| f.sync_all())
-            .map_err(|e| TransferError::io("write", &tmp, e))?;
-    }
-    std::fs::rename(&tmp, &path)
-        .map_err(|e| TransferError::io("rename the backup to", &path, e))?;
+    // 0600 from the start, written to a temporary name and moved into place: a crash never
+    // leaves a half-written backup under a backup name.
+    crate::private_fs::write_private_file(&path, &bytes, false)
+        .map_err(|e| TransferError::io("write", &path, e))?;
     let all = list_backups(dir)?;
     let keep = keep.max(1);
     if all.len() > keep {

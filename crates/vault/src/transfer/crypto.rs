@@ -63,6 +63,20 @@ pub(crate) fn check_scrypt(n: u64, r: u32, p: u32) -> Result<(), String> {
     Ok(())
 }
 
+/// The memory-hard work of one scrypt run, in bytes (128·r·N·p).
+pub(crate) fn scrypt_work(n: u64, r: u32, p: u32) -> u64 {
+    128u64
+        .saturating_mul(r as u64)
+        .saturating_mul(n)
+        .saturating_mul(p as u64)
+}
+
+/// The most key-derivation work one import file may ask for, in bytes of memory-hard work (as
+/// [`scrypt_work`] counts): four times the largest single derivation allowed, a few seconds
+/// here. Formats with one derivation per file are bounded by the per-derivation checks; those
+/// with several (Aegis's password slots) also count against this.
+pub(crate) const MAX_KDF_WORK_PER_FILE: u64 = 4 * MAX_KDF_MEMORY;
+
 /// scrypt with a 32-byte output; parameters bounded by [`check_scrypt`].
 pub(crate) fn scrypt(pw: &[u8], salt: &[u8], n: u64, r: u32, p: u32) -> Result<Key, String> {
     check_scrypt(n, r, p)?;

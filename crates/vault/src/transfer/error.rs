@@ -33,6 +33,12 @@ pub enum TransferError {
     #[error("this {format} file uses {what}, which Twofold cannot read")]
     Unsupported { format: &'static str, what: String },
 
+    #[error("this {format} file asks for {what}, more key-derivation work than any real export (a file made to keep the import busy?): refused, nothing was imported")]
+    TooMuchWork { format: &'static str, what: String },
+
+    #[error("{} is larger than any export ({limit} bytes at most) or never ends (a device or a pipe): give an export file", .path.display())]
+    TooLarge { path: PathBuf, limit: u64 },
+
     #[error("cannot export: {0}")]
     Export(String),
 

@@ -1,7 +1,7 @@
 //! Writing an export to disk, for the CLI and the desktop app alike: private files (0600 on
-//! Unix), synced, and never over an existing file unless asked to.
+//! Unix) in private folders (0700), synced, never through a symbolic link, and never over an
+//! existing file unless asked to.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{ExportFormat, Exported, TransferError};
@@ -16,7 +16,7 @@ impl Exported {
         overwrite: bool,
     ) -> Result<Vec<PathBuf>, TransferError> {
         if format.is_multi_file() {
-            std::fs::create_dir_all(dest)
+            crate::private_fs::create_private_dir_all(dest)
                 .map_err(|e| TransferError::io("create the folder", dest, e))?;
             let mut written = Vec::new();
             for f in &self.files {
@@ -36,25 +36,10 @@ impl Exported {
     }
 }
 
-/// Writes `bytes` to a new file only its owner can read. An existing file is an error
-/// ([`std::io::ErrorKind::AlreadyExists`]) unless `overwrite`.
+/// Writes `bytes` to a new file only its owner can read (0600, through a temporary file renamed
+/// into place: a symbolic link at `path` is replaced, never written through). An existing file
+/// is an error ([`std::io::ErrorKind::AlreadyExists`]) unless `overwrite`.
 pub fn write_private(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), TransferError> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true);
-    if overwrite {
-        o.create(true).truncate(true);
-    } else {
-        o.create_new(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let mut f = o
-        .open(path)
-        .map_err(|e| TransferError::io("write", path, e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
+    crate::private_fs::write_private_file(path, bytes, overwrite)
         .map_err(|e| TransferError::io("write", path, e))
 }
