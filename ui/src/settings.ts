@@ -125,7 +125,7 @@ export function openSettingsDialog(
       return false;
     }
     if (hasPassphrase && !passNew.value && !passAgain.value) return true;
-    if (passNew.value.length < 8) return fail("Choose a passphrase of at least 8 characters.");
+    // The length rule is the vault crate's (twofold_vault::check_new_passphrase): Rust says it.
     if (passNew.value !== passAgain.value) return fail("The two passphrases differ.");
     if (hasPassphrase && !passCurrent.value) return fail("Type the current passphrase to change it.");
     await api.setPassphrase(passNew.value, hasPassphrase ? passCurrent.value : null);
