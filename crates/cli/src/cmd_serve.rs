@@ -21,6 +21,11 @@ pub struct ServeArgs {
     /// Allow a non-loopback --bind (the QA endpoints still answer loopback clients only)
     #[arg(long)]
     allow_remote: bool,
+    /// Also accept this host name in the Host header (repeatable); besides it only loopback
+    /// names and addresses and the --bind address are served, so that no web page can reach the
+    /// server through a name of its own (DNS rebinding)
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
     /// SQLite database file [default: twofold/server.sqlite3 in the data directory]
     #[arg(long, value_name = "PATH", env = "TWOFOLD_SERVER_DB")]
     db: Option<PathBuf>,
@@ -55,13 +60,17 @@ pub struct ServeArgs {
     /// Failed MFA attempts per user and window before lockout [default: 5/300s]
     #[arg(long, value_name = "N/SECONDS")]
     rate_limit: Option<String>,
+    /// Failed password logins per client address and window before its logins wait (429)
+    /// [default: 20/60s]
+    #[arg(long, value_name = "N/SECONDS")]
+    login_throttle: Option<String>,
     /// Send the refresh token as an HTTP-only cookie instead of in the JSON body
     #[arg(long)]
     refresh_token_as_cookie: bool,
     /// Run the server's clock this many seconds ahead (negative: behind)
     #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
     clock_offset: Option<i64>,
-    /// Accept this code as valid for every user (needs --insecure)
+    /// Accept this code as valid for every user (needs --insecure and a loopback --bind)
     #[arg(long, value_name = "CODE")]
     insecure_bypass_code: Option<String>,
     /// Allow insecure testing aids such as --insecure-bypass-code
@@ -89,6 +98,7 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
         c.bind = v;
     }
     c.allow_remote |= a.allow_remote;
+    c.allowed_hosts.extend(a.allowed_hosts.iter().cloned());
     if a.db.is_some() {
         c.db = a.db.clone();
     }
@@ -121,6 +131,9 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
     }
     if let Some(v) = &a.rate_limit {
         c.rate_limit = v.parse::<RateLimit>().map_err(usage)?;
+    }
+    if let Some(v) = &a.login_throttle {
+        c.login_throttle = v.parse::<RateLimit>().map_err(usage)?;
     }
     c.refresh_token_as_cookie |= a.refresh_token_as_cookie;
     if let Some(v) = a.clock_offset {

@@ -3,6 +3,7 @@
 //! desktop app all go through these functions.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -133,8 +134,20 @@ pub struct App {
     offset: AtomicI64,
     log: Mutex<VecDeque<LogEntry>>,
     pub(crate) sessions: Mutex<HashMap<String, HtmlSession>>,
+    /// One permit per core: at most that many Argon2 hashes at once (each holds its memory,
+    /// 19 MiB by default, while it runs); more logins wait their turn.
+    hash_slots: Arc<tokio::sync::Semaphore>,
+    /// Failed password logins per client address (times), for the login throttle.
+    login_failures: Mutex<HashMap<IpAddr, VecDeque<u64>>>,
     db_path: PathBuf,
     _checkpointer: crate::db::Checkpointer,
+}
+
+/// Argon2 hashes at once: the cores this process may use.
+fn hash_slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 fn iso(ts: u64) -> String {
@@ -164,11 +177,7 @@ impl App {
         cfg.validate()?;
         let db_path = cfg.db_path()?;
         if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| ServerError::Io {
-                action: "cannot create directory",
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            crate::db::create_private_dir(dir)?;
         }
         let mut key_name = db_path.file_name().unwrap_or_default().to_os_string();
         key_name.push(".key");
@@ -184,6 +193,8 @@ impl App {
             offset,
             log: Mutex::new(VecDeque::new()),
             sessions: Mutex::new(HashMap::new()),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
+            login_failures: Mutex::new(HashMap::new()),
             db_path,
             _checkpointer: checkpointer,
         })
@@ -250,20 +261,94 @@ impl App {
 
     /// Runs password hashing off the async workers, unless it is cheap enough to run in place:
     /// a hop to the blocking pool costs two thread wake-ups, more than hashing with
-    /// `--light-password-hashing` itself. Every face hashes through here.
-    pub(crate) async fn hashing<T: Send + 'static>(
+    /// `--light-password-hashing` itself. Every face (and the desktop's panel) hashes through
+    /// here, at most one hash per core at a time ([`hash_slots`]): 150 concurrent logins
+    /// otherwise held 150 × 19 MiB at once. The permit travels with the hash, so a client
+    /// that goes away does not free its slot before the hash ends.
+    pub async fn hashing<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
         if self.cfg.password_hashing.is_cheap() {
             return f();
         }
-        tokio::task::spawn_blocking(f).await.map_err(|_| {
+        let internal = || {
             ServerError::api(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "Internal server error.",
             )
-        })?
+        };
+        let permit = self
+            .hash_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| internal())?;
+        tokio::task::spawn_blocking(move || {
+            let r = f();
+            drop(permit);
+            r
+        })
+        .await
+        .map_err(|_| internal())?
+    }
+
+    // ----- login throttle (per client address) ------------------------------------------------
+
+    /// The key of a client: its IPv4 address, or the /64 of an IPv6 one (a host has a whole
+    /// /64 to pick addresses from).
+    fn client_key(ip: IpAddr) -> IpAddr {
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        }
+    }
+
+    /// Seconds until `client` may try a password again, when it has had its share of failed
+    /// logins in the window (`login-throttle`).
+    pub fn login_throttled(&self, client: IpAddr) -> Option<u64> {
+        let rl = self.cfg.login_throttle;
+        let now = self.now();
+        let mut map = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let times = map.get_mut(&Self::client_key(client))?;
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= rl.window_secs)
+        {
+            times.pop_front();
+        }
+        if times.len() < rl.max_failures as usize {
+            return None;
+        }
+        let oldest = times.front().copied().unwrap_or(now);
+        Some((oldest + rl.window_secs).saturating_sub(now).max(1))
+    }
+
+    /// Counts a failed password login of `client`.
+    pub fn login_failed(&self, client: IpAddr) {
+        let rl = self.cfg.login_throttle;
+        let now = self.now();
+        let mut map = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 10_000 {
+            map.retain(|_, t| {
+                t.back()
+                    .is_some_and(|l| now.saturating_sub(*l) < rl.window_secs)
+            });
+        }
+        let times = map.entry(Self::client_key(client)).or_default();
+        times.push_back(now);
+        while times.len() > rl.max_failures as usize {
+            times.pop_front();
+        }
     }
 
     /// All of `f` or none of it: a savepoint, so it nests inside a [`batch`](App::batch).
@@ -453,6 +538,27 @@ impl App {
             .is_some_and(|h| crypto::verify_password(h, password))
     }
 
+    /// Spends an invitation key and sets its user's password, in one transaction; `None` when
+    /// the key is unknown, expired or already spent (by a concurrent request, too). Blocking
+    /// (password hashing, before the key is taken).
+    pub fn accept_invitation(&self, key: &str, password: &str) -> Result<Option<User>> {
+        let hash = crypto::hash_password(&self.cfg.password_hashing, password)?;
+        let user_id = self.atomic(|tx| {
+            let Ok((user_id, _)) = self.take_token(key, PURPOSE_INVITE)? else {
+                return Ok(None);
+            };
+            tx.exec(
+                "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+                params![hash, user_id],
+            )?;
+            Ok(Some(user_id))
+        })?;
+        match user_id {
+            Some(id) => self.user_by_id(id),
+            None => Ok(None),
+        }
+    }
+
     pub fn set_password(&self, user_id: i64, password: &str) -> Result<()> {
         let hash = crypto::hash_password(&self.cfg.password_hashing, password)?;
         self.conn().exec(
@@ -525,6 +631,36 @@ impl App {
         })
     }
 
+    /// Takes a single-use token: deletes it and returns what it held in one statement
+    /// (`DELETE … RETURNING`), so that of two concurrent requests with one token exactly one
+    /// gets it. The same answers as [`lookup_token`](App::lookup_token).
+    pub(crate) fn take_token(
+        &self,
+        token: &str,
+        purpose: &str,
+    ) -> Result<std::result::Result<(i64, u32), bool>> {
+        if token.is_empty() || token.len() > 200 {
+            return Ok(Err(false));
+        }
+        let row: Option<(i64, u32, i64)> = self
+            .conn()
+            .row(
+                "DELETE FROM tokens WHERE digest = ?1 AND purpose = ?2 RETURNING user_id, failures, created_at",
+                params![crypto::digest(token), purpose],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            None => Err(false),
+            Some((_, _, created))
+                if self.now() as i64 - created >= self.token_ttl(purpose) as i64 =>
+            {
+                Err(true)
+            }
+            Some((user_id, failures, _)) => Ok((user_id, failures)),
+        })
+    }
+
     pub(crate) fn delete_token(&self, token: &str) -> Result<bool> {
         Ok(self.conn().exec(
             "DELETE FROM tokens WHERE digest = ?1",
@@ -582,10 +718,11 @@ impl App {
         if claims.token_type != "refresh" {
             return Err(invalid());
         }
-        if self.lookup_token(&claims.jti, PURPOSE_REFRESH)?.is_err() {
-            return Err(invalid());
+        // Spent in the statement that finds it: two concurrent refreshes cannot both pass.
+        match self.take_token(&claims.jti, PURPOSE_REFRESH)? {
+            Ok((user_id, _)) if user_id == claims.user_id => {}
+            _ => return Err(invalid()),
         }
-        self.delete_token(&claims.jti)?;
         let user = self.user_by_id(claims.user_id)?.ok_or_else(invalid)?;
         if self.cfg.mode == Mode::Required && !self.has_totp(user.id)? {
             return Err(ServerError::forbidden(
@@ -786,6 +923,17 @@ impl App {
 
     /// Confirms the first code and activates TOTP; returns the new recovery codes.
     pub fn activate_totp(&self, user: &User, code: &str) -> Result<Vec<String>> {
+        self.activate_totp_with(user, code, None)
+    }
+
+    /// As [`activate_totp`](App::activate_totp); `setup_challenge` (the REST bootstrap) is
+    /// spent in the same transaction that activates, and only one request can spend it.
+    pub(crate) fn activate_totp_with(
+        &self,
+        user: &User,
+        code: &str,
+        setup_challenge: Option<&str>,
+    ) -> Result<Vec<String>> {
         if self.has_totp(user.id)? {
             return Err(ServerError::bad_request("TOTP already activated."));
         }
@@ -813,10 +961,26 @@ impl App {
             .keys
             .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
         self.atomic(|tx| {
-            tx.exec(
+            if let Some(id) = setup_challenge {
+                match self.take_token(id, PURPOSE_SETUP)? {
+                    Ok((uid, _)) if uid == user.id => {}
+                    Err(true) => return Err(ServerError::bad_request("Setup not initiated.")),
+                    _ => return Err(ServerError::not_authenticated()),
+                }
+            }
+            let inserted = tx.exec(
                 "INSERT INTO authenticators (user_id, type, data, last_step, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?4)",
                 params![user.id, blob, step as i64, now as i64],
-            )?;
+            );
+            match inserted {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    // A concurrent activation got there first.
+                    return Err(ServerError::bad_request("TOTP already activated."));
+                }
+                r => r?,
+            };
             tx.exec(
                 "DELETE FROM setup_secrets WHERE user_id = ?1",
                 params![user.id],
@@ -1011,7 +1175,9 @@ impl App {
             return Err(ServerError::bad_request("TOTP not activated."));
         }
         if self.second_factor(user_id, code, recovery)? {
-            self.delete_token(challenge_id)?;
+            if self.take_token(challenge_id, PURPOSE_LOGIN)?.is_err() {
+                return Err(ServerError::bad_request("Challenge expired or invalid."));
+            }
             return Ok(user);
         }
         if let Some(wait) = self.lockout_remaining(user_id)? {

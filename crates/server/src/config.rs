@@ -183,6 +183,10 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Allow a non-loopback `bind` (QA endpoints stay loopback-only regardless).
     pub allow_remote: bool,
+    /// Host names accepted in the `Host` header besides loopback names and addresses and the
+    /// `bind` address (a LAN name with `allow-remote`). Anything else gets 403: a web page
+    /// cannot reach the server through a name of its own (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
     /// SQLite database file; `None` = `twofold/server.sqlite3` in the platform data directory.
     pub db: Option<PathBuf>,
     /// Where the server key is kept (`file` by default: works headless).
@@ -198,6 +202,9 @@ pub struct Config {
     /// Lifetime of login and setup challenges and of pending setup secrets, in seconds.
     pub challenge_ttl: u64,
     pub rate_limit: RateLimit,
+    /// Failed password logins per client address and window; past it, logins from that
+    /// address get 429 until the window has moved on (no password is hashed for them).
+    pub login_throttle: RateLimit,
     /// Failed codes after which one login challenge is invalidated (django-jwt-allauth: 5).
     pub challenge_max_failures: u32,
     pub refresh_token_as_cookie: bool,
@@ -222,6 +229,7 @@ impl Default for Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             allow_remote: false,
+            allowed_hosts: Vec::new(),
             db: None,
             key_store: KeyStore::File,
             mode: Mode::Optional,
@@ -233,6 +241,10 @@ impl Default for Config {
             recovery_codes: 10,
             challenge_ttl: 300,
             rate_limit: RateLimit::default(),
+            login_throttle: RateLimit {
+                max_failures: 20,
+                window_secs: 60,
+            },
             challenge_max_failures: 5,
             refresh_token_as_cookie: false,
             access_token_ttl: 300,
@@ -325,6 +337,23 @@ impl Config {
             {
                 return err("the bypass code must be 1 to 16 letters or digits".into());
             }
+            if !self.bind.ip().is_loopback() {
+                return err(format!(
+                    "--insecure-bypass-code is for a loopback --bind only, not {}",
+                    self.bind
+                ));
+            }
+        }
+        for h in &self.allowed_hosts {
+            let ok = !h.is_empty()
+                && h.len() <= 253
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if !ok {
+                return err(format!(
+                    "allowed host {h:?} must be a host name (letters, digits, '-', '.'; no port)"
+                ));
+            }
         }
         if self.issuer.contains(':') || self.issuer.len() > 100 {
             return err("issuer must be at most 100 characters and hold no colon".into());
@@ -381,5 +410,35 @@ mod tests {
             ..c
         };
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn bypass_only_on_loopback() {
+        for bind in ["0.0.0.0:8000", "192.0.2.1:8000", "[::]:8000"] {
+            let c = Config {
+                bind: bind.parse().unwrap(),
+                allow_remote: true,
+                insecure: true,
+                insecure_bypass_code: Some("123456".into()),
+                ..Config::default()
+            };
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains("loopback"), "{bind}: {e}");
+            assert!(!e.contains('\n'));
+            let c = Config {
+                insecure_bypass_code: None,
+                ..c
+            };
+            assert!(c.validate().is_ok(), "{bind} without the bypass code");
+        }
+        for bind in ["127.0.0.1:0", "[::1]:0", "127.8.9.1:0"] {
+            let c = Config {
+                bind: bind.parse().unwrap(),
+                insecure: true,
+                insecure_bypass_code: Some("123456".into()),
+                ..Config::default()
+            };
+            assert!(c.validate().is_ok(), "{bind}");
+        }
     }
 }

@@ -90,23 +90,22 @@ impl Keys {
                     use std::os::unix::fs::OpenOptionsExt;
                     opts.mode(0o600);
                 }
+                // 0600 from the `open` that creates it (create_new: never through an existing
+                // file or link); no chmod afterwards.
                 let mut f = opts
                     .open(path)
                     .map_err(|e| io("cannot create key file", e))?;
                 let mut content = Zeroizing::new(KEY_FILE_MAGIC.to_vec());
                 content.extend_from_slice(&key);
-                f.write_all(&content)
-                    .and_then(|_| f.sync_all())
-                    .map_err(|e| io("cannot write key file", e))?;
+                if let Err(e) = f.write_all(&content).and_then(|_| f.sync_all()) {
+                    // A half-written key file would be refused at the next start.
+                    let _ = std::fs::remove_file(path);
+                    return Err(io("cannot write key file", e));
+                }
                 key
             }
             Err(e) => return Err(io("cannot read key file", e)),
         };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-        }
         Ok(Self::derive(&master, path.to_path_buf()))
     }
 

@@ -88,6 +88,7 @@ impl Cached for Connection {
 /// Opens (creating) the database, switches it to WAL, applies pending migrations and checks
 /// that `keys` is the key it was created with.
 pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
+    create_private_file(path)?;
     let mut conn = Connection::open(path)?;
     conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(64);
@@ -108,6 +109,41 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     migrate(&mut conn)?;
     check_key(&conn, keys)?;
     Ok(conn)
+}
+
+/// Creates the directories of `dir` that are missing, each 0700 from its `mkdir` (the mode is
+/// given at creation, not set afterwards; existing directories are left as they are).
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|source| ServerError::Io {
+        action: "cannot create directory",
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Creates the database file 0600 (from its `open`) when it does not exist yet, before SQLite
+/// opens it: SQLite would create it 0644, and it creates the `-wal` and `-shm` files with the
+/// mode of the database file, so they are 0600 too. An existing file is left as it is.
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts.open(path).map(drop).map_err(|source| ServerError::Io {
+        action: "cannot create database",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The request connection's busy handler. SQLite's own (`busy_timeout`) sleeps 1, 2, 5, 10, 15,

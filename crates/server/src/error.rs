@@ -75,6 +75,15 @@ impl ServerError {
             fields: None,
         }
     }
+    /// The login throttle: too many failed passwords from one client address.
+    pub fn login_throttled(retry_after: u64) -> Self {
+        ServerError::Api {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            detail: "Too many failed logins from this address. Try again later.".into(),
+            retry_after: Some(retry_after.max(1)),
+            fields: None,
+        }
+    }
     /// Field validation errors: `detail` names the first one, the fields carry them all.
     pub fn fields(errors: Vec<(String, String)>) -> Self {
         let detail = errors

@@ -123,6 +123,17 @@ impl Ctx {
         }
     }
 
+    /// A new session id for this session, and a new CSRF token, at every login step (first
+    /// factor, second factor, sign-up, sign-out): an id planted in the browser before the login
+    /// (by any page or app that can set a cookie for this host) stops naming the session once
+    /// it is worth something (session fixation). The old id is forgotten.
+    fn new_id(&mut self) {
+        let mut sessions = self.app.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.remove(&self.sid);
+        self.sid = crypto::random_token();
+        self.s.csrf = crypto::random_token();
+    }
+
     fn user(&self) -> Option<User> {
         self.s
             .user_id
@@ -325,8 +336,8 @@ async fn signup(State(app): State<Arc<App>>, req: Request) -> Response {
                     .await
                 {
                     Ok(user) => {
+                        ctx.new_id();
                         ctx.s.user_id = Some(user.id);
-                        ctx.s.csrf = crypto::random_token();
                         let to = after_login(&app, &user);
                         return ctx.finish(Redirect::to(to));
                     }
@@ -357,27 +368,47 @@ async fn signup(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
+    let client = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
     let mut errs = Vec::new();
     let mut login = String::new();
+    let mut status = None;
     if let Some(input) = form {
         login = field(&input, "login").trim().to_string();
         let password = field(&input, "password");
-        let a = app.clone();
-        let l = login.clone();
-        let user = match app.hashing(move || a.authenticate(&l, &password)).await {
-            Ok(u) => u,
-            Err(e) => return ctx.finish(e),
+        let throttled = client.and_then(|ip| app.login_throttled(ip));
+        let user = match throttled {
+            Some(_) => Err(()),
+            None => {
+                let a = app.clone();
+                let l = login.clone();
+                match app.hashing(move || a.authenticate(&l, &password)).await {
+                    Ok(u) => Ok(u),
+                    Err(e) => return ctx.finish(e),
+                }
+            }
         };
         match user {
-            None => errs.push(
-                "The email address and/or password you specified are not correct.".to_string(),
-            ),
-            Some(user) => {
+            Err(()) => {
+                errs.push("Too many failed sign-ins from this address. Try again later.".into());
+                status = Some(StatusCode::TOO_MANY_REQUESTS);
+            }
+            Ok(None) => {
+                if let Some(ip) = client {
+                    app.login_failed(ip);
+                }
+                errs.push(
+                    "The email address and/or password you specified are not correct.".to_string(),
+                )
+            }
+            Ok(Some(user)) => {
                 let needs_code =
                     app.cfg.mode != Mode::Disabled && app.has_totp(user.id).unwrap_or(false);
-                ctx.s.csrf = crypto::random_token();
+                ctx.new_id();
                 if needs_code {
                     ctx.s.user_id = None;
                     ctx.s.pending_login = Some((user.id, app.now()));
@@ -403,7 +434,11 @@ async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
         errs = errors(&errs),
         login = esc(&login)
     );
-    ctx.form_page("Sign In", &body, &errs)
+    let resp = ctx.form_page("Sign In", &body, &errs);
+    match status {
+        Some(s) => (s, resp).into_response(),
+        None => resp,
+    }
 }
 
 async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -417,9 +452,9 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
         let code = field(&input, "code");
         match app.second_factor_either(user_id, &code) {
             Ok(true) => {
+                ctx.new_id();
                 ctx.s.pending_login = None;
                 ctx.s.user_id = Some(user_id);
-                ctx.s.csrf = crypto::random_token();
                 return ctx.finish(Redirect::to("/accounts/2fa/"));
             }
             Ok(false) => errs.push("Incorrect code.".to_string()),
@@ -449,6 +484,7 @@ async fn logout(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
     if form.is_some() {
+        ctx.new_id();
         ctx.s = HtmlSession {
             csrf: crypto::random_token(),
             flash: vec!["You have signed out.".into()],

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+mod guard;
 pub mod html;
 mod input;
 pub mod openapi;
@@ -46,6 +47,10 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            guard::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(app.clone(), record))
         .with_state(app)
 }

@@ -109,11 +109,10 @@ pub async fn create_user(State(app): State<Arc<App>>, input: Input) -> Result<Re
         Some(s) => Some(Some(s)),
         None => enrolled.then_some(None),
     };
-    let created = tokio::task::spawn_blocking(move || {
-        app.create_test_user_with_secret(&email, &password, enrolment)
-    })
-    .await
-    .map_err(|_| ServerError::bad_request("Could not create the user."))??;
+    let a = app.clone();
+    let created = app
+        .hashing(move || a.create_test_user_with_secret(&email, &password, enrolment))
+        .await?;
     Ok((axum::http::StatusCode::CREATED, Json(created)).into_response())
 }
 

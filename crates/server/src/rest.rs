@@ -406,8 +406,8 @@ pub async fn set_password(
     let key = key
         .or_else(|| cookie(&headers, SET_PASSWORD_COOKIE).map(str::to_string))
         .ok_or_else(ServerError::not_authenticated)?;
-    let (user_id, _) = app
-        .lookup_token(&key, PURPOSE_INVITE)?
+    // Checked before hashing (no hash for a wrong key); spent below.
+    app.lookup_token(&key, PURPOSE_INVITE)?
         .map_err(|_| ServerError::not_authenticated())?;
     let (p1, p2) = (p1.unwrap_or_default(), p2.unwrap_or_default());
     let errs: Vec<_> = app
@@ -420,10 +420,11 @@ pub async fn set_password(
         return Err(ServerError::fields(errs));
     }
     let a = app.clone();
-    app.hashing(move || a.set_password(user_id, &p1)).await?;
-    app.delete_token(&key)?;
+    // The key is spent with the password set, in one transaction: of two concurrent requests
+    // with one key, one sets the password and the other gets 401.
     let user = app
-        .user_by_id(user_id)?
+        .hashing(move || a.accept_invitation(&key, &p1))
+        .await?
         .ok_or_else(ServerError::not_authenticated)?;
     if app.cfg.mode == Mode::Required && !app.has_totp(user.id)? {
         let id = app.create_setup_challenge(user.id)?;
@@ -442,18 +443,28 @@ pub async fn set_password(
 #[utoipa::path(post, path = "/login/", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse, description = "Tokens; or `mfa_required` + `challenge_id`; or in `required` mode without TOTP `mfa_setup_required` + `setup_challenge_id`"),
               (status = 400, body = ErrorResponse), (status = 401, body = ErrorResponse, description = "Incorrect credentials"),
-              (status = 429, body = ErrorResponse, description = "Locked out after failed codes; see Retry-After")))]
-pub async fn login(State(app): State<Arc<App>>, input: Input) -> Result<Response> {
+              (status = 429, body = ErrorResponse, description = "Locked out after failed codes, or too many failed passwords from this client address (login throttle); see Retry-After")))]
+pub async fn login(
+    State(app): State<Arc<App>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    input: Input,
+) -> Result<Response> {
     let mut f = Fields::default();
     let email = f.string(&input, "email", true, false);
     let password = f.string(&input, "password", true, true);
     f.finish()?;
+    if let Some(wait) = app.login_throttled(peer.ip()) {
+        return Err(ServerError::login_throttled(wait));
+    }
     let (email, password) = (email.unwrap_or_default(), password.unwrap_or_default());
     let a = app.clone();
-    let user = app
+    let Some(user) = app
         .hashing(move || a.authenticate(&email, &password))
         .await?
-        .ok_or_else(|| ServerError::unauthorized("Incorrect credentials"))?;
+    else {
+        app.login_failed(peer.ip());
+        return Err(ServerError::unauthorized("Incorrect credentials"));
+    };
     login_response(&app, &user)
 }
 
@@ -578,10 +589,12 @@ pub async fn mfa_activate(
     let challenge = f.string(&input, "setup_challenge_id", false, false);
     f.finish()?;
     let (user, bootstrap) = setup_user(&app, &headers, challenge.as_deref())?;
-    let codes = app.activate_totp(&user, &code.unwrap_or_default())?;
-    if let (true, Some(id)) = (bootstrap, &challenge) {
-        app.delete_token(id)?;
-    }
+    let spend = if bootstrap {
+        challenge.as_deref()
+    } else {
+        None
+    };
+    let codes = app.activate_totp_with(&user, &code.unwrap_or_default(), spend)?;
     let mut body = Map::new();
     body.insert("success".into(), Value::Bool(true));
     body.insert("recovery_codes".into(), json!(codes));
