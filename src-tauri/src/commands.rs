@@ -127,9 +127,11 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
     if !has_pass {
         return Err("set a passphrase first (Settings, or 'twofold vault passphrase set'), or Twofold could not be unlocked again".into());
     }
-    // Dropping the vault zeroizes its key and secrets.
+    // Dropping the vault zeroizes its key and secrets. The code copied last leaves the
+    // clipboard too.
     *state.vault() = None;
     *state.undo.lock().unwrap() = None;
+    state.forget_clipboard();
     state.set_status(VaultState::Locked, true);
     Ok(state.status())
 }

@@ -83,9 +83,17 @@ pub fn run() {
             backup::backup_set_password,
             backup::backup_now,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        start_failed(e);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|app, event| {
+            // However the app ends (Quit in the tray, the window closed, the session ending),
+            // the code it copied last does not outlive it on the clipboard.
+            if let tauri::RunEvent::Exit = event {
+                use tauri::Manager;
+                app.state::<state::AppState>().forget_clipboard();
+            }
+        }),
+        Err(e) => start_failed(e),
     }
 }
 

@@ -220,6 +220,15 @@ impl AppState {
         self.status.lock().unwrap().clone()
     }
 
+    /// Clears the clipboard if it still holds the code Twofold copied last (the app locks or
+    /// quits); what the user copied since, anywhere, stays.
+    pub fn forget_clipboard(&self) {
+        let clip = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clip.as_ref() {
+            c.forget();
+        }
+    }
+
     pub fn path(&self) -> Result<PathBuf, String> {
         self.vault_path.clone()
     }
