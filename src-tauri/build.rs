@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "next_hotp",
     "add_uri",
     "add_found",
+    "discard_found",
+    "intake_link",
     "add_manual",
     "preview",
     "scan_image",

@@ -1,6 +1,7 @@
 //! The Tauri commands: each one forwards to a crate and turns its error into one sentence.
 //! The front end receives names, codes and seconds left — never a vault key, and a secret only
-//! through `reveal_secret`, which the UI puts behind a confirmation.
+//! through `reveal_secret` and `account_qr`, which the UI puts behind a confirmation. What a scan
+//! or a link finds waits in Rust ([`crate::pending`]); the page gets a handle and the names.
 
 use std::time::Duration;
 
@@ -127,10 +128,12 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
     if !has_pass {
         return Err("set a passphrase first (Settings, or 'twofold vault passphrase set'), or Twofold could not be unlocked again".into());
     }
-    // Dropping the vault zeroizes its key and secrets. The code copied last leaves the
-    // clipboard too.
+    // Dropping the vault zeroizes its key and secrets; so does forgetting what waited to be
+    // added or imported. The code copied last leaves the clipboard too.
     *state.vault() = None;
     *state.undo.lock().unwrap() = None;
+    state.pending.clear();
+    *state.pending_import.lock().unwrap() = None;
     state.forget_clipboard();
     state.set_status(VaultState::Locked, true);
     Ok(state.status())
@@ -243,17 +246,25 @@ pub async fn add_uri(state: State<'_, AppState>, uri: String, tags: Vec<String>)
     add_accounts(&state, accounts, &tags)
 }
 
+/// Adds what a scan or a link found, by the handles [`Found`] gave the page; they are then
+/// forgotten.
 #[tauri::command]
 pub async fn add_found(
     state: State<'_, AppState>,
-    payloads: Vec<String>,
+    handles: Vec<String>,
     tags: Vec<String>,
 ) -> Res<AddResult> {
-    let mut accounts = Vec::new();
-    for p in &payloads {
-        accounts.extend(intake::accounts_from_payload(p, now()).map_err(err)?);
-    }
-    add_accounts(&state, accounts, &tags)
+    let accounts = state.pending.accounts(&handles)?;
+    let r = add_accounts(&state, accounts, &tags)?;
+    state.pending.remove(&handles);
+    Ok(r)
+}
+
+/// Forgets what a scan or a link found without adding it (the dialog was cancelled).
+#[tauri::command]
+pub async fn discard_found(state: State<'_, AppState>, handles: Vec<String>) -> Res<()> {
+    state.pending.remove(&handles);
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -319,15 +330,25 @@ pub struct FoundAccount {
     duplicate: Duplicate,
 }
 
+/// What a scanned code or a link holds, as the page sees it: a handle to add it by, and the
+/// names — not the payload, which stays in [`AppState::pending`] with its secrets.
 #[derive(Serialize)]
 pub struct Found {
-    payload: String,
+    /// For `add_found`; `None` when there is nothing to add (not an account, or an error).
+    handle: Option<String>,
     kind: &'static str,
     accounts: Vec<FoundAccount>,
     error: Option<String>,
 }
 
-fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Vec<Found> {
+/// Where a payload came from, for the sentence of an error.
+#[derive(Clone, Copy)]
+enum Source {
+    QrCode,
+    Link,
+}
+
+fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Res<Vec<Found>> {
     let guard = state.vault();
     let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
     codes
@@ -338,26 +359,47 @@ fn describe(state: &AppState, codes: Vec<twofold_scan::Code>) -> Vec<Found> {
                 twofold_scan::PayloadKind::Migration => "migration",
                 twofold_scan::PayloadKind::Other => "other",
             };
-            found(existing, c.text_lossless(), kind)
+            let payload = zeroize::Zeroizing::new(c.text_lossless());
+            found(&state.pending, existing, &payload, kind, Source::QrCode)
         })
         .collect()
 }
 
-/// What one payload would add, and which of its accounts the vault already has.
-fn found(existing: &[Account], payload: String, kind: &'static str) -> Found {
+/// The kind of a link's payload (for a link, anything else is read as an otpauth URI).
+fn link_kind(link: &str) -> &'static str {
+    if link
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("otpauth-migration://")
+    {
+        "migration"
+    } else {
+        "otpauth"
+    }
+}
+
+/// What one payload would add, and which of its accounts the vault already has; the accounts
+/// wait in `pending` under the handle returned.
+fn found(
+    pending: &crate::pending::Pending,
+    existing: &[Account],
+    payload: &str,
+    kind: &'static str,
+    source: Source,
+) -> Res<Found> {
+    let nothing = |error: Option<String>| Found {
+        handle: None,
+        kind,
+        accounts: Vec::new(),
+        error,
+    };
     if kind == "other" {
         // Not an account: say so without echoing what it holds.
-        return Found {
-            payload: String::new(),
-            kind,
-            accounts: Vec::new(),
-            error: None,
-        };
+        return Ok(nothing(None));
     }
-    match intake::accounts_from_payload(&payload, now()) {
-        Ok(accounts) => Found {
-            kind,
-            accounts: accounts
+    match intake::accounts_from_payload(payload, now()) {
+        Ok(accounts) => {
+            let shown = accounts
                 .iter()
                 .map(|a| FoundAccount {
                     issuer: a.issuer.clone(),
@@ -365,16 +407,18 @@ fn found(existing: &[Account], payload: String, kind: &'static str) -> Found {
                     kind: a.kind.to_string(),
                     duplicate: intake::duplicate_of(existing, a),
                 })
-                .collect(),
-            payload,
-            error: None,
-        },
-        Err(e) => Found {
-            payload: String::new(),
-            kind,
-            accounts: Vec::new(),
-            error: Some(format!("A QR code could not be read as an account: {e}")),
-        },
+                .collect();
+            Ok(Found {
+                handle: Some(pending.put(accounts)?),
+                kind,
+                accounts: shown,
+                error: None,
+            })
+        }
+        Err(e) => Ok(nothing(Some(match source {
+            Source::QrCode => format!("A QR code could not be read as an account: {e}"),
+            Source::Link => format!("The link could not be read as an account: {e}"),
+        }))),
     }
 }
 
@@ -393,34 +437,47 @@ pub fn links_in(args: impl IntoIterator<Item = String>) -> Vec<String> {
 /// add, for the front end to confirm. Nothing is added without the user's "Add".
 #[tauri::command]
 pub async fn pending_links(state: State<'_, AppState>) -> Res<Vec<Found>> {
-    let links = std::mem::take(&mut *state.links.lock().unwrap());
+    let links: Vec<zeroize::Zeroizing<String>> = std::mem::take(&mut *state.links.lock().unwrap())
+        .into_iter()
+        .map(zeroize::Zeroizing::new)
+        .collect();
     let guard = state.vault();
     let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
-    Ok(links
-        .into_iter()
-        .map(|l| {
-            let kind = if l.to_ascii_lowercase().starts_with("otpauth-migration://") {
-                "migration"
-            } else {
-                "otpauth"
-            };
-            found(existing, l, kind)
-        })
-        .collect())
+    links
+        .iter()
+        .map(|l| found(&state.pending, existing, l, link_kind(l), Source::Link))
+        .collect()
+}
+
+/// A link pasted into the window: what it would add, as for a scanned one (the page already
+/// has the link the user pasted; the answer does not repeat its secret).
+#[tauri::command]
+pub async fn intake_link(state: State<'_, AppState>, uri: String) -> Res<Found> {
+    let uri = zeroize::Zeroizing::new(uri);
+    let guard = state.vault();
+    let existing: &[Account] = guard.as_ref().map(|v| v.accounts()).unwrap_or(&[]);
+    found(
+        &state.pending,
+        existing,
+        &uri,
+        link_kind(&uri),
+        Source::Link,
+    )
 }
 
 /// Scans an image (dropped, pasted or opened) for QR codes.
 #[tauri::command]
 pub async fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Res<Vec<Found>> {
+    let bytes = zeroize::Zeroizing::new(bytes);
     let codes = twofold_scan::scan_bytes(&bytes, &twofold_scan::Limits::default()).map_err(err)?;
-    Ok(describe(&state, codes))
+    describe(&state, codes)
 }
 
 /// Captures every screen (xdg-desktop-portal where present, X11 otherwise) and scans it.
 #[tauri::command]
 pub async fn scan_screen(state: State<'_, AppState>) -> Res<Vec<Found>> {
     let codes = twofold_scan::screen::scan_screen(&twofold_scan::Limits::default()).map_err(err)?;
-    Ok(describe(&state, codes))
+    describe(&state, codes)
 }
 
 #[derive(Deserialize, Default)]
@@ -565,4 +622,72 @@ pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res
         state.backups.schedule();
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pending::Pending;
+
+    const SECRET: &str = "JBSWY3DPEHPK3PXP";
+
+    fn uri(issuer: &str) -> String {
+        format!("otpauth://totp/{issuer}:me@example.com?secret={SECRET}&issuer={issuer}")
+    }
+
+    /// What the page receives: names and a handle, never the URI or the secret in any case.
+    fn assert_no_secret(json: &str) {
+        let upper = json.to_uppercase();
+        assert!(!upper.contains(SECRET), "a secret in {json}");
+        assert!(!upper.contains("SECRET="), "a URI in {json}");
+        assert!(!json.contains("otpauth:"), "a URI in {json}");
+    }
+
+    #[test]
+    fn a_found_link_shows_names_and_a_handle_and_keeps_the_secret_in_rust() {
+        let pending = Pending::default();
+        let f = found(&pending, &[], &uri("Linked"), "otpauth", Source::Link).unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert_no_secret(&json);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["accounts"][0]["issuer"], "Linked");
+        assert_eq!(v["accounts"][0]["label"], "me@example.com");
+        assert_eq!(v["accounts"][0]["duplicate"], "none");
+        let handle = v["handle"].as_str().unwrap().to_string();
+        let accounts = pending.accounts(&[handle]).unwrap();
+        assert_eq!(accounts[0].secret.to_base32().to_string(), SECRET);
+    }
+
+    #[test]
+    fn a_duplicate_is_named_as_such() {
+        let pending = Pending::default();
+        let existing = intake::accounts_from_payload(&uri("Dup"), 0).unwrap();
+        let f = found(&pending, &existing, &uri("Dup"), "otpauth", Source::QrCode).unwrap();
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["accounts"][0]["duplicate"], "same");
+    }
+
+    #[test]
+    fn a_bad_payload_or_another_code_gives_no_handle_and_no_payload() {
+        let pending = Pending::default();
+        let bad = format!("otpauth://totp/X:y?secret={SECRET}&digits=99");
+        let f = found(&pending, &[], &bad, "otpauth", Source::Link).unwrap();
+        let json = serde_json::to_string(&f).unwrap();
+        assert_no_secret(&json);
+        assert!(f.handle.is_none() && f.error.is_some());
+        let other = found(
+            &pending,
+            &[],
+            "https://example.com/?k=v",
+            "other",
+            Source::QrCode,
+        );
+        assert!(other.unwrap().handle.is_none());
+    }
+
+    #[test]
+    fn a_link_kind_is_read_from_its_scheme() {
+        assert_eq!(link_kind("OTPAUTH-MIGRATION://offline?data=x"), "migration");
+        assert_eq!(link_kind(&uri("A")), "otpauth");
+    }
 }

@@ -2,6 +2,7 @@
 
 mod backup;
 mod commands;
+mod pending;
 mod server;
 mod settings;
 mod state;
@@ -55,6 +56,8 @@ pub fn run() {
             commands::next_hotp,
             commands::add_uri,
             commands::add_found,
+            commands::discard_found,
+            commands::intake_link,
             commands::add_manual,
             commands::preview,
             commands::scan_image,

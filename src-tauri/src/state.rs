@@ -47,6 +47,8 @@ pub struct AppState {
     pub pending_import: Mutex<Option<twofold_vault::transfer::ImportPlan>>,
     /// otpauth links the app was opened with, not yet shown to the user.
     pub links: Mutex<Vec<String>>,
+    /// Accounts found (scanned, linked, pasted) and waiting for the user's "Add", by handle.
+    pub pending: crate::pending::Pending,
     /// Automatic backups after changes (see backup.rs).
     pub backups: crate::backup::Backups,
 }
@@ -148,6 +150,7 @@ impl AppState {
             settings_path,
             pending_import: Mutex::new(None),
             links: Mutex::new(crate::commands::links_in(std::env::args().skip(1))),
+            pending: Default::default(),
             backups: Default::default(),
         };
         match opening {

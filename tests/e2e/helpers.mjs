@@ -64,3 +64,21 @@ export async function rows(browser) {
     })),
   );
 }
+
+/**
+ * Calls a Tauri command from the page, as the page's own code does (through the IPC the web
+ * view is given): what comes back is exactly what the page can see. Resolves to `{ ok }` or
+ * `{ err }` (a refused command's sentence).
+ */
+export function invoke(browser, cmd, args = {}) {
+  return browser.executeAsync(
+    (cmd, args, done) => {
+      window.__TAURI_INTERNALS__.invoke(cmd, args).then(
+        (ok) => done({ ok }),
+        (err) => done({ err: String(err) }),
+      );
+    },
+    cmd,
+    args,
+  );
+}

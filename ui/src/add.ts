@@ -44,9 +44,9 @@ export async function handleFound(found: Found[], done: Done, fromPaste: boolean
     otp[0].kind === "otpauth" &&
     !otp[0].error &&
     (fromPaste || otp[0].accounts.every((a) => a.duplicate === "none"));
-  if (simple) {
+  if (simple && otp[0].handle) {
     try {
-      const r = await api.addFound([otp[0].payload], []);
+      const r = await api.addFound([otp[0].handle], []);
       reportAdded(r.added.length, r.skipped_duplicates);
       closeModal();
       await done();
@@ -56,6 +56,15 @@ export async function handleFound(found: Found[], done: Done, fromPaste: boolean
     return;
   }
   pickDialog(otp, done);
+}
+
+/** A link pasted on the window: asked about like a scanned code (added at once when new). */
+export async function pasteLink(text: string, done: Done): Promise<void> {
+  try {
+    await handleFound([await api.intakeLink(text)], done, true);
+  } catch (err) {
+    toast(errorText(err));
+  }
 }
 
 /** Links opened from outside the app (a clicked otpauth:// link): always confirmed first. */
@@ -76,15 +85,15 @@ interface PickText {
 }
 
 function pickDialog(found: Found[], done: Done, text?: PickText): void {
-  const boxes: { payload: string; box: HTMLInputElement }[] = [];
+  const boxes: { handle: string; box: HTMLInputElement }[] = [];
   const items = found.map((f, i) => {
-    if (f.error) {
-      return h("li", { class: "pick error" }, h("span", { text: f.error }));
+    if (f.error || !f.handle) {
+      return h("li", { class: "pick error" }, h("span", { text: f.error ?? "That QR code is not an authenticator code." }));
     }
     const box = h("input", { type: "checkbox", id: `pick-${i}` });
     const dup = f.accounts.some((a) => a.duplicate !== "none");
     box.checked = !f.accounts.every((a) => a.duplicate === "same");
-    boxes.push({ payload: f.payload, box });
+    boxes.push({ handle: f.handle, box });
     const name = (a: Found["accounts"][number]) => [
       h("strong", { text: a.issuer || a.label }),
       a.issuer ? ` ${a.label}` : "",
@@ -109,7 +118,7 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
   });
   const tags = h("input", { id: "pick-tags", placeholder: "Tags (optional), e.g. qa:staging" });
   const add = async () => {
-    const chosen = boxes.filter((b) => b.box.checked).map((b) => b.payload);
+    const chosen = boxes.filter((b) => b.box.checked).map((b) => b.handle);
     if (!chosen.length) return closeModal();
     try {
       const r = await api.addFound(chosen, tagsFrom(tags.value));
@@ -125,11 +134,15 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
     intro: null,
     add: "Add selected",
   };
-  modal(
+  const dlg = modal(
     t.title,
     h("div", {}, t.intro ? h("p", { class: "hint pick-intro", text: t.intro }) : null, h("ul", { class: "picks" }, ...items), tags),
     [button("Cancel", "btn", closeModal), button(t.add, "btn primary", add)],
   );
+  // However the dialog closes (Add, Cancel, Escape, a lock), what was not added is forgotten in
+  // Rust too (added codes are already gone there).
+  const handles = boxes.map((b) => b.handle);
+  dlg.addEventListener("close", () => void api.discardFound(handles).catch(() => {}), { once: true });
 }
 
 export function openAddDialog(done: Done): void {

@@ -1,5 +1,6 @@
 // Typed wrappers over the Tauri commands of src-tauri. The front end receives names, codes and
-// seconds left; secrets stay in Rust (except "reveal secret", asked for explicitly).
+// seconds left; secrets stay in Rust (except "Reveal secret" and "Show QR code", asked for
+// explicitly). What a scan or a link finds is named by an opaque handle.
 import { invoke } from "@tauri-apps/api/core";
 
 export interface AppInfo {
@@ -43,8 +44,10 @@ export interface CodeView {
   period: number;
 }
 
+/** What a scan or a link found. Its secret stays in Rust: the page adds it by `handle`. */
 export interface Found {
-  payload: string;
+  /** Opaque; null when there is nothing to add (not an account, or `error`). */
+  handle: string | null;
   /** "otpauth", "migration" or "other" */
   kind: string;
   accounts: FoundAccount[];
@@ -52,7 +55,6 @@ export interface Found {
 }
 
 export interface FoundAccount {
-  uri_index: number;
   issuer: string;
   label: string;
   kind: string;
@@ -117,8 +119,12 @@ export const api = {
   preview: (form: ManualForm) => invoke<string>("preview", { form }),
   scanImage: (bytes: number[]) => invoke<Found[]>("scan_image", { bytes }),
   scanScreen: () => invoke<Found[]>("scan_screen"),
-  addFound: (payloads: string[], tags: string[]) =>
-    invoke<AddResult>("add_found", { payloads, tags }),
+  /** Adds what `scanImage`, `scanScreen`, `pendingLinks` or `intakeLink` found, by handle. */
+  addFound: (handles: string[], tags: string[]) => invoke<AddResult>("add_found", { handles, tags }),
+  /** Forgets found codes not added (a cancelled dialog). */
+  discardFound: (handles: string[]) => invoke<void>("discard_found", { handles }),
+  /** A pasted link: what it would add (its secret is not sent back). */
+  intakeLink: (uri: string) => invoke<Found>("intake_link", { uri }),
   updateAccount: (
     id: string,
     patch: { issuer?: string; label?: string; tags?: string[]; note?: string; pinned?: boolean },

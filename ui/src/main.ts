@@ -1,9 +1,9 @@
-import { api, errorText, type Account, type CodeView, type Found, type Settings, type VaultStatus } from "./api";
+import { api, errorText, type Account, type CodeView, type Settings, type VaultStatus } from "./api";
 import { byId, groupCode, h, ring, setRing } from "./dom";
 import { listen } from "@tauri-apps/api/event";
-import { confirmLinks, openAddDialog, handleFound, scanBytes } from "./add";
+import { confirmLinks, openAddDialog, pasteLink, scanBytes } from "./add";
 import { toast } from "./toast";
-import { openEditDialog, showQr, showSecret } from "./dialogs";
+import { closeModal, openEditDialog, showQr, showSecret } from "./dialogs";
 import { wireServerPanel } from "./server";
 import { openSettingsDialog } from "./settings";
 import { openExportDialog, openImportDialog } from "./transfer";
@@ -482,6 +482,10 @@ function showLock(message: string | null): void {
   lazyRows.disconnect();
   list().replaceChildren();
   byId("tags").replaceChildren();
+  // An open dialog (a revealed secret, a code waiting to be added) would stay above the lock.
+  closeModal();
+  byId("modal-title").textContent = "";
+  byId("modal-body").replaceChildren();
   byId("app").hidden = true;
   const lock = byId("lock");
   lock.hidden = false;
@@ -585,10 +589,7 @@ function wire(): void {
     const text = data.getData("text/plain").trim();
     if (/^otpauth(-migration)?:\/\//i.test(text)) {
       e.preventDefault();
-      const found: Found[] = [
-        { payload: text, kind: text.toLowerCase().startsWith("otpauth-migration") ? "migration" : "otpauth", accounts: [], error: null },
-      ];
-      await handleFound(found, refresh, true);
+      await pasteLink(text, refresh);
     }
   });
 

@@ -39,12 +39,16 @@ pub struct AddArgs {
     /// Add every otpauth QR code on the screen (all monitors)
     #[arg(long, conflicts_with_all = ["uri", "uri_file", "secret", "secret_file", "issuer", "label", "clipboard"])]
     screen: bool,
+    /// Add the account even when the vault already holds it (same secret, issuer and label)
+    #[arg(long)]
+    allow_duplicate: bool,
     /// Add every otpauth QR code in the clipboard's image
     #[arg(long, conflicts_with_all = ["uri", "uri_file", "secret", "secret_file", "issuer", "label"])]
     clipboard: bool,
 }
 
-/// Adds one account; prints its id. Creates the vault when there is none (see `twofold vault`).
+/// Adds one account; prints its id (that of the stored account when the vault already holds it:
+/// then nothing is added). Creates the vault when there is none (see `twofold vault`).
 pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
     // --image / --screen / --clipboard: every account found, exact duplicates skipped; one id
     // per line.
@@ -52,15 +56,24 @@ pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
         crate::cmd_scan::scanned_accounts(args.image.as_deref(), args.screen, args.clipboard)?
     {
         let mut vault = g.open_or_create()?;
-        let (new, skipped) = twofold_vault::intake::without_duplicates(vault.accounts(), found);
-        for mut account in new {
-            account.tags = args.tags.clone();
-            account.note = args.note.clone().unwrap_or_default();
-            account.pinned = args.pin;
-            writeln!(out, "{}", vault.add(account)?)?;
+        let found = found
+            .into_iter()
+            .map(|mut account| {
+                account.tags = args.tags.clone();
+                account.note = args.note.clone().unwrap_or_default();
+                account.pinned = args.pin;
+                account
+            })
+            .collect();
+        let added = vault.add_new(found)?;
+        for id in &added.ids {
+            writeln!(out, "{id}")?;
         }
-        if skipped > 0 {
-            eprintln!("twofold: {skipped} account(s) already in the vault, skipped");
+        if added.skipped > 0 {
+            eprintln!(
+                "twofold: {} account(s) already in the vault, skipped",
+                added.skipped
+            );
         }
         return Ok(0);
     }
@@ -95,7 +108,19 @@ pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
     account.note = args.note.unwrap_or_default();
     account.pinned = args.pin;
     let mut vault = g.open_or_create()?;
-    let id = vault.add(account)?;
-    writeln!(out, "{id}")?;
+    if args.allow_duplicate {
+        let id = vault.add(account)?;
+        writeln!(out, "{id}")?;
+        return Ok(0);
+    }
+    // Checked under the vault's lock: two adds of one account at once leave one account.
+    let name = account.display_name();
+    let added = vault.add_new(vec![account])?;
+    if let Some(id) = added.ids.first() {
+        writeln!(out, "{id}")?;
+    } else if let Some(id) = added.already.first() {
+        eprintln!("twofold: {name} is already in the vault (id {id}): nothing added; --allow-duplicate adds it anyway");
+        writeln!(out, "{id}")?;
+    }
     Ok(0)
 }

@@ -202,10 +202,9 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
     match vault.as_mut() {
         None => writeln!(out, "dry run: {n} account(s) would be added, {} duplicate(s) skipped{conflicts_note}; nothing was changed", plan.duplicates.len())?,
         Some(v) => {
-            if n > 0 {
-                v.add_many(to_add)?;
-            }
-            writeln!(out, "imported {n} account(s), {} duplicate(s) skipped{conflicts_note}", plan.duplicates.len())?;
+            // Checked again under the lock: another writer may have added some since the plan.
+            let added = if n > 0 { v.add_new(to_add)? } else { Default::default() };
+            writeln!(out, "imported {} account(s), {} duplicate(s) skipped{conflicts_note}", added.ids.len(), plan.duplicates.len() + added.skipped)?;
         }
     }
     Ok(0)

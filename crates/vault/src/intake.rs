@@ -38,6 +38,11 @@ fn same_name(a: &Account, b: &Account) -> bool {
     a.issuer.trim().eq_ignore_ascii_case(b.issuer.trim()) && a.label.trim() == b.label.trim()
 }
 
+/// Whether `a` and `b` are the same account: same secret, issuer and label.
+pub fn same_account(a: &Account, b: &Account) -> bool {
+    same_name(a, b) && a.secret == b.secret
+}
+
 /// Classifies `candidate` against `existing`.
 pub fn duplicate_of(existing: &[Account], candidate: &Account) -> Duplicate {
     let mut result = Duplicate::None;

@@ -33,7 +33,7 @@ pub use keyring::KEYRING_SERVICE;
 pub use passphrase::{check_new_passphrase, MIN_PASSPHRASE_CHARS};
 pub use private_fs::{create_private_dir_all, read_bounded, write_private_file};
 pub use store::{
-    backup_path, inspect, lock_path, unlock_test, Code, CreateOptions, Creation, HeaderInfo,
+    backup_path, inspect, lock_path, unlock_test, Added, Code, CreateOptions, Creation, HeaderInfo,
     SlotInfo, SlotKind, Unlock, Vault,
 };
 

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::account::{find, new_id, Account, AccountPatch, AccountSummary};
 use crate::error::{Result, VaultError};
 use crate::format::{self, FormatError, Header, KdfParams, Slot, VaultKey, FORMAT_VERSION};
+use crate::intake;
 use crate::keyring::{self, KEYRING_SERVICE};
 use crate::passphrase::{check_new_passphrase, trim_newline};
 use crate::private_fs;
@@ -487,6 +488,37 @@ pub fn unlock_test(path: &Path, unlock: &Unlock) -> Result<Vec<(SlotKind, Option
     Ok(out)
 }
 
+/// What [`Vault::add_new`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Added {
+    /// The ids of the accounts added, in the order given.
+    pub ids: Vec<String>,
+    /// The ids of stored accounts that candidates duplicated exactly (not added).
+    pub already: Vec<String>,
+    /// How many candidates were skipped as exact duplicates (of the vault or of each other).
+    pub skipped: usize,
+}
+
+/// Appends `new` with fresh ids, normalised tags and `now` as created/updated; returns the ids.
+fn push_new(accounts: &mut Vec<Account>, new: Vec<Account>, now: u64) -> Vec<String> {
+    let mut ids = Vec::with_capacity(new.len());
+    for mut a in new {
+        loop {
+            let id = new_id();
+            if !accounts.iter().any(|x| x.id == id) {
+                a.id = id;
+                break;
+            }
+        }
+        a.tags = crate::account::normalise_tags(std::mem::take(&mut a.tags));
+        a.created = now;
+        a.updated = now;
+        ids.push(a.id.clone());
+        accounts.push(a);
+    }
+    ids
+}
+
 impl Vault {
     /// Opens and unlocks the vault at `path`. Nothing is ever written by opening.
     pub fn open(path: &Path, unlock: &Unlock) -> Result<Vault> {
@@ -778,23 +810,33 @@ impl Vault {
         for a in &new {
             a.params().validate()?;
         }
+        self.modify(|accounts, now| Ok(push_new(accounts, new, now)))
+    }
+
+    /// Adds the accounts the vault does not hold yet, in one write: the duplicate check runs
+    /// under the lock on the accounts just re-read, so a concurrent writer cannot slip the same
+    /// account in between the check and the write. Exact duplicates (same secret, issuer and
+    /// label) of a stored account or of an earlier candidate are skipped; conflicts (same
+    /// name, another secret) are added, the caller having asked for them.
+    pub fn add_new(&mut self, candidates: Vec<Account>) -> Result<Added> {
+        for a in &candidates {
+            a.params().validate()?;
+        }
         self.modify(|accounts, now| {
-            let mut ids = Vec::with_capacity(new.len());
-            for mut a in new {
-                loop {
-                    let id = new_id();
-                    if !accounts.iter().any(|x| x.id == id) {
-                        a.id = id;
-                        break;
-                    }
+            let mut added = Added::default();
+            let mut keep = Vec::with_capacity(candidates.len());
+            for c in candidates {
+                if let Some(a) = accounts.iter().find(|a| intake::same_account(a, &c)) {
+                    added.already.push(a.id.clone());
+                    added.skipped += 1;
+                } else if keep.iter().any(|k| intake::same_account(k, &c)) {
+                    added.skipped += 1;
+                } else {
+                    keep.push(c);
                 }
-                a.tags = crate::account::normalise_tags(std::mem::take(&mut a.tags));
-                a.created = now;
-                a.updated = now;
-                ids.push(a.id.clone());
-                accounts.push(a);
             }
-            Ok(ids)
+            added.ids = push_new(accounts, keep, now);
+            Ok(added)
         })
     }
 

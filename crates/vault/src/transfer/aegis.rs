@@ -138,6 +138,7 @@ fn decrypt_db(
         let n = cx.opt_u64(s, "n", at)?.unwrap_or(0);
         let r = cx.u32_of(cx.opt_u64(s, "r", at)?.unwrap_or(0), at)?;
         let p = cx.u32_of(cx.opt_u64(s, "p", at)?.unwrap_or(0), at)?;
+        crypto::check_scrypt(n, r, p).map_err(|e| cx.err(at.clone(), e))?;
         work = work.saturating_add(crypto::scrypt_work(n, r, p));
     }
     if work > crypto::MAX_KDF_WORK_PER_FILE {

@@ -88,15 +88,9 @@ pub fn read(
         if format == Format::GoogleMigration {
             let text = String::from_utf8_lossy(&input.data);
             let before = migration.len();
-            for (i, l) in text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-            {
-                migration.push((
-                    format!("{} line {}", input.name, i + 1),
-                    l.trim().to_string(),
-                ));
+            // The otpauth list's line rule: blank lines and `#` comments are skipped.
+            for (n, l) in super::otpauth_list::lines(&text) {
+                migration.push((format!("{} line {n}", input.name), l.to_string()));
             }
             migration_files.push((input.name.clone(), migration.len() - before));
             continue;
