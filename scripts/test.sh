@@ -39,6 +39,11 @@ churn=two_processes_with_the_keyring_slot_end_with_400
 tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored --skip "$churn"
 tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring --locked -- --ignored --exact "$churn"
 
+step "test server: OpenAPI conformance (schemathesis --checks all, 0 failures)"
+# Installs schemathesis from PyPI into target/schemathesis-venv (pinned in the script), starts
+# `twofold serve` on a free loopback port and runs every check against its /openapi.json.
+crates/server/tests/schemathesis/run.sh
+
 step "scanner: the screen path under Xvfb"
 tests/screen-scan.sh
 

@@ -143,6 +143,25 @@ pub struct App {
     _checkpointer: crate::db::Checkpointer,
 }
 
+/// The e-mail addresses the server takes, as [`EMAIL_PATTERN`] says: at most 254 characters,
+/// one `@`, something before it, a domain of at least two non-empty dot-separated labels, no
+/// whitespace or control character anywhere (no trimming: a padded address is refused).
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.chars().count() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|l| !l.is_empty())
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// [`valid_email`] as a JSON Schema pattern (for /openapi.json).
+pub const EMAIL_PATTERN: &str =
+    r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f.]+(\.[^@\s\x00-\x1f\x7f.]+)+$";
+
 /// Argon2 hashes at once: the cores this process may use.
 fn hash_slots() -> usize {
     std::thread::available_parallelism()
@@ -445,13 +464,7 @@ impl App {
         password2: &str,
     ) -> Result<Vec<(String, String)>> {
         let mut errs = Vec::new();
-        let email = email.trim();
-        let valid_email = email.len() <= 254
-            && email.split_once('@').is_some_and(|(l, d)| {
-                !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
-            })
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !valid_email {
+        if !valid_email(email) {
             errs.push(("email".into(), "Enter a valid email address.".into()));
         } else if self.user_by_email(email)?.is_some() {
             errs.push((
@@ -464,7 +477,7 @@ impl App {
                 "password1".into(),
                 "This password is too short. It must contain at least 8 characters.".into(),
             ));
-        } else if password1.len() > 4096 {
+        } else if password1.chars().count() > crate::input::MAX_FIELD_CHARS {
             errs.push(("password1".into(), "This password is too long.".into()));
         }
         if password1 != password2 {

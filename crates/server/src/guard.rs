@@ -6,9 +6,8 @@
 //!   sends its own name and gets 403.
 //! * A state-changing request (POST, PUT, PATCH, DELETE) with an `Origin` must come from the
 //!   server's own origin (its pages' forms do; clients outside a browser send no `Origin`).
-//! * The QA endpoints and `/registration/user-register/` take `application/json` only (415
-//!   otherwise): a plain HTML form on another site cannot send it, and a script there cannot
-//!   without a CORS preflight, which the server never grants.
+//! * (POSTs to the QA endpoints and `/registration/user-register/` take `application/json`
+//!   only: [`crate::input::JsonOnly`].)
 //! * Every answer forbids framing (`X-Frame-Options: DENY`, `frame-ancestors 'none'`) and
 //!   content sniffing.
 
@@ -16,7 +15,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -73,35 +72,12 @@ fn check(cfg: &Config, req: &Request) -> Result<(), ServerError> {
             )));
         }
     }
-    let path = req.uri().path();
-    let json_only = path.starts_with("/_twofold/") || path == "/registration/user-register/";
-    if json_only && *req.method() != Method::DELETE && !is_json(req) {
-        return Err(ServerError::api(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Only application/json is accepted here.",
-        ));
-    }
     Ok(())
 }
 
 /// At most 100 characters of a client's header, for an error message.
 fn shown(s: &str) -> String {
     s.chars().take(100).collect()
-}
-
-fn is_json(req: &Request) -> bool {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 /// `Origin` is `http(s)://` + the `Host` the request was sent to.

@@ -79,6 +79,54 @@ impl<S: Send + Sync> FromRequest<S> for Input {
     }
 }
 
+/// A request body that must be JSON (415 otherwise, whatever the body): the QA endpoints and
+/// `/registration/user-register/`. A form on another site cannot send JSON, and a script there
+/// cannot without a CORS preflight, which the server never grants. (An extractor, not a
+/// middleware: a method the route does not take stays 405.)
+pub struct JsonOnly(pub Input);
+
+impl<S: Send + Sync> FromRequest<S> for JsonOnly {
+    type Rejection = ServerError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let mime = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if !(mime == "application/json"
+            || (mime.starts_with("application/") && mime.ends_with("+json")))
+        {
+            return Err(ServerError::api(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Only application/json is accepted here.",
+            ));
+        }
+        Ok(JsonOnly(Input::from_request(req, state).await?))
+    }
+}
+
+/// A JSON number that is an integer (`5` or `5.0`, as JSON Schema counts them).
+pub fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
+        _ => None,
+    }
+}
+
+/// The longest text field, in characters, counted before trimming (as `maxLength` in
+/// /openapi.json).
+pub const MAX_FIELD_CHARS: usize = 4096;
+
 /// Collects field errors while reading fields.
 #[derive(Default)]
 pub struct Fields {
@@ -90,7 +138,8 @@ impl Fields {
         self.errors.push((name.into(), msg.into()));
     }
 
-    /// A `CharField`: strings (numbers are taken as their text), trimmed unless `raw`.
+    /// A `CharField`: a string (nothing else: the schema in /openapi.json says string), trimmed
+    /// unless `raw`; at most [`MAX_FIELD_CHARS`] characters before trimming.
     pub fn string(
         &mut self,
         input: &Input,
@@ -112,6 +161,13 @@ impl Fields {
                 None
             }
             Some(Value::String(s)) => {
+                if s.chars().count() > MAX_FIELD_CHARS {
+                    self.err(
+                        name,
+                        format!("Ensure this field has no more than {MAX_FIELD_CHARS} characters."),
+                    );
+                    return None;
+                }
                 let s = if raw { s.as_str() } else { s.trim() };
                 if s.is_empty() {
                     if required {
@@ -119,13 +175,8 @@ impl Fields {
                     }
                     return None;
                 }
-                if s.len() > 4096 {
-                    self.err(name, "Ensure this field has no more than 4096 characters.");
-                    return None;
-                }
                 Some(s.to_string())
             }
-            Some(Value::Number(n)) => Some(n.to_string()),
             Some(_) => {
                 self.err(name, "Not a valid string.");
                 None
@@ -151,6 +202,32 @@ impl Fields {
             None
         } else {
             Some(s)
+        }
+    }
+
+    /// An optional boolean (`true`/`false`, or null).
+    pub fn boolean(&mut self, input: &Input, name: &str) -> Option<bool> {
+        match input.0.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.err(name, "Must be a valid boolean.");
+                None
+            }
+        }
+    }
+
+    /// An optional integer (or null).
+    pub fn integer(&mut self, input: &Input, name: &str) -> Option<i64> {
+        match input.0.get(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let n = integer(v);
+                if n.is_none() {
+                    self.err(name, "A valid integer is required.");
+                }
+                n
+            }
         }
     }
 

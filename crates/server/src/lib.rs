@@ -43,7 +43,10 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(rest::router())
         .merge(qa::router())
         .merge(html::router())
-        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route(
+            "/openapi.json",
+            get(|State(app): State<Arc<App>>| async move { Json(openapi::document(&app.cfg)) }),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

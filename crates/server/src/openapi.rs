@@ -1,8 +1,14 @@
-//! `GET /openapi.json`, generated from the handlers' annotations.
+//! `GET /openapi.json`, generated from the handlers' annotations, with the request fields'
+//! constraints (the same rules the handlers apply, some of them from the configuration) and the
+//! answers every operation can give (403, 413, 415). `schemathesis --checks all` against it
+//! reports no failure (scripts/test.sh runs it; see docs/server.md).
 
+use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::config::Config;
+use crate::input::MAX_FIELD_CHARS;
 use crate::{app, qa, rest};
 
 #[derive(OpenApi)]
@@ -20,7 +26,7 @@ use crate::{app, qa, rest};
         rest::LoginResponse, rest::MfaRequiredResponse, rest::MfaSetupRequiredResponse,
         rest::SetupResponse, rest::ActivateResponse, rest::RecoveryCodesResponse, rest::UserResponse,
         rest::UserRegisterResponse, app::AuthenticatorInfo, app::UserSummary, app::CreatedUser,
-        app::LogEntry, qa::ClockState,
+        app::LogEntry, qa::ClockState, qa::ResetRequest,
     )),
     modifiers(&JwtAuth),
     tags((name = "auth"), (name = "registration"), (name = "mfa"), (name = "qa", description = "Loopback-only test aids"))
@@ -44,7 +50,209 @@ impl Modify for JwtAuth {
     }
 }
 
-/// The document as JSON.
-pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+/// The document as JSON, for a server with `cfg`.
+pub fn document(cfg: &Config) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    constrain(&mut doc, cfg);
+    common_answers(&mut doc);
+    doc
+}
+
+/// A required text field, trimmed by the server: not blank.
+fn text() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": MAX_FIELD_CHARS, "pattern": "\\S"})
+}
+
+/// A required text field taken as typed (passwords).
+fn raw() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": MAX_FIELD_CHARS})
+}
+
+/// An optional text field (blank is the same as absent).
+fn optional() -> Value {
+    json!({"type": ["string", "null"], "maxLength": MAX_FIELD_CHARS})
+}
+
+fn email() -> Value {
+    json!({"type": "string", "minLength": 3, "maxLength": 254, "pattern": app::EMAIL_PATTERN,
+           "description": "An e-mail address: one @, a dotted domain, no whitespace"})
+}
+
+fn new_password() -> Value {
+    json!({"type": "string", "minLength": 8, "maxLength": MAX_FIELD_CHARS})
+}
+
+/// A request schema's name, its fields' schemas, and its required fields.
+type RequestSchema = (&'static str, Vec<(&'static str, Value)>, Vec<&'static str>);
+
+/// Sets the properties (and the required ones) of the request schemas: what the handlers check,
+/// so that a request the schema allows is not refused for its shape, and one it forbids is.
+fn constrain(doc: &mut Value, cfg: &Config) {
+    let n = cfg.digits;
+    let code = json!({"type": "string", "minLength": n, "maxLength": n,
+                      "pattern": format!("^[0-9]{{{n}}}$"),
+                      "description": format!("{n} digits")});
+    // The refresh token travels in the body, or with `refresh-token-as-cookie` in the cookie.
+    let (refresh, refresh_required) = if cfg.refresh_token_as_cookie {
+        (optional(), vec![])
+    } else {
+        (text(), vec!["refresh"])
+    };
+    let offset_limit = 10 * 365 * 86_400;
+    let schemas: Vec<RequestSchema> = vec![
+        (
+            "RegistrationRequest",
+            vec![
+                ("email", email()),
+                ("password1", new_password()),
+                ("password2", new_password()),
+                ("first_name", optional()),
+                ("last_name", optional()),
+            ],
+            vec!["email", "password1", "password2"],
+        ),
+        (
+            "LoginRequest",
+            vec![("email", text()), ("password", raw())],
+            vec!["email", "password"],
+        ),
+        (
+            "SetupRequest",
+            vec![("setup_challenge_id", optional())],
+            vec![],
+        ),
+        (
+            "ActivateRequest",
+            vec![("code", code.clone()), ("setup_challenge_id", optional())],
+            vec!["code"],
+        ),
+        (
+            "VerifyRequest",
+            vec![("challenge_id", text()), ("code", code)],
+            vec!["challenge_id", "code"],
+        ),
+        (
+            "VerifyRecoveryRequest",
+            vec![("challenge_id", text()), ("recovery_code", text())],
+            vec!["challenge_id", "recovery_code"],
+        ),
+        (
+            "DeactivateRequest",
+            vec![("password", raw())],
+            vec!["password"],
+        ),
+        (
+            "RefreshRequest",
+            vec![("refresh", refresh)],
+            refresh_required,
+        ),
+        (
+            "UserRegisterRequest",
+            vec![
+                ("email", email()),
+                ("role", json!({"type": ["integer", "null"]})),
+            ],
+            vec!["email"],
+        ),
+        (
+            "SetPasswordRequest",
+            vec![
+                ("new_password1", raw()),
+                ("new_password2", raw()),
+                ("key", optional()),
+            ],
+            vec!["new_password1", "new_password2"],
+        ),
+        (
+            "CreateUserRequest",
+            vec![
+                ("email", email()),
+                (
+                    "password",
+                    json!({"type": ["string", "null"], "minLength": 8, "maxLength": MAX_FIELD_CHARS}),
+                ),
+                ("enrolled", json!({"type": ["boolean", "null"]})),
+                (
+                    "secret",
+                    json!({"type": ["string", "null"], "minLength": 26, "maxLength": MAX_FIELD_CHARS,
+                           "pattern": qa::SECRET_PATTERN}),
+                ),
+            ],
+            vec!["email"],
+        ),
+        (
+            "ClockRequest",
+            vec![(
+                "offset_seconds",
+                json!({"type": "integer", "minimum": -offset_limit, "maximum": offset_limit}),
+            )],
+            vec!["offset_seconds"],
+        ),
+    ];
+    let Some(components) = doc.pointer_mut("/components/schemas") else {
+        return;
+    };
+    for (name, props, required) in schemas {
+        let Some(schema) = components.get_mut(name).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let fields = schema
+            .entry("properties")
+            .or_insert_with(|| json!({}))
+            .as_object_mut();
+        if let Some(fields) = fields {
+            for (field, constraint) in props {
+                // Keep the field's description, take the constraints.
+                let description = fields
+                    .get(field)
+                    .and_then(|f| f.get("description"))
+                    .cloned();
+                let mut c = constraint;
+                if let (Some(d), Some(obj)) = (description, c.as_object_mut()) {
+                    obj.insert("description".into(), d);
+                }
+                fields.insert(field.into(), c);
+            }
+        }
+        schema.insert("required".into(), json!(required));
+    }
+}
+
+/// Answers any operation can give: 403 (a Host or Origin refused by the guard), and for
+/// operations with a body 400 (not a JSON object), 413 (too large) and 415 (not JSON or a form; JSON only on the QA
+/// endpoints and user-register).
+fn common_answers(doc: &mut Value) {
+    let error =
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}});
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let has_body = op.get("requestBody").is_some();
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status)
+                    .or_insert_with(|| json!({"description": description, "content": error}));
+            };
+            add(
+                "403",
+                "A Host that is not a loopback name or address (or an allowed host), or a foreign Origin",
+            );
+            if has_body {
+                add("400", "Malformed JSON, or a body that is not an object");
+                add("413", "The body is larger than max-body-bytes");
+                add(
+                    "415",
+                    "A content type other than JSON (or a form, where one is taken)",
+                );
+            }
+        }
+    }
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use crate::app::{App, CreatedUser, LogEntry, UserSummary};
 use crate::error::{Result, ServerError};
-use crate::input::{Fields, Input};
+use crate::input::{Fields, JsonOnly, MAX_FIELD_CHARS};
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
@@ -50,6 +50,32 @@ pub struct CreateUserRequest {
     pub secret: Option<String>,
 }
 
+/// The QA endpoint's secret, as [`SECRET_PATTERN`] says: upper-case base32 without padding or
+/// spaces, a length that can end a base32 encoding (not 1, 3 or 6 mod 8), at least 26
+/// characters (16 bytes).
+fn parse_secret(text: &str) -> Option<twofold_otp::Secret> {
+    let ok = text.len() >= 26
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        && !matches!(text.len() % 8, 1 | 3 | 6);
+    if !ok {
+        return None;
+    }
+    twofold_otp::Secret::from_base32(text)
+        .ok()
+        .filter(|s| s.len() >= 16)
+}
+
+/// [`parse_secret`] as a JSON Schema pattern (with `minLength` 26, for /openapi.json).
+pub const SECRET_PATTERN: &str =
+    "^([A-Z2-7]{8})*([A-Z2-7]{2}|[A-Z2-7]{4}|[A-Z2-7]{5}|[A-Z2-7]{7})?$";
+
+/// `POST /_twofold/reset` takes an empty JSON object (a JSON body, so that no page can send it
+/// without a CORS preflight).
+#[derive(Serialize, ToSchema)]
+pub struct ResetRequest {}
+
 #[derive(Serialize, ToSchema)]
 pub struct ClockState {
     pub offset_seconds: i64,
@@ -63,8 +89,10 @@ pub struct ClockRequest {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
-    /// How many recent entries (default 100, at most 1000).
+    /// How many recent entries (default 100).
+    #[param(minimum = 0, maximum = 1000)]
     pub limit: Option<usize>,
 }
 
@@ -75,33 +103,46 @@ pub async fn list_users(State(app): State<Arc<App>>) -> Result<Response> {
 
 #[utoipa::path(post, path = "/_twofold/users", tag = "qa", request_body = CreateUserRequest,
     responses((status = 201, body = CreatedUser), (status = 400, body = crate::rest::ErrorResponse)))]
-pub async fn create_user(State(app): State<Arc<App>>, input: Input) -> Result<Response> {
+pub async fn create_user(
+    State(app): State<Arc<App>>,
+    JsonOnly(input): JsonOnly,
+) -> Result<Response> {
     let mut f = Fields::default();
-    let email = f.string(&input, "email", true, false);
-    let password = f.string(&input, "password", false, true);
-    let enrolled = match input.0.get("enrolled") {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::Bool(b)) => *b,
-        Some(serde_json::Value::String(s)) if s == "true" || s == "1" => true,
-        Some(serde_json::Value::String(s)) if s == "false" || s == "0" => false,
+    let email = f.string(&input, "email", true, true);
+    // Given: at least 8 characters (an empty one too is refused); absent or null: the default.
+    let password = match input.0.get("password") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(p)) if p.chars().count() <= MAX_FIELD_CHARS => {
+            Some(p.clone())
+        }
+        Some(serde_json::Value::String(_)) => {
+            f.errors.push((
+                "password".into(),
+                format!("Ensure this field has no more than {MAX_FIELD_CHARS} characters."),
+            ));
+            None
+        }
         Some(_) => {
             f.errors
-                .push(("enrolled".into(), "Must be a valid boolean.".into()));
-            false
+                .push(("password".into(), "Not a valid string.".into()));
+            None
         }
     };
-    let secret = f.string(&input, "secret", false, true).and_then(|text| {
-        match twofold_otp::Secret::from_base32(&text) {
-            Ok(s) if s.len() >= 16 => Some(s),
-            _ => {
+    let enrolled = f.boolean(&input, "enrolled").unwrap_or(false);
+    // Given: upper-case base32 of at least 16 bytes (an empty one too is refused).
+    let secret = match input.0.get("secret") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => {
+            let parsed = v.as_str().and_then(parse_secret);
+            if parsed.is_none() {
                 f.errors.push((
                     "secret".into(),
-                    "Enter a base32 secret of at least 16 bytes.".into(),
+                    "Enter a base32 secret (A-Z, 2-7, no padding) of at least 16 bytes.".into(),
                 ));
-                None
             }
+            parsed
         }
-    });
+    };
     f.finish()?;
     let email = email.unwrap_or_default();
     let password = password.unwrap_or_else(|| "password123!".into());
@@ -133,8 +174,9 @@ pub async fn delete_user(
     }
 }
 
-#[utoipa::path(post, path = "/_twofold/reset", tag = "qa", responses((status = 200, body = crate::rest::DetailResponse)))]
-pub async fn reset(State(app): State<Arc<App>>) -> Result<Response> {
+#[utoipa::path(post, path = "/_twofold/reset", tag = "qa", request_body = ResetRequest,
+    responses((status = 200, body = crate::rest::DetailResponse)))]
+pub async fn reset(State(app): State<Arc<App>>, _body: JsonOnly) -> Result<Response> {
     app.reset()?;
     Ok(Json(json!({"detail": "Database reset."})).into_response())
 }
@@ -146,10 +188,9 @@ pub async fn get_clock(State(app): State<Arc<App>>) -> Result<Response> {
 
 #[utoipa::path(post, path = "/_twofold/clock", tag = "qa", request_body = ClockRequest,
     responses((status = 200, body = ClockState), (status = 400, body = crate::rest::ErrorResponse)))]
-pub async fn set_clock(State(app): State<Arc<App>>, input: Input) -> Result<Response> {
+pub async fn set_clock(State(app): State<Arc<App>>, JsonOnly(input): JsonOnly) -> Result<Response> {
     let offset = match input.0.get("offset_seconds") {
-        Some(serde_json::Value::Number(n)) => n.as_i64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        Some(v @ serde_json::Value::Number(_)) => crate::input::integer(v),
         None => {
             return Err(ServerError::fields(vec![(
                 "offset_seconds".into(),
@@ -169,13 +210,20 @@ pub async fn set_clock(State(app): State<Arc<App>>, input: Input) -> Result<Resp
 }
 
 #[utoipa::path(get, path = "/_twofold/log", tag = "qa", params(LogQuery),
-    responses((status = 200, body = Vec<LogEntry>, description = "Method, path (no query), status, duration: never bodies, headers or secrets")))]
+    responses((status = 200, body = Vec<LogEntry>, description = "Method, path (no query), status, duration: never bodies, headers or secrets"),
+              (status = 400, body = crate::rest::ErrorResponse)))]
 pub async fn log(
     State(app): State<Arc<App>>,
     query: std::result::Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response> {
     let limit = match query {
-        Ok(Query(q)) => q.limit.unwrap_or(100).min(1000),
+        Ok(Query(q)) if q.limit.is_none_or(|l| l <= 1000) => q.limit.unwrap_or(100),
+        Ok(_) => {
+            return Err(ServerError::fields(vec![(
+                "limit".into(),
+                "Ensure this value is less than or equal to 1000.".into(),
+            )]))
+        }
         Err(_) => {
             return Err(ServerError::fields(vec![(
                 "limit".into(),

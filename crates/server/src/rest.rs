@@ -290,7 +290,7 @@ fn gate_response(app: &App, outcome: LoginOutcome) -> Result<Response> {
               (status = 400, body = ErrorResponse)))]
 pub async fn registration(State(app): State<Arc<App>>, input: Input) -> Result<Response> {
     let mut f = Fields::default();
-    let email = f.string(&input, "email", true, false);
+    let email = f.string(&input, "email", true, true);
     let p1 = f.string(&input, "password1", true, true);
     let p2 = f.string(&input, "password2", true, true);
     let first = f
@@ -335,7 +335,7 @@ pub async fn registration(State(app): State<Arc<App>>, input: Input) -> Result<R
 pub async fn user_register(
     State(app): State<Arc<App>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    input: Input,
+    crate::input::JsonOnly(input): crate::input::JsonOnly,
 ) -> Result<Response> {
     if !peer.ip().is_loopback() {
         return Err(ServerError::forbidden(
@@ -343,7 +343,9 @@ pub async fn user_register(
         ));
     }
     let mut f = Fields::default();
-    let email = f.string(&input, "email", true, false);
+    let email = f.string(&input, "email", true, true);
+    // Accepted as django-jwt-allauth's serializer does; the server has no roles.
+    let _role = f.integer(&input, "role");
     f.finish()?;
     let email = email.unwrap_or_default();
     let errs: Vec<_> = app

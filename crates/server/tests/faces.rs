@@ -249,8 +249,22 @@ async fn qa_user_with_a_given_secret() {
     assert_eq!(s, 400);
     assert_eq!(
         v["secret"][0],
-        "Enter a base32 secret of at least 16 bytes."
+        "Enter a base32 secret (A-Z, 2-7, no padding) of at least 16 bytes."
     );
+    // As /openapi.json's pattern says: upper case, no spaces or padding.
+    for bad in [
+        "gezdgnbvgy3tqojqgezdgnbvgy3tqojq",
+        "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ",
+        "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQG",
+    ] {
+        let (s, v, _) = srv
+            .post(
+                "/_twofold/users",
+                json!({"email": "e@example.com", "secret": bad}),
+            )
+            .await;
+        assert_eq!(s, 400, "{bad}: {v}");
+    }
     let (s, _, _) = srv
         .post(
             "/_twofold/users",
@@ -521,4 +535,83 @@ async fn responses_match_openapi() {
         .await
         .unwrap();
     check(&doc, "CreatedUser", &created);
+}
+
+/// The request schemas say what the handlers check (schemathesis --checks all holds the whole
+/// document to it in scripts/test.sh): a request the schema forbids is refused, one it allows is
+/// not refused for its shape.
+#[tokio::test]
+async fn request_schemas_match_the_handlers() {
+    let srv = Srv::start_with(|c| c.digits = 8).await;
+    let (_, doc) = srv.get_auth("/openapi.json", None).await;
+    let schemas = &doc["components"]["schemas"];
+    let code = &schemas["VerifyRequest"]["properties"]["code"];
+    assert_eq!(code["pattern"], "^[0-9]{8}$", "the configured digits");
+    assert_eq!(code["minLength"], 8);
+    assert_eq!(schemas["RefreshRequest"]["required"], json!(["refresh"]));
+    assert_eq!(
+        schemas["LoginRequest"]["properties"]["email"]["minLength"],
+        1
+    );
+    let limit = &doc["paths"]["/_twofold/log"]["get"]["parameters"][0];
+    assert_eq!(
+        (limit["in"].as_str(), limit["required"].as_bool()),
+        (Some("query"), Some(false)),
+        "{limit}"
+    );
+    assert!(doc["paths"]["/_twofold/reset"]["post"]["requestBody"].is_object());
+    assert!(doc["paths"]["/_twofold/users"]["post"]["responses"]["415"].is_object());
+    // What the schema forbids is refused (each was accepted before).
+    for (path, body) in [
+        ("/logout/", json!({"refresh": 0})),
+        ("/_twofold/clock", json!({"offset_seconds": "60"})),
+        (
+            "/_twofold/users",
+            json!({"email": "n@example.com", "enrolled": "true"}),
+        ),
+        (
+            "/_twofold/users",
+            json!({"email": "n@example.com", "secret": ""}),
+        ),
+        (
+            "/_twofold/users",
+            json!({"email": "n@example.com", "password": ""}),
+        ),
+        ("/_twofold/users", json!({"email": " n@example.com"})),
+        ("/_twofold/users", json!({"email": "n@@example.com"})),
+        ("/_twofold/users", json!({"email": "n@example..com"})),
+        (
+            "/registration/user-register/",
+            json!({"email": "r@example.com", "role": "admin"}),
+        ),
+        ("/_twofold/reset", json!([null])),
+        (
+            "/login/",
+            json!({"email": format!(" {}", "a".repeat(4096)), "password": "x"}),
+        ),
+    ] {
+        let (s, v, _) = srv.post(path, body.clone()).await;
+        assert_eq!(s, 400, "{path} {body}: {v}");
+    }
+    let r = srv
+        .http
+        .get(srv.url("/_twofold/log?limit=1001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(srv.app().list_users().unwrap().is_empty());
+    // What it allows is taken: an integer written 60.0, an empty JSON body for reset.
+    let (s, v, _) = srv
+        .post("/_twofold/clock", json!({"offset_seconds": 60.0}))
+        .await;
+    assert_eq!((s, v["offset_seconds"].clone()), (200, json!(60)));
+    let r = srv
+        .http
+        .post(srv.url("/_twofold/reset"))
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
