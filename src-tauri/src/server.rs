@@ -59,6 +59,24 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// The panel's server: on 127.0.0.1 only, with the server's defaults otherwise (its guard
+/// refuses other web pages, as `twofold serve`'s does: a foreign Host or Origin, a QA POST
+/// that is not JSON).
+fn panel_config(req: &StartRequest) -> Result<Config, String> {
+    let mut cfg = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], req.port)),
+        issuer: req.issuer.trim().to_string(),
+        tolerance: req.tolerance,
+        mode: req.mode.parse().map_err(err)?,
+        ..Config::default()
+    };
+    if cfg.issuer.is_empty() {
+        cfg.issuer = Config::default().issuer;
+    }
+    cfg.validate().map_err(err)?;
+    Ok(cfg)
+}
+
 #[tauri::command]
 pub async fn server_start(
     server: State<'_, ServerState>,
@@ -67,17 +85,7 @@ pub async fn server_start(
     {
         let mut guard = server.handle.lock().await;
         if guard.is_none() {
-            let mut cfg = Config {
-                bind: SocketAddr::from(([127, 0, 0, 1], req.port)),
-                issuer: req.issuer.trim().to_string(),
-                tolerance: req.tolerance,
-                mode: req.mode.parse().map_err(err)?,
-                ..Config::default()
-            };
-            if cfg.issuer.is_empty() {
-                cfg.issuer = Config::default().issuer;
-            }
-            cfg.validate().map_err(err)?;
+            let cfg = panel_config(&req)?;
             *guard = Some(Server::start(cfg).await.map_err(err)?);
         }
     }
@@ -172,11 +180,12 @@ pub async fn server_create_user(
     };
     let password = zeroize::Zeroizing::new(req.password);
     let email = req.email.trim().to_string();
-    let created =
-        tokio::task::spawn_blocking(move || app.create_test_user(&email, &password, req.enrolled))
-            .await
-            .map_err(err)?
-            .map_err(err)?;
+    // Through the server's bounded hashing (one Argon2 hash per core at a time).
+    let a = app.clone();
+    let created = app
+        .hashing(move || a.create_test_user(&email, &password, req.enrolled))
+        .await
+        .map_err(err)?;
     if let Some(uri) = created.otpauth_uri {
         server
             .enrolled
@@ -213,4 +222,103 @@ pub async fn server_add_to_twofold(
             .next()
             .ok_or_else(|| "that user is already in Twofold".to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use super::*;
+
+    /// One request over a fresh connection; the whole answer.
+    fn send(addr: SocketAddr, head: &str, body: &str) -> String {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            s,
+            "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    /// The desktop's in-process server refuses other web pages as `twofold serve` does (issue
+    /// 15, item 8): a foreign Host (DNS rebinding), a foreign Origin, a QA POST that is not
+    /// JSON; and its pages cannot be framed.
+    #[test]
+    fn the_panel_server_refuses_other_web_pages() {
+        let dir = std::env::temp_dir().join(format!("twofold-panel-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let req = StartRequest {
+            port: 0,
+            mode: "optional".into(),
+            issuer: " ".into(),
+            tolerance: 1,
+        };
+        let mut cfg = panel_config(&req).unwrap();
+        assert!(cfg.bind.ip().is_loopback());
+        assert_eq!(cfg.issuer, "Twofold");
+        cfg.db = Some(dir.join("server.sqlite3"));
+        cfg.password_hashing = twofold_server::PasswordHashing::light();
+        tauri::async_runtime::block_on(async move {
+            let handle = Server::start(cfg).await.unwrap();
+            let addr = handle.addr();
+            let app = handle.app().clone();
+            let answers = tauri::async_runtime::spawn_blocking(move || {
+                let host = format!("Host: {addr}");
+                let json = "Content-Type: application/json";
+                let form = "Content-Type: application/x-www-form-urlencoded";
+                let user = r#"{"email": "a@example.com"}"#;
+                [
+                    // Before the guard: a page of evil.test re-pointed at 127.0.0.1 ...
+                    send(
+                        addr,
+                        &format!("POST /_twofold/users HTTP/1.1\r\nHost: evil.test:{}\r\n{json}", addr.port()),
+                        user,
+                    ),
+                    // ... a page elsewhere posting a form ...
+                    send(
+                        addr,
+                        &format!("POST /_twofold/users HTTP/1.1\r\n{host}\r\nOrigin: http://evil.test\r\n{form}"),
+                        "email=b%40example.com",
+                    ),
+                    // ... or a form without an Origin: a user each time.
+                    send(
+                        addr,
+                        &format!("POST /_twofold/users HTTP/1.1\r\n{host}\r\n{form}"),
+                        "email=c%40example.com",
+                    ),
+                    send(addr, &format!("GET /accounts/login/ HTTP/1.1\r\n{host}"), ""),
+                    send(
+                        addr,
+                        &format!("POST /_twofold/users HTTP/1.1\r\n{host}\r\n{json}"),
+                        user,
+                    ),
+                ]
+            })
+            .await
+            .unwrap();
+            let status = |a: &str| a.split_whitespace().nth(1).unwrap_or("").to_string();
+            assert_eq!(status(&answers[0]), "403", "{}", answers[0]);
+            assert!(answers[0].contains("detail"));
+            assert_eq!(status(&answers[1]), "403", "{}", answers[1]);
+            assert_eq!(status(&answers[2]), "415", "{}", answers[2]);
+            assert_eq!(status(&answers[3]), "200");
+            let page = answers[3].to_ascii_lowercase();
+            assert!(page.contains("x-frame-options: deny"), "{page}");
+            assert!(page.contains("content-security-policy: frame-ancestors 'none'"));
+            // Only the last, from a client outside a browser, made a user.
+            assert_eq!(status(&answers[4]), "201", "{}", answers[4]);
+            let users = app.list_users().unwrap();
+            assert_eq!(users.len(), 1);
+            assert_eq!(users[0].email, "a@example.com");
+            handle.stop().await;
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
