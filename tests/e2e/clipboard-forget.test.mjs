@@ -7,7 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { launch } from "./driver.mjs";
+import { launch, root } from "./driver.mjs";
 import { clipboard, freshVault, rows, setClipboard, sleep, twofold, waitFor } from "./helpers.mjs";
 import { clickTrayItem, findTray, trayItems } from "./tray-menu.mjs";
 
@@ -106,18 +106,23 @@ test("a lock leaves what was copied since", async () => {
   assert.equal(clipboard(), "a shopping list");
 });
 
-test("Quit in the tray clears the code, even where a clipboard manager kept a copy", async () => {
-  await unlock();
-  const code = await copyCode();
-  // A clipboard manager that keeps the selection alive (GNOME's does, when its owner exits),
-  // played by xclip: it takes the clipboard over with the same text. Without one, the X
-  // clipboard empties with the app anyway, and the test would prove nothing.
+/**
+ * A clipboard manager that keeps the selection alive (GNOME's does, when its owner exits),
+ * played by xclip: it takes the clipboard over with the same text. Without one, the X clipboard
+ * empties with the app anyway, and a quit test would prove nothing.
+ */
+async function managerKeepsACopy(code) {
   spawn("sh", ["-c", "xclip -o -selection clipboard | xclip -i -selection clipboard"], { stdio: "ignore" }).unref();
   await waitFor(() => {
     const targets = execFileSync("xclip", ["-o", "-selection", "clipboard", "-t", "TARGETS"], { encoding: "utf8", timeout: 3000 });
     return !targets.includes("x-kde-passwordManagerHint");
   }, "the stand-in manager to own the clipboard");
   assert.equal(clipboard().trim(), code);
+}
+
+test("Quit in the tray clears the code, even where a clipboard manager kept a copy", async () => {
+  await unlock();
+  await managerKeepsACopy(await copyCode());
   const tray = await waitFor(() => findTray(), "the tray menu on the session bus");
   clickTrayItem(tray, trayItems(tray).find((i) => i.label === "Quit").id);
   await exited();
@@ -133,4 +138,19 @@ test("the idle lock clears it too", async () => {
   await copyCode();
   await waitFor(async () => browser.$("#lock").isDisplayed(), "the idle lock", 10000);
   assert.equal(await clipboardAfter(3000), "");
+});
+
+test("closing the window (the app then quits) clears it too", async () => {
+  await app.close();
+  settings(0);
+  await start();
+  await unlock();
+  await managerKeepsACopy(await copyCode());
+  // As a window manager's close button: WM_DELETE_WINDOW (WebDriver's Close Window kills the app).
+  const window = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Twofold$"], { encoding: "utf8" }).trim().split("\n")[0];
+  execFileSync("python3", [path.join(root, "tests", "e2e", "close-window.py"), window]);
+  await exited();
+  await app.close().catch(() => {});
+  app = null;
+  assert.equal(await clipboardAfter(3000), "", "the code is off the clipboard once the window closed");
 });
