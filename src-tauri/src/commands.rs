@@ -23,12 +23,15 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// The one rule for a passphrase or password set from the window (the vault's passphrase, the
-/// backups' password): at least 8 characters. `what` names it in the refusal.
+/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
+/// names it in the refusal.
 pub(crate) fn long_enough(secret: &str, what: &str) -> Res<()> {
-    if secret.chars().count() < 8 {
-        return Err(format!("choose a {what} of at least 8 characters"));
-    }
-    Ok(())
+    twofold_vault::check_new_passphrase(secret).map_err(|_| {
+        format!(
+            "choose a {what} of at least {} characters",
+            twofold_vault::MIN_PASSPHRASE_CHARS
+        )
+    })
 }
 
 #[derive(Serialize)]
