@@ -3,9 +3,11 @@
 //! hostile inputs. A passphrase-only vault (no OS keyring needed).
 
 use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+#[cfg(unix)]
+use std::path::Path;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 const URI: &str = "otpauth://totp/ACME:me@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
@@ -60,7 +62,9 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+#[cfg(unix)]
 fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
@@ -154,6 +158,7 @@ fn secrets_and_uris_are_read_from_files_or_stdin() {
 
 /// Fails before: `export --force` opened the path with O_TRUNC and wrote the plain secrets
 /// through a symbolic link onto whatever file it named.
+#[cfg(unix)]
 #[test]
 fn export_force_replaces_a_symlink_and_never_writes_through_it() {
     let e = Env::new();
@@ -195,6 +200,7 @@ fn export_force_replaces_a_symlink_and_never_writes_through_it() {
 
 /// Fails before for the folder: `export --format google-qr --out DIR` made DIR 0755 (and files
 /// inherited nothing private from it).
+#[cfg(unix)]
 #[test]
 fn exports_are_0600_in_0700_folders_under_a_permissive_umask() {
     let e = Env::new();
@@ -227,6 +233,7 @@ fn exports_are_0600_in_0700_folders_under_a_permissive_umask() {
 }
 
 /// Fails before: `import /dev/zero` read until memory ran out (metadata says 0 bytes).
+#[cfg(unix)]
 #[test]
 fn import_of_a_device_or_an_endless_pipe_ends_with_a_clear_error() {
     let e = Env::new();

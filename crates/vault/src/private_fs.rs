@@ -68,6 +68,32 @@ pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Renames `from` over `to`, replacing it atomically. On Windows a file that another process
+/// has open (a reader of the vault, an indexer, a virus scanner) cannot be replaced until it is
+/// closed, which `MoveFileEx` reports as "access denied": retried for up to 2 s, as Git and npm
+/// do, before the error is given.
+pub(crate) fn rename_replacing(from: &Path, to: &Path) -> io::Result<()> {
+    #[cfg(windows)]
+    {
+        let mut wait = std::time::Duration::from_millis(5);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            match std::fs::rename(from, to) {
+                Err(e)
+                    if e.kind() == io::ErrorKind::PermissionDenied
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(wait);
+                    wait = (wait * 2).min(std::time::Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+    #[cfg(not(windows))]
+    std::fs::rename(from, to)
+}
+
 /// Writes `bytes` as the file `path`, readable by its owner only: into a new temporary file in
 /// the same folder (0600), synced, then moved into place, so a crash never leaves half a file
 /// and a symbolic link at `path` is replaced, never written through. Without `overwrite` an
@@ -87,7 +113,7 @@ pub fn write_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> io::Res
         f.sync_all()?;
         drop(f);
         if overwrite {
-            std::fs::rename(&tmp, path)?;
+            rename_replacing(&tmp, path)?;
         } else {
             // A hard link never replaces what appeared at `path` in the meantime.
             match std::fs::hard_link(&tmp, path) {

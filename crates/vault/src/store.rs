@@ -348,7 +348,7 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
         if path.exists() {
             keep_backup(path, &dir, &name)?;
         }
-        std::fs::rename(&tmp, path).map_err(|e| VaultError::io("replace", path, e))?;
+        private_fs::rename_replacing(&tmp, path).map_err(|e| VaultError::io("replace", path, e))?;
         sync_dir(&dir)
     })();
     if result.is_err() {
@@ -368,7 +368,7 @@ fn keep_backup(path: &Path, dir: &Path, name: &str) -> Result<()> {
             .and_then(|f| f.sync_all())
             .map_err(|e| VaultError::io("sync", &bak_tmp, e))?;
     }
-    std::fs::rename(&bak_tmp, &bak).map_err(|e| VaultError::io("back up", &bak, e))
+    private_fs::rename_replacing(&bak_tmp, &bak).map_err(|e| VaultError::io("back up", &bak, e))
 }
 
 /// Temporary files left by a process killed mid-write (only called with the lock held).
