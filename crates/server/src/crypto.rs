@@ -292,72 +292,40 @@ fn decode_hex_key(hex: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     Some(out)
 }
 
-/// The OS keyring (Secret Service on Linux), each call on a thread of its own behind a timeout:
-/// a locked keyring with a display can wait forever on an unlock dialog.
+/// The server key in the OS keyring, through `twofold-keyring` (the Secret Service on Linux,
+/// the Credential Manager on Windows, the Keychain on macOS; every call behind a timeout).
 mod keyring {
     use std::path::Path;
-    use std::time::Duration;
 
     use zeroize::Zeroizing;
 
     use super::KEYRING_SERVICE;
     use crate::error::{Result, ServerError};
 
-    const TIMEOUT: Duration = Duration::from_secs(10);
-
     pub fn user(db: &Path) -> String {
         let abs = std::path::absolute(db).unwrap_or_else(|_| db.to_path_buf());
         format!("db:{}", abs.display())
     }
 
-    #[cfg(target_os = "linux")]
-    fn entry(user: &str) -> keyring_core::Result<keyring_core::Entry> {
-        use keyring_core::api::CredentialStoreApi;
-        let store = zbus_secret_service_keyring_store::Store::new()?;
-        let label = format!("Twofold test server key ({user})");
-        let mods = std::collections::HashMap::from([("label", label.as_str())]);
-        store.build(KEYRING_SERVICE, user, Some(&mods))
-    }
-
-    #[cfg(not(target_os = "linux"))]
-    fn entry(user: &str) -> keyring_core::Result<keyring_core::Entry> {
-        keyring_core::Entry::new(KEYRING_SERVICE, user)
-    }
-
-    fn call<T: Send + 'static>(
-        f: impl FnOnce() -> keyring_core::Result<T> + Send + 'static,
-    ) -> Result<T> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("twofold-server-keyring".into())
-            .spawn(move || {
-                let _ = tx.send(f());
-            })
-            .map_err(|e| ServerError::Config(format!("cannot start the keyring thread: {e}")))?;
-        match rx.recv_timeout(TIMEOUT) {
-            Ok(r) => {
-                r.map_err(|e| ServerError::Config(format!("OS keyring ({KEYRING_SERVICE}): {e}")))
-            }
-            Err(_) => Err(ServerError::Config(format!(
-                "the OS keyring did not answer within {} s",
-                TIMEOUT.as_secs()
-            ))),
+    fn entry(user: &str) -> twofold_keyring::Entry {
+        twofold_keyring::Entry {
+            service: KEYRING_SERVICE.into(),
+            user: user.into(),
+            label: format!("Twofold test server key ({user})"),
         }
+    }
+
+    fn config_error(e: twofold_keyring::KeyringError) -> ServerError {
+        ServerError::Config(format!("{e} (service {KEYRING_SERVICE}): use --key-store file"))
     }
 
     /// The stored key (hex), `None` when there is no entry.
     pub fn get(user: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
-        let user = user.to_string();
-        call(move || match entry(&user)?.get_secret() {
-            Ok(v) => Ok(Some(Zeroizing::new(v))),
-            Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e),
-        })
+        twofold_keyring::get(&entry(user)).map_err(config_error)
     }
 
     pub fn set(user: &str, hex: &str) -> Result<()> {
-        let (user, hex) = (user.to_string(), Zeroizing::new(hex.to_string()));
-        call(move || entry(&user)?.set_secret(hex.as_bytes()))
+        twofold_keyring::set(&entry(user), hex.as_bytes()).map_err(config_error)
     }
 
     /// Whether a keyring service answers (a lookup of an entry that need not exist).
