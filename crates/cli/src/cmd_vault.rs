@@ -174,9 +174,13 @@ pub fn run(args: VaultArgs, g: &GlobalArgs, out: Out) -> CliResult {
             writeln!(out, "size:        {} bytes", info.file_size)?;
             for s in &info.slots {
                 match s {
-                    SlotInfo::Keyring { service, user } => writeln!(
+                    SlotInfo::Keyring {
+                        store,
+                        service,
+                        user,
+                    } => writeln!(
                         out,
-                        "key slot:    OS keyring (service '{service}', user '{user}')"
+                        "key slot:    OS keyring, {store} (service '{service}', user '{user}')"
                     )?,
                     SlotInfo::Passphrase {
                         memory_kib,

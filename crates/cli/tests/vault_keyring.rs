@@ -250,19 +250,65 @@ fn key_missing_from_keyring_then_restored_with_the_passphrase() {
     assert!(o.status.success());
 }
 
-/// The key held in the OS keyring for vault `id`, as `secret-tool` reads it.
+/// The key held in the OS keyring for vault `id` (read through the keyring itself, on every
+/// system), or "" when there is none.
 fn keyring_key(id: &str) -> String {
-    let o = Command::new("secret-tool")
-        .args([
-            "lookup",
-            "service",
-            "twofold-vault-key",
-            "username",
-            &format!("vault-{id}"),
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
+    let entry = twofold_keyring::Entry {
+        service: "twofold-vault-key".into(),
+        user: format!("vault-{id}"),
+        label: format!("Twofold vault key (vault-{id})"),
+    };
+    twofold_keyring::get(&entry)
+        .expect("the OS keyring answers")
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+/// The name `twofold vault info` gives this system's keyring.
+const STORE: &str = if cfg!(windows) {
+    "Windows Credential Manager"
+} else if cfg!(target_os = "macos") {
+    "macOS Keychain"
+} else {
+    "Secret Service"
+};
+
+/// On every system (Linux in tests/with-keyring.sh, Windows under Wine with its Credential
+/// Manager): the first add, with no passphrase, keeps the vault key in the OS keyring only,
+/// `vault info` names the store, and later commands open the vault with no prompt.
+#[test]
+#[ignore = "needs the OS keyring: tests/with-keyring.sh, or tests/windows/run.sh"]
+fn the_first_add_keeps_the_key_in_the_os_keyring_and_later_commands_need_no_prompt() {
+    let e = Env::new();
+    let out = e.run(&[
+        "add", "--secret", SECRET_B32, "--issuer", "GitHub", "--label", "me",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opens with: OS keyring)"));
+    let info = e.ok(&["vault", "info"]);
+    assert!(
+        info.contains(&format!(
+            "key slot:    OS keyring, {STORE} (service 'twofold-vault-key'"
+        )),
+        "{info}"
+    );
+    assert!(!info.contains("passphrase"), "{info}");
+    let j: serde_json::Value = serde_json::from_str(&e.ok(&["vault", "info", "--json"])).unwrap();
+    assert_eq!(j["slots"][0]["store"], STORE);
+    let id = e.vault_id();
+    assert_eq!(keyring_key(&id).len(), 64, "a hex key in the keyring");
+    assert_eq!(e.ok(&["code", "github", "--at", "59"]), "287082\n");
+    assert!(e.ok(&["vault", "unlock-test"]).contains("keyring"));
+    // The key is nowhere on disk.
+    let key = keyring_key(&id);
+    for f in std::fs::read_dir(e.data()).unwrap().flatten() {
+        let b = std::fs::read(f.path()).unwrap();
+        assert!(!b.windows(key.len()).any(|w| w == key.as_bytes()));
+    }
 }
 
 /// Fails before: `passphrase set/remove` rewrapped the same key (the keyring entry never

@@ -109,6 +109,9 @@ pub struct HeaderInfo {
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum SlotInfo {
     Keyring {
+        /// The OS keyring this build uses (`Secret Service`, `Windows Credential Manager`,
+        /// `macOS Keychain`).
+        store: &'static str,
         service: String,
         user: String,
     },
@@ -452,6 +455,7 @@ fn header_info(path: &Path, h: &Header, size: u64) -> HeaderInfo {
             .iter()
             .map(|s| match s {
                 Slot::Keyring { .. } => SlotInfo::Keyring {
+                    store: keyring::STORE_NAME,
                     service: KEYRING_SERVICE.into(),
                     user: keyring::keyring_user(&id),
                 },
