@@ -2,6 +2,7 @@
 # Runs every test of Twofold, installing what is missing first. CI (.ci/run) runs exactly this.
 #   scripts/test.sh            everything, including the .deb bundle check
 #   SKIP_BUNDLE=1 scripts/test.sh   everything but the release .deb build
+#   SKIP_WINDOWS=1 scripts/test.sh  everything but the Windows build under Wine
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -43,6 +44,15 @@ step "test server: OpenAPI conformance (schemathesis --checks all, 0 failures)"
 # Installs schemathesis from PyPI into target/schemathesis-venv (pinned in the script), starts
 # `twofold serve` on a free loopback port and runs every check against its /openapi.json.
 crates/server/tests/schemathesis/run.sh
+
+step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled"
+# Same test files as above, run as Windows programs (tests/windows/run.sh says which and why).
+if [ "${SKIP_WINDOWS:-0}" != 1 ]; then
+  tests/windows/run.sh
+  if [ "${TWOFOLD_CI:-0}" = 1 ]; then
+    rm -rf target/x86_64-pc-windows-gnu # CI only: ~3 GB nothing later needs
+  fi
+fi
 
 step "scanner: the screen path under Xvfb"
 tests/screen-scan.sh
