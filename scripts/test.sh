@@ -45,6 +45,12 @@ step "test server: OpenAPI conformance (schemathesis --checks all, 0 failures)"
 # `twofold serve` on a free loopback port and runs every check against its /openapi.json.
 crates/server/tests/schemathesis/run.sh
 
+step "test server: conformance with the real django-allauth (headless API, app and browser clients)"
+# Installs the pinned Django + django-allauth from PyPI into target/allauth-venv, runs one
+# scripted client through the TOTP life cycle against the real allauth (runserver) and against
+# `twofold serve --profile allauth`, and compares every exchange (about 40 s).
+crates/server/tests/allauth/run.sh
+
 step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled"
 # Same test files as above, run as Windows programs (tests/windows/run.sh says which and why).
 if [ "${SKIP_WINDOWS:-0}" != 1 ]; then

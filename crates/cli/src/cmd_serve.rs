@@ -5,13 +5,34 @@ use std::path::PathBuf;
 
 use clap::Args;
 use twofold_otp::Algorithm;
-use twofold_server::{Config, Mode, RateLimit, Server};
+use twofold_server::{Config, Mode, Profile, RateLimit, Server};
 
 use crate::error::CliError;
 use crate::{CliResult, Out};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Which library the server stands in for, with its rules (tolerance, replay rule, lockout
+    /// answer, otpauth label, recovery codes): allauth (django-allauth 65.x, headless API and
+    /// pages), jwt-allauth (django-jwt-allauth's REST flow: today's behaviour) or django-otp
+    /// [default: jwt-allauth]. Every other flag overrides its profile's default
+    #[arg(long, value_parser = ["allauth", "jwt-allauth", "django-otp"])]
+    profile: Option<String>,
+    /// allauth's MFA_TRUST_ENABLED: "trust this browser" after a second factor (the headless
+    /// browser client's auth/2fa/trust)
+    #[arg(long)]
+    trust: bool,
+    /// allauth's MFA_TRUST_COOKIE_AGE in seconds [default: 1209600, 14 days]
+    #[arg(long, value_name = "SECONDS")]
+    trust_cookie_age: Option<u64>,
+    /// allauth's ACCOUNT_LOGIN_TIMEOUT: seconds a login may take through its stages
+    /// [default: 900]
+    #[arg(long, value_name = "SECONDS")]
+    login_timeout: Option<u64>,
+    /// allauth's ACCOUNT_REAUTHENTICATION_TIMEOUT: how long a reauthentication counts
+    /// [default: 300]
+    #[arg(long, value_name = "SECONDS")]
+    reauthentication_timeout: Option<u64>,
     /// TOML file with the same settings (keys named as the flags); flags override it
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -48,7 +69,7 @@ pub struct ServeArgs {
     /// SHA1, SHA256 or SHA512 [default: SHA1]
     #[arg(long)]
     algorithm: Option<String>,
-    /// Steps accepted before and after the current one [default: 1]
+    /// Steps accepted before and after the current one [default: 1; 0 with --profile allauth]
     #[arg(long)]
     tolerance: Option<u64>,
     /// Recovery codes per user [default: 10]
@@ -90,10 +111,43 @@ fn usage(e: impl std::fmt::Display) -> CliError {
 
 /// Defaults, then the config file, then the flags.
 pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
-    let mut c = match &a.config {
-        Some(path) => Config::from_toml_file(path).map_err(usage)?,
-        None => Config::default(),
+    let (mut c, file_keys) = match &a.config {
+        Some(path) => {
+            let c = Config::from_toml_file(path).map_err(usage)?;
+            let keys = Config::toml_file_keys(path);
+            (c, keys)
+        }
+        None => (Config::default(), Vec::new()),
     };
+    // The profile's defaults first (from the flag, or the file's `profile`); the file's own
+    // values and the flags then override them.
+    let profile = match &a.profile {
+        Some(p) => Some(p.parse::<Profile>().map_err(usage)?),
+        None => file_keys
+            .iter()
+            .any(|k| k == "profile")
+            .then_some(c.profile),
+    };
+    if let Some(p) = profile {
+        let (tolerance, codes) = (c.tolerance, c.recovery_codes);
+        c.apply_profile(p);
+        if file_keys.iter().any(|k| k == "tolerance") {
+            c.tolerance = tolerance;
+        }
+        if file_keys.iter().any(|k| k == "recovery-codes") {
+            c.recovery_codes = codes;
+        }
+    }
+    c.trust |= a.trust;
+    if let Some(v) = a.trust_cookie_age {
+        c.trust_cookie_age = v;
+    }
+    if let Some(v) = a.login_timeout {
+        c.login_timeout = v;
+    }
+    if let Some(v) = a.reauthentication_timeout {
+        c.reauthentication_timeout = v;
+    }
     if let Some(v) = a.bind {
         c.bind = v;
     }
@@ -163,19 +217,20 @@ pub fn run(args: ServeArgs, out: Out) -> CliResult {
         .map_err(CliError::Output)?;
     rt.block_on(async move {
         let mode = config.mode;
+        let profile = config.profile;
         let handle = Server::start(config)
             .await
             .map_err(|e| CliError::Server(e.to_string()))?;
         let app = handle.app().clone();
         writeln!(
             out,
-            "Twofold test server on {} (mode {mode}, database {})",
+            "Twofold test server on {} (profile {profile}, mode {mode}, database {})",
             handle.url(),
             app.db_path().display()
         )?;
         out.flush()?;
         eprintln!(
-            "  REST: {0}/login/  pages: {0}/accounts/login/  OpenAPI: {0}/openapi.json  QA: {0}/_twofold/users\n  Ctrl-C stops it.",
+            "  REST: {0}/login/  pages: {0}/accounts/login/  allauth headless: {0}/_allauth/browser/v1 and {0}/_allauth/app/v1\n  OpenAPI: {0}/openapi.json  QA: {0}/_twofold/users\n  Ctrl-C stops it.",
             handle.url()
         );
         let stop = async {

@@ -28,8 +28,10 @@ pub(crate) const PURPOSE_LOGIN: &str = "login_challenge";
 pub(crate) const PURPOSE_SETUP: &str = "setup_challenge";
 pub(crate) const PURPOSE_REFRESH: &str = "refresh";
 pub(crate) const PURPOSE_INVITE: &str = "invitation";
-const TYPE_TOTP: &str = "totp";
-const TYPE_RECOVERY: &str = "recovery_codes";
+pub(crate) const TYPE_TOTP: &str = "totp";
+pub(crate) const TYPE_RECOVERY: &str = "recovery_codes";
+/// A recovery-code seed of this many bytes is allauth's (`token_hex(40)`), else Twofold's.
+const ALLAUTH_SEED_CHARS: usize = 80;
 
 /// A user as the server knows it (never with its password hash outside this module).
 #[derive(Debug, Clone)]
@@ -40,6 +42,18 @@ pub struct User {
     pub last_name: String,
     pub created_at: u64,
     password_hash: Option<String>,
+}
+
+impl User {
+    /// Whether the user can log in with a password (allauth's `has_usable_password`).
+    pub fn has_password(&self) -> bool {
+        self.password_hash.is_some()
+    }
+    /// A digest of the password hash: changes when the password does (allauth's trust
+    /// fingerprint takes `user.password`).
+    pub(crate) fn password_fingerprint(&self) -> String {
+        crypto::digest(self.password_hash.as_deref().unwrap_or(""))
+    }
 }
 
 /// What a correct password buys.
@@ -139,6 +153,8 @@ pub struct App {
     hash_slots: Arc<tokio::sync::Semaphore>,
     /// Failed password logins per client address (times), for the login throttle.
     login_failures: Mutex<HashMap<IpAddr, VecDeque<u64>>>,
+    /// django-allauth's headless API: sessions, its rate limits and used TOTP codes.
+    pub(crate) headless: crate::headless::HeadlessState,
     db_path: PathBuf,
     _checkpointer: crate::db::Checkpointer,
 }
@@ -214,6 +230,7 @@ impl App {
             sessions: Mutex::new(HashMap::new()),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
             login_failures: Mutex::new(HashMap::new()),
+            headless: Default::default(),
             db_path,
             _checkpointer: checkpointer,
         })
@@ -371,7 +388,7 @@ impl App {
     }
 
     /// All of `f` or none of it: a savepoint, so it nests inside a [`batch`](App::batch).
-    fn atomic<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+    pub(crate) fn atomic<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         let conn = self.conn();
         conn.execute_batch("SAVEPOINT atomic")?;
         match f(&conn) {
@@ -386,7 +403,7 @@ impl App {
         }
     }
 
-    fn otp_params(&self) -> OtpParams {
+    pub(crate) fn otp_params(&self) -> OtpParams {
         OtpParams {
             kind: Kind::Totp,
             algorithm: self.cfg.algorithm,
@@ -841,7 +858,7 @@ impl App {
 
     // ----- TOTP ----------------------------------------------------------------------------
 
-    fn secret_aad(user_id: i64, what: &str) -> String {
+    pub(crate) fn secret_aad(user_id: i64, what: &str) -> String {
         format!("twofold-server/{what}/user:{user_id}")
     }
 
@@ -925,7 +942,7 @@ impl App {
         }))
     }
 
-    fn bypass(&self, code: &str) -> bool {
+    pub(crate) fn bypass(&self, code: &str) -> bool {
         match (&self.cfg.insecure_bypass_code, self.cfg.insecure) {
             (Some(b), true) => twofold_otp::verify::normalize_code(code)
                 .map(|c| twofold_otp::verify::codes_equal(&c, &b.to_ascii_uppercase()))
@@ -1054,7 +1071,10 @@ impl App {
 
     // ----- recovery codes --------------------------------------------------------------------
 
-    fn derive_codes(seed: &[u8], count: u32) -> Vec<String> {
+    pub(crate) fn derive_codes(seed: &[u8], count: u32) -> Vec<String> {
+        if seed.len() == ALLAUTH_SEED_CHARS {
+            return crate::headless::allauth_recovery_codes(seed, count);
+        }
         (0..count)
             .map(|i| {
                 let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(seed).expect("key");
@@ -1067,8 +1087,20 @@ impl App {
     }
 
     /// Replaces the user's recovery codes with a fresh set (the old set stops working).
-    fn new_recovery_codes(&self, user_id: i64) -> Result<Vec<String>> {
-        let seed = Zeroizing::new(crypto::random_bytes::<20>());
+    pub(crate) fn new_recovery_codes(&self, user_id: i64) -> Result<Vec<String>> {
+        // allauth: `secrets.token_hex(40)`, the codes derived as its recovery_codes/internal/
+        // auth.py derives them (the seed's length says which derivation a stored set uses).
+        let seed: Zeroizing<Vec<u8>> = if self.cfg.profile.is_allauth() {
+            Zeroizing::new(
+                crypto::random_bytes::<40>()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+                    .into_bytes(),
+            )
+        } else {
+            Zeroizing::new(crypto::random_bytes::<20>().to_vec())
+        };
         let count = self.cfg.recovery_codes;
         let blob = self
             .keys
@@ -1081,7 +1113,7 @@ impl App {
         Ok(Self::derive_codes(seed.as_slice(), count))
     }
 
-    fn recovery_state(&self, user_id: i64) -> Result<Option<(i64, Vec<String>, u64)>> {
+    pub(crate) fn recovery_state(&self, user_id: i64) -> Result<Option<(i64, Vec<String>, u64)>> {
         let row: Option<(i64, Vec<u8>, u32, i64)> = self
             .conn()
             .row(

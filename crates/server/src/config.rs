@@ -78,6 +78,69 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Which library the server stands in for: the rules that differ between them (see
+/// docs/server.md, "Profiles"). Every setting a profile sets can still be given on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// django-allauth 65.x (`allauth/mfa/app_settings.py`): tolerance 0, a used code refused
+    /// for the steps it stays valid (`totp/internal/auth.py`, `_mark_code_used`) and the
+    /// activation code not marked used, lockout answered `400 too_many_login_attempts`
+    /// (`base/internal/flows.py`, `check_rate_limit`), the otpauth label the bare e-mail
+    /// without default `digits`/`period` (`mfa/adapter.py`, `build_totp_url`), recovery codes
+    /// derived from a 40-byte hex seed (`recovery_codes/internal/auth.py`).
+    Allauth,
+    /// django-jwt-allauth's REST flow (today's behaviour, the default): tolerance 1, the last
+    /// accepted step per authenticator, lockout answered 429, label `Issuer:email`.
+    #[default]
+    JwtAllauth,
+    /// django-otp's TOTP device: tolerance 1, the last accepted step (`TOTPDevice.last_t`),
+    /// lockout answered 429.
+    DjangoOtp,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Allauth => "allauth",
+            Profile::JwtAllauth => "jwt-allauth",
+            Profile::DjangoOtp => "django-otp",
+        }
+    }
+    pub fn is_allauth(self) -> bool {
+        self == Profile::Allauth
+    }
+    /// The profile's own tolerance (steps before and after the current one).
+    pub fn tolerance(self) -> u64 {
+        match self {
+            // allauth/mfa/app_settings.py: TOTP_TOLERANCE defaults to 0.
+            Profile::Allauth => 0,
+            // django-otp's TOTPDevice.tolerance defaults to 1; django-jwt-allauth uses it.
+            Profile::JwtAllauth | Profile::DjangoOtp => 1,
+        }
+    }
+}
+
+impl FromStr for Profile {
+    type Err = ServerError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "allauth" => Ok(Profile::Allauth),
+            "jwt-allauth" => Ok(Profile::JwtAllauth),
+            "django-otp" => Ok(Profile::DjangoOtp),
+            _ => Err(ServerError::Config(format!(
+                "profile must be allauth, jwt-allauth or django-otp, not {s:?}"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Failed MFA attempts allowed per user within a window (`"5/300"`, `"5/300s"`, `"5/5m"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RateLimit {
@@ -179,6 +242,18 @@ impl PasswordHashing {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Config {
+    /// The library whose rules the server follows ([`Profile`]); set it with
+    /// [`Config::for_profile`] so that its defaults come with it.
+    pub profile: Profile,
+    /// allauth's `MFA_TRUST_ENABLED`: "trust this browser" after a second factor (the browser
+    /// client's `auth/2fa/trust`).
+    pub trust: bool,
+    /// allauth's `MFA_TRUST_COOKIE_AGE`, seconds (14 days).
+    pub trust_cookie_age: u64,
+    /// allauth's `ACCOUNT_LOGIN_TIMEOUT`: seconds a login may take through its stages (900).
+    pub login_timeout: u64,
+    /// allauth's `ACCOUNT_REAUTHENTICATION_TIMEOUT`: how long a reauthentication counts (300).
+    pub reauthentication_timeout: u64,
     /// Address to listen on; port 0 picks a free one.
     pub bind: SocketAddr,
     /// Allow a non-loopback `bind` (QA endpoints stay loopback-only regardless).
@@ -227,6 +302,11 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            profile: Profile::JwtAllauth,
+            trust: false,
+            trust_cookie_age: 14 * 86_400,
+            login_timeout: 900,
+            reauthentication_timeout: 300,
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             allow_remote: false,
             allowed_hosts: Vec::new(),
@@ -261,6 +341,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The defaults of `profile`: [`Config::default`] with the settings the profile changes.
+    pub fn for_profile(profile: Profile) -> Self {
+        let mut c = Config::default();
+        c.apply_profile(profile);
+        c
+    }
+
+    /// Switches to `profile`, taking its defaults for the settings it changes.
+    pub fn apply_profile(&mut self, profile: Profile) {
+        self.profile = profile;
+        self.tolerance = profile.tolerance();
+        if profile.is_allauth() {
+            // allauth/mfa/app_settings.py: RECOVERY_CODE_COUNT 10 (of RECOVERY_CODE_DIGITS 8).
+            self.recovery_codes = 10;
+        }
+    }
+
     /// Reads a TOML file; absent keys keep their defaults.
     pub fn from_toml_file(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| ServerError::Io {
@@ -270,6 +367,16 @@ impl Config {
         })?;
         toml::from_str(&text)
             .map_err(|e| ServerError::Config(format!("{}: {}", path.display(), e.message())))
+    }
+
+    /// The keys a TOML file sets (none when it cannot be read): which settings it gives itself,
+    /// so that a profile's defaults do not override them.
+    pub fn toml_file_keys(path: &std::path::Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The database path: `db`, or the default in the platform data directory.
@@ -308,6 +415,15 @@ impl Config {
                 "tolerance must be 0 to 10 steps, not {}",
                 self.tolerance
             ));
+        }
+        if !(1..=86_400 * 365).contains(&self.trust_cookie_age)
+            || !(1..=86_400).contains(&self.login_timeout)
+            || !(1..=86_400).contains(&self.reauthentication_timeout)
+        {
+            return err(
+                "trust-cookie-age, login-timeout and reauthentication-timeout must be positive (at most a year, a day, a day)"
+                    .into(),
+            );
         }
         if !(1..=64).contains(&self.recovery_codes) {
             return err(format!(

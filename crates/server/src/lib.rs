@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 mod guard;
+pub mod headless;
 pub mod html;
 mod input;
 pub mod openapi;
@@ -33,7 +34,7 @@ use tokio::sync::oneshot;
 
 pub use app::App;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, KeyStore, Mode, PasswordHashing, RateLimit};
+pub use config::{Config, KeyStore, Mode, PasswordHashing, Profile, RateLimit};
 pub use error::{Result, ServerError};
 
 /// Builds the whole router over an opened [`App`].
@@ -41,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
     let limit = app.cfg.max_body_bytes;
     Router::new()
         .merge(rest::router())
+        .merge(headless::router())
         .merge(qa::router())
         .merge(html::router())
         .route(

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Conformance of `twofold serve --profile allauth` with the real django-allauth (pinned in
+# requirements.txt beside this file): conformance.py runs one client through the whole TOTP
+# life cycle against each server, for the app client and for the browser client, and compares
+# every exchange (status, error codes and messages, flow ids, JSON shape). scripts/test.sh runs
+# it; by hand: crates/server/tests/allauth/run.sh
+#   TWOFOLD=PATH   the twofold binary (default target/debug/twofold, built if missing)
+# Installs Django and django-allauth from PyPI into target/allauth-venv (once); both servers
+# listen on free loopback ports and are started afresh for each client (allauth's rate limits
+# live in its per-process cache: a fresh start is a fresh history on both sides).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/../../../.."
+root=$PWD
+venv=target/allauth-venv
+if [ ! -x "$venv/bin/python" ] || [ "$here/requirements.txt" -nt "$venv/.installed" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+  touch "$venv/.installed"
+fi
+py=$root/$venv/bin/python
+twofold="${TWOFOLD:-target/debug/twofold}"
+[ -x "$twofold" ] || cargo build --locked -p twofold-cli
+twofold=$(cd "$(dirname "$twofold")" && pwd)/$(basename "$twofold")
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() {
+  for _ in $(seq 200); do
+    "$py" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "run.sh: nothing answers at $1" >&2
+  return 1
+}
+start_allauth() { # -> $url, pid in $srv
+  local port; port=$(free_port)
+  export ALLAUTH_TEST_DB="$work/allauth-$1.sqlite3"
+  "$py" "$here/manage.py" migrate -v0
+  "$py" "$here/manage.py" runserver --noreload "127.0.0.1:$port" >"$work/allauth-$1.log" 2>&1 &
+  srv=$!; pids+=("$srv")
+  url="http://127.0.0.1:$port"
+  wait_http "$url/_allauth/app/v1/config"
+}
+start_twofold() {
+  local port; port=$(free_port)
+  "$twofold" serve --profile allauth --trust --issuer Twofold --light-password-hashing \
+    --bind "127.0.0.1:$port" --db "$work/twofold-$1.sqlite3" >"$work/twofold-$1.log" 2>&1 &
+  srv=$!; pids+=("$srv")
+  url="http://127.0.0.1:$port"
+  wait_http "$url/_allauth/app/v1/config"
+}
+stop() { kill "$srv"; wait "$srv" 2>/dev/null || true; }
+status=0
+started=$(date +%s)
+for client in app browser; do
+  start_allauth "$client"
+  "$py" "$here/conformance.py" run "$url" "$client" "$twofold" "$work/real-$client.json"
+  stop
+  start_twofold "$client"
+  "$py" "$here/conformance.py" run "$url" "$client" "$twofold" "$work/twofold-$client.json"
+  stop
+  echo "== $client client: django-allauth vs twofold serve --profile allauth"
+  "$py" "$here/conformance.py" compare "$work/real-$client.json" "$work/twofold-$client.json" || status=1
+  if [ "${KEEP:-}" ]; then cp "$work"/*-"$client".json "$KEEP"/; fi
+done
+echo "conformance run: $(( $(date +%s) - started )) s"
+exit $status
