@@ -794,7 +794,7 @@ impl App {
             return Ok(LoginOutcome::Granted(user.clone()));
         }
         if let Some(wait) = self.lockout_remaining(user.id)? {
-            return Err(ServerError::locked_out(wait));
+            return Err(self.locked_out(wait));
         }
         let id = crypto::uuid4();
         self.create_token(user.id, PURPOSE_LOGIN, &id)?;
@@ -863,6 +863,15 @@ impl App {
     }
 
     fn build_uri(&self, user: &User, secret: &Secret) -> Zeroizing<String> {
+        if self.cfg.profile.is_allauth() {
+            return Zeroizing::new(crate::headless::allauth_totp_url(
+                &user.email,
+                &secret.to_base32(),
+                &self.cfg.issuer,
+                self.cfg.digits,
+                self.cfg.period,
+            ));
+        }
         let mut uri = KeyUri::new(
             Kind::Totp,
             secret.clone(),
@@ -1023,6 +1032,9 @@ impl App {
     /// Checks a TOTP code against the user's authenticator: accepted once per step (a step
     /// not after the last accepted one is a replay), within the configured tolerance.
     fn check_totp_code(&self, user_id: i64, code: &str) -> Result<bool> {
+        if self.cfg.profile.is_allauth() {
+            return self.allauth_check_totp(user_id, code);
+        }
         let row: Option<(i64, Vec<u8>, Option<i64>)> = self
             .conn()
             .row(
@@ -1181,7 +1193,7 @@ impl App {
     /// known (the HTML face keeps it in the session; the REST face in a challenge).
     pub fn second_factor(&self, user_id: i64, code: &str, recovery: bool) -> Result<bool> {
         if let Some(wait) = self.lockout_remaining(user_id)? {
-            return Err(ServerError::locked_out(wait));
+            return Err(self.locked_out(wait));
         }
         let ok = if recovery {
             self.use_recovery_code(user_id, code)?
@@ -1214,7 +1226,7 @@ impl App {
             .user_by_id(user_id)?
             .ok_or_else(|| ServerError::bad_request("Challenge expired or invalid."))?;
         if let Some(wait) = self.lockout_remaining(user_id)? {
-            return Err(ServerError::locked_out(wait));
+            return Err(self.locked_out(wait));
         }
         if !recovery && !self.has_totp(user_id)? {
             return Err(ServerError::bad_request("TOTP not activated."));
@@ -1226,7 +1238,7 @@ impl App {
             return Ok(user);
         }
         if let Some(wait) = self.lockout_remaining(user_id)? {
-            return Err(ServerError::locked_out(wait));
+            return Err(self.locked_out(wait));
         }
         if failures + 1 >= self.cfg.challenge_max_failures {
             self.delete_token(challenge_id)?;
@@ -1421,10 +1433,19 @@ pub fn qr_svg(data: &str) -> String {
 }
 
 impl App {
+    /// The lockout answer of the profile: allauth's `400 too_many_login_attempts`
+    /// (`mfa/base/internal/flows.py`, `check_rate_limit`), else 429 with `Retry-After`.
+    pub(crate) fn locked_out(&self, wait: u64) -> ServerError {
+        if self.cfg.profile.is_allauth() {
+            return ServerError::bad_request("Too many failed login attempts. Try again later.");
+        }
+        ServerError::locked_out(wait)
+    }
+
     /// django-allauth's authenticate form: a TOTP code or a recovery code, one failure counted.
     pub fn second_factor_either(&self, user_id: i64, code: &str) -> Result<bool> {
         if let Some(wait) = self.lockout_remaining(user_id)? {
-            return Err(ServerError::locked_out(wait));
+            return Err(self.locked_out(wait));
         }
         let ok = self.check_totp_code(user_id, code).unwrap_or(false)
             || self.use_recovery_code(user_id, code).unwrap_or(false);

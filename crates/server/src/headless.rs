@@ -635,30 +635,7 @@ impl App {
     ) -> Result<Option<(i64, &'static str)>> {
         for a in self.allauth_authenticators(user_id)? {
             let ok = if a.kind == TYPE_TOTP {
-                let blob: Option<Vec<u8>> = self
-                    .conn()
-                    .row(
-                        "SELECT data FROM authenticators WHERE id = ?1",
-                        params![a.id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let Some(blob) = blob else { continue };
-                let secret = Secret::from_bytes(
-                    self.keys
-                        .decrypt(&Self::secret_aad(user_id, TYPE_TOTP), &blob)?
-                        .to_vec(),
-                );
-                if self.bypass(code) {
-                    true
-                } else if self.totp_code_valid(&secret, code) {
-                    let timeout = (self.cfg.period * (2 * self.cfg.tolerance + 1)) as f64;
-                    let normalized: String = code.split_whitespace().collect();
-                    self.headless
-                        .mark_used(user_id, &normalized, now_f(self), timeout)
-                } else {
-                    false
-                }
+                self.allauth_check_totp(user_id, code)?
             } else {
                 self.spend_recovery_code(user_id, code)?
             };
@@ -676,6 +653,37 @@ impl App {
             }
         }
         Ok(None)
+    }
+
+    /// `mfa/totp/internal/auth.py`, `TOTP.validate_code`: a valid code is accepted once, then
+    /// refused for the `TOTP_PERIOD * (2 * TOTP_TOLERANCE + 1)` seconds it could still be
+    /// valid (`_mark_code_used`, a cache entry per user and code): allauth keeps no last step.
+    pub(crate) fn allauth_check_totp(&self, user_id: i64, code: &str) -> Result<bool> {
+        let blob: Option<Vec<u8>> = self
+            .conn()
+            .row(
+                "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
+                params![user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(blob) = blob else { return Ok(false) };
+        if self.bypass(code) {
+            return Ok(true);
+        }
+        let secret = Secret::from_bytes(
+            self.keys
+                .decrypt(&Self::secret_aad(user_id, TYPE_TOTP), &blob)?
+                .to_vec(),
+        );
+        if !self.totp_code_valid(&secret, code) {
+            return Ok(false);
+        }
+        let timeout = (self.cfg.period * (2 * self.cfg.tolerance + 1)) as f64;
+        let normalized: String = code.split_whitespace().collect();
+        Ok(self
+            .headless
+            .mark_used(user_id, &normalized, now_f(self), timeout))
     }
 
     /// `RecoveryCodes.validate_code`: the first unused code equal to the one typed is spent.
@@ -1590,6 +1598,35 @@ mod tests {
             apply_rate(&mut h, 400.5, rate),
             "the oldest hit left the window"
         );
+    }
+
+    /// `mfa/totp/internal/auth.py`, `_mark_code_used`: a used code is refused until its
+    /// marker expires, per user.
+    #[test]
+    fn used_codes_are_refused_for_their_window() {
+        let h = HeadlessState::default();
+        assert!(h.mark_used(1, "123456", 1000.0, 30.0));
+        assert!(
+            !h.mark_used(1, "123456", 1029.0, 30.0),
+            "replay within the window"
+        );
+        assert!(
+            h.mark_used(2, "123456", 1001.0, 30.0),
+            "another user's code"
+        );
+        assert!(h.mark_used(1, "123456", 1030.5, 30.0), "the marker expired");
+    }
+
+    /// `mfa/app_settings.py`: TOTP_TOLERANCE 0, RECOVERY_CODE_COUNT 10; django-otp's
+    /// `TOTPDevice.tolerance` 1 (jwt-allauth and django-otp profiles).
+    #[test]
+    fn profile_defaults() {
+        use crate::config::{Config, Profile};
+        let c = Config::for_profile(Profile::Allauth);
+        assert_eq!((c.tolerance, c.recovery_codes), (0, 10));
+        assert_eq!(Config::for_profile(Profile::JwtAllauth).tolerance, 1);
+        assert_eq!(Config::for_profile(Profile::DjangoOtp).tolerance, 1);
+        assert_eq!(Config::default().profile, Profile::JwtAllauth);
     }
 
     /// `mfa/adapter.py`, `build_totp_url`: bare e-mail label, no default digits/period.
