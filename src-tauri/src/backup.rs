@@ -167,6 +167,14 @@ pub async fn backup_status(state: State<'_, AppState>) -> Res<BackupStatus> {
     Ok(st)
 }
 
+/// Removes the backups' password of the open vault from the OS keyring (best effort: a keyring
+/// that does not answer leaves it, as it would leave it unreadable).
+pub fn forget_password(state: &AppState) {
+    if let Ok(id) = state.with_vault(false, |v| Ok(v.vault_id())) {
+        let _ = keyring::delete_backup_password(&id);
+    }
+}
+
 /// Stores the backups' password in the OS keyring (replacing the previous one).
 #[tauri::command]
 pub async fn backup_set_password(state: State<'_, AppState>, password: String) -> Res<()> {

@@ -620,6 +620,10 @@ pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res
     }
     s.save(&state.settings_path)?;
     *state.settings.lock().unwrap() = s.clone();
+    if s.backup_dir.is_empty() && !before.backup_dir.is_empty() {
+        // Automatic backups turned off: their password has no use left in the keyring.
+        crate::backup::forget_password(&state);
+    }
     if backups_changed {
         // The first backup in a new folder is written at once, not at the next change.
         state.backups.schedule();

@@ -301,3 +301,22 @@ test("Alt+Down moves an account down, and the next start shows the new order", a
   );
   await sleep(100);
 });
+
+// Fails before: turning automatic backups off left their password in the OS keyring for good.
+test("turning automatic backups off deletes their password from the OS keyring", async () => {
+  const inKeyring = () =>
+    execFileSync("secret-tool", ["search", "--all", "service", "twofold-backup-password"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  assert.match(inKeyring(), /secret = backup pass 1/, "set by the automatic-backups test");
+  await openMenu("menu-settings");
+  await browser.$("#set-backup").waitForDisplayed();
+  assert.equal(await browser.$("#set-backup").isSelected(), true);
+  await browser.$("#set-backup").click();
+  await browser.execute(() => document.querySelector("#modal-actions .btn.primary").click());
+  await dialogClosed();
+  await waitFor(() => !inKeyring().includes("twofold-backup-password"), "the password gone from the keyring");
+  const settings = JSON.parse(readFileSync(path.join(v.env.TWOFOLD_CONFIG_DIR, "settings.json"), "utf8"));
+  assert.equal(settings.backup_dir, "", "backups are off");
+});

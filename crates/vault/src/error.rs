@@ -83,10 +83,6 @@ pub enum VaultError {
     #[error("{0}")]
     Otp(#[from] twofold_otp::OtpError),
 
-    /// An import or export failed (see [`crate::transfer::TransferError`]).
-    #[error("{0}")]
-    Transfer(#[from] crate::transfer::TransferError),
-
     #[error("cannot {action} {}: {source}", .path.display())]
     Io {
         action: &'static str,
@@ -109,19 +105,6 @@ impl VaultError {
             path: path.to_path_buf(),
             source,
         }
-    }
-
-    /// Whether the error came from the OS keyring (so the passphrase slot is a way out).
-    pub fn is_keyring(&self) -> bool {
-        matches!(
-            self,
-            VaultError::NoKeyringService { .. }
-                | VaultError::KeyringLocked { .. }
-                | VaultError::KeyringTimeout(_)
-                | VaultError::KeyMissing { .. }
-                | VaultError::KeyMismatch { .. }
-                | VaultError::Keyring { .. }
-        )
     }
 }
 

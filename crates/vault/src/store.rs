@@ -684,10 +684,6 @@ impl Vault {
         self.header.passphrase_slot().is_some()
     }
 
-    pub fn has_keyring_slot(&self) -> bool {
-        self.header.keyring_slot().is_some()
-    }
-
     /// The accounts as last read (secrets included: keep them in the Rust process).
     pub fn accounts(&self) -> &[Account] {
         &self.accounts
@@ -712,11 +708,6 @@ impl Vault {
     /// Accounts matched by issuer, label, `issuer:label`, id or id prefix (best level only).
     pub fn find(&self, query: &str) -> Vec<&Account> {
         find(&self.accounts, query)
-    }
-
-    /// Re-reads the file (e.g. after another process changed it).
-    pub fn reload(&mut self) -> Result<()> {
-        self.refresh()
     }
 
     fn refresh(&mut self) -> Result<()> {
