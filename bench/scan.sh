@@ -5,8 +5,8 @@
 #   bench/scan.sh [CORPUS_DIR] [--steps]
 #
 # CORPUS_DIR holds images/ and expected.json (default: crates/scan/tests/corpus, the development
-# corpus). Output files go to target/bench-scan/. Times are CPU time per image of loading and
-# decoding only, in-process for twofold (`twofold scan --timings`) and zxing-cpp (a Python loop
+# corpus). Output files go to $CARGO_TARGET_DIR/bench-scan/ (default target/bench-scan/). Times
+# are CPU time per image of loading and decoding only, in-process for twofold (`twofold scan --timings`) and zxing-cpp (a Python loop
 # over zxingcpp.read_barcodes), per process minus start-up for zbarimg (see bench/scan_zbar.py).
 # --steps also runs the scanner's variant analysis (bench/scan_steps.py).
 #
@@ -21,7 +21,9 @@ for a in "$@"; do
     *) corpus=$a ;;
   esac
 done
-out=$root/target/bench-scan
+target=${CARGO_TARGET_DIR:-$root/target}
+case $target in /*) ;; *) target=$root/$target ;; esac
+out=$target/bench-scan
 mkdir -p "$out"
 command -v zbarimg >/dev/null || { echo "scan.sh: zbarimg missing (apt-get install zbar-tools)" >&2; exit 2; }
 python3 -c "import zxingcpp, PIL" 2>/dev/null || { echo "scan.sh: pip install zxing-cpp pillow" >&2; exit 2; }
@@ -34,7 +36,7 @@ images=("$corpus"/images/*)
 echo "== $(basename "$corpus"): ${#images[@]} images" >&2
 echo "-- twofold" >&2
 rc=0
-"$root/target/release/twofold" scan --json --timings "$out/twofold.times.tsv" "${images[@]}" \
+"$target/release/twofold" scan --json --timings "$out/twofold.times.tsv" "${images[@]}" \
   > "$out/twofold.json" || rc=$?
 [ $rc -le 2 ] || { echo "scan.sh: twofold scan failed ($rc)" >&2; exit 1; }
 python3 - "$out/twofold.json" "$out/twofold.tsv" <<'PY'
@@ -60,7 +62,28 @@ python3 "$root/bench/score.py" "$corpus/expected.json" "$out/twofold.tsv" "$out/
   --times "$out/twofold.times.tsv" "$out/zxing-cpp.times.tsv" "$out/zbarimg.times.tsv" \
   --names twofold zxing-cpp zbarimg --json "$out/summary.json"
 
+# The development corpus also holds images tagged `hard` (tests/corpus/README.md): the same
+# matrix for the shared images alone and for those additions alone.
+if python3 - "$corpus/expected.json" "$out" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1], encoding="utf-8"))
+hard = {f: v for f, v in e.items() if "hard" in v.get("tags", [])}
+if not hard:
+    sys.exit(1)
+for name, part in (("shared", {f: v for f, v in e.items() if f not in hard}), ("hard", hard)):
+    json.dump(part, open("%s/expected-%s.json" % (sys.argv[2], name), "w", encoding="utf-8"), ensure_ascii=False)
+PY
+then
+  for part in shared hard; do
+    echo
+    echo "== side by side, $part images only"
+    python3 "$root/bench/score.py" "$out/expected-$part.json" "$out/twofold.tsv" "$out/zxing-cpp.tsv" "$out/zbarimg.tsv" \
+      --times "$out/twofold.times.tsv" "$out/zxing-cpp.times.tsv" "$out/zbarimg.times.tsv" \
+      --names twofold zxing-cpp zbarimg
+  done
+fi
+
 if [ $steps = 1 ]; then
   (cd "$root" && cargo build --release -p twofold-scan --example scan-bench --quiet)
-  python3 "$root/bench/scan_steps.py" "$root/target/release/examples/scan-bench" "$corpus" "$out"
+  python3 "$root/bench/scan_steps.py" "$target/release/examples/scan-bench" "$corpus" "$out"
 fi
