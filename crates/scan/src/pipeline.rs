@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use rxing::common::cpp_essentials::ConcentricPattern;
-use rxing::common::{DetectorRXingResult, HybridBinarizer};
+use rxing::common::{BitMatrix, DetectorRXingResult, HybridBinarizer};
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use rxing::{BinaryBitmap, Luma8LuminanceSource};
@@ -58,6 +58,8 @@ pub enum VariantKind {
     Sharpened2,
     Sharpened3,
     Sharpened5,
+    Upscaled2Sharpened,
+    Deblurred,
 }
 
 impl VariantKind {
@@ -84,6 +86,8 @@ impl VariantKind {
         VariantKind::Sharpened2,
         VariantKind::Sharpened3,
         VariantKind::Sharpened5,
+        VariantKind::Upscaled2Sharpened,
+        VariantKind::Deblurred,
     ];
 
     /// The variants the scanner runs, in order (see `docs/scanner.md` for the measurements):
@@ -93,18 +97,13 @@ impl VariantKind {
         VariantKind::Grey,
         VariantKind::Inverted,
         VariantKind::Otsu,
-        VariantKind::Stretched,
-        VariantKind::Box3,
-        VariantKind::Upscaled2,
-        VariantKind::Sharpened3,
-        VariantKind::Sharpened5,
         VariantKind::OtsuInverted,
+        VariantKind::Stretched,
         VariantKind::StretchedInverted,
-        VariantKind::Upscaled2Inverted,
-        VariantKind::Median3,
-        VariantKind::Adaptive,
-        VariantKind::RqrrOtsu,
-        VariantKind::RqrrUpscaled2,
+        VariantKind::Sharpened5,
+        VariantKind::Deblurred,
+        VariantKind::Box3,
+        VariantKind::Upscaled2Sharpened,
     ];
 
     /// How many leading entries of a plan always run.
@@ -133,6 +132,8 @@ impl VariantKind {
             VariantKind::Sharpened2 => "sharp2",
             VariantKind::Sharpened3 => "sharp3",
             VariantKind::Sharpened5 => "sharp5",
+            VariantKind::Upscaled2Sharpened => "up2-sharp",
+            VariantKind::Deblurred => "deblur",
         }
     }
 
@@ -351,7 +352,10 @@ type Sets = Vec<[(f32, f32); 3]>;
 
 #[derive(Default)]
 struct Cache {
-    inverted: Option<LumaImage>,
+    /// The binarised grey, up2 and otsu images, kept for their inverted passes (a flip).
+    grey_bits: Option<BitMatrix>,
+    up2_bits: Option<BitMatrix>,
+    otsu_bits: Option<BitMatrix>,
     stretched: Option<Option<LumaImage>>,
     up2: Option<Option<LumaImage>>,
     otsu: Option<LumaImage>,
@@ -359,6 +363,11 @@ struct Cache {
 
 /// Largest image (in pixels, after scaling) the upscaling variants produce.
 const MAX_UPSCALED_PIXELS: usize = 12 << 20;
+
+/// Largest image (in pixels) the filtering variants (noise filters, sharpening, deblurring) run
+/// on. Bigger images are screens and pages: crisp, and each filter pass would cost tens of
+/// milliseconds (a 4K screen without a code stays within 150 ms this way).
+const MAX_FILTERED_PIXELS: usize = 4 << 20;
 
 fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Vec<Found>, Sets)> {
     let n = img.w() * img.h();
@@ -380,16 +389,32 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
             .get_or_insert_with(|| pp::threshold(img, pp::otsu_level(&img.pixels)))
             .clone()
     };
+    let filter = matches!(
+        v,
+        VariantKind::Box3
+            | VariantKind::Median3
+            | VariantKind::Sharpened2
+            | VariantKind::Sharpened3
+            | VariantKind::Sharpened5
+            | VariantKind::Deblurred
+            | VariantKind::Upscaled2Sharpened
+    );
+    if filter && n > MAX_FILTERED_PIXELS {
+        return None;
+    }
     let res = match v {
-        VariantKind::Grey => rxing_pass(img, 1.0),
-        VariantKind::Inverted => {
-            let inv = cache.inverted.get_or_insert_with(|| pp::invert(img));
-            rxing_pass(inv, 1.0)
-        }
+        VariantKind::Grey => rxing_pass_keep(img, 1.0, &mut cache.grey_bits),
+        VariantKind::Inverted => rxing_flipped(img, 1.0, &cache.grey_bits),
         VariantKind::Stretched => rxing_pass(&stretched(cache)?, 1.0),
         VariantKind::StretchedInverted => rxing_pass(&pp::invert(&stretched(cache)?), 1.0),
-        VariantKind::Upscaled2 => rxing_pass(&up2(cache)?, 0.5),
-        VariantKind::Upscaled2Inverted => rxing_pass(&pp::invert(&up2(cache)?), 0.5),
+        VariantKind::Upscaled2 => {
+            let up = up2(cache)?;
+            rxing_pass_keep(&up, 0.5, &mut cache.up2_bits)
+        }
+        VariantKind::Upscaled2Inverted => {
+            let up = up2(cache)?;
+            rxing_flipped(&up, 0.5, &cache.up2_bits)
+        }
         VariantKind::Upscaled3 => {
             if n * 9 > MAX_UPSCALED_PIXELS {
                 return None;
@@ -398,8 +423,14 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
         }
         VariantKind::Box3 => rxing_pass(&pp::box3(img), 1.0),
         VariantKind::Median3 => rxing_pass(&pp::median3(img), 1.0),
-        VariantKind::Otsu => rxing_pass(&otsu(cache), 1.0),
-        VariantKind::OtsuInverted => rxing_pass(&pp::invert(&otsu(cache)), 1.0),
+        VariantKind::Otsu => {
+            let o = otsu(cache);
+            rxing_pass_keep(&o, 1.0, &mut cache.otsu_bits)
+        }
+        VariantKind::OtsuInverted => {
+            let o = otsu(cache);
+            rxing_flipped(&o, 1.0, &cache.otsu_bits)
+        }
         VariantKind::Adaptive => rxing_pass(&adaptive(img), 1.0),
         VariantKind::AdaptiveInverted => rxing_pass(&pp::invert(&adaptive(img)), 1.0),
         VariantKind::Downscaled2 => {
@@ -411,6 +442,8 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
         VariantKind::Sharpened2 => rxing_pass(&pp::unsharp(img, 2, 2.0), 1.0),
         VariantKind::Sharpened3 => rxing_pass(&pp::unsharp(img, 3, 2.0), 1.0),
         VariantKind::Sharpened5 => rxing_pass(&pp::unsharp(img, 5, 3.0), 1.0),
+        VariantKind::Upscaled2Sharpened => rxing_pass(&pp::unsharp(&up2(cache)?, 3, 2.0), 0.5),
+        VariantKind::Deblurred => rxing_pass(&pp::deblur(img, 4, 3.0, 3), 1.0),
         VariantKind::RqrrGrey => (rqrr_pass(img, false, 1.0), Vec::new()),
         VariantKind::RqrrOtsu => (rqrr_pass(&otsu(cache), true, 1.0), Vec::new()),
         VariantKind::RqrrOtsuInverted => {
@@ -441,15 +474,50 @@ fn pattern_pt(p: &ConcentricPattern, s: f32) -> (f32, f32) {
 /// The zxing-cpp QR reader (as ported by rxing) over the hybrid binarizer, keeping the list of
 /// finder-pattern triples that did not decode.
 fn rxing_pass(img: &LumaImage, scale: f32) -> (Vec<Found>, Sets) {
-    catch_unwind(AssertUnwindSafe(|| rxing_pass_inner(img, scale))).unwrap_or_default()
+    rxing_pass_keep(img, scale, &mut None)
 }
 
-fn rxing_pass_inner(img: &LumaImage, scale: f32) -> (Vec<Found>, Sets) {
-    let Ok(src) = Luma8LuminanceSource::new(img.pixels.clone(), img.width, img.height) else {
-        return Default::default();
-    };
+/// As [`rxing_pass`], keeping the binarised image in `keep` for a later inverted pass.
+fn rxing_pass_keep(
+    img: &LumaImage,
+    scale: f32,
+    keep: &mut Option<BitMatrix>,
+) -> (Vec<Found>, Sets) {
+    catch_unwind(AssertUnwindSafe(|| {
+        let bin = binarize(img)?;
+        let res = detect(&bin, scale);
+        *keep = Some(bin);
+        Some(res)
+    }))
+    .ok()
+    .flatten()
+    .unwrap_or_default()
+}
+
+/// The inverted image's pass: the binarised image of `img` (kept by its own pass) flipped, as
+/// zxing-cpp's `tryInvert` does, instead of binarising an inverted copy again.
+fn rxing_flipped(img: &LumaImage, scale: f32, kept: &Option<BitMatrix>) -> (Vec<Found>, Sets) {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut bin = match kept {
+            Some(b) => b.clone(),
+            None => binarize(img)?,
+        };
+        bin.flip_self();
+        Some(detect(&bin, scale))
+    }))
+    .ok()
+    .flatten()
+    .unwrap_or_default()
+}
+
+/// ZXing's hybrid binarizer (8x8 blocks, thresholds over 5x5 block neighbourhoods).
+fn binarize(img: &LumaImage) -> Option<BitMatrix> {
+    let src = Luma8LuminanceSource::new(img.pixels.clone(), img.width, img.height).ok()?;
     let bitmap = BinaryBitmap::new(HybridBinarizer::new(src));
-    let bin = bitmap.get_black_matrix();
+    Some(bitmap.get_black_matrix().clone())
+}
+
+fn detect(bin: &BitMatrix, scale: f32) -> (Vec<Found>, Sets) {
     let mut fps = FindFinderPatterns(bin, true, 0);
     let sets = GenerateFinderPatternSets(&mut fps);
     let mut used: Vec<ConcentricPattern> = Vec::new();
