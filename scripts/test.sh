@@ -51,13 +51,14 @@ step "test server: conformance with the real django-allauth (headless API, app a
 # `twofold serve --profile allauth`, and compares every exchange (about 40 s).
 crates/server/tests/allauth/run.sh
 
-step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled"
+step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled; macOS paths compiled"
 # Same test files as above, run as Windows programs (tests/windows/run.sh says which and why).
 if [ "${SKIP_WINDOWS:-0}" != 1 ]; then
   tests/windows/run.sh
   if [ "${TWOFOLD_CI:-0}" = 1 ]; then
     rm -rf target/x86_64-pc-windows-gnu # CI only: ~3 GB nothing later needs
   fi
+  tests/macos-check.sh
 fi
 
 step "scanner: the screen path under Xvfb"

@@ -147,7 +147,18 @@ fn set_sensitive(cb: &mut arboard::Clipboard, text: &str) -> Result<(), Clipboar
         .map_err(|e| ClipboardError::Write(e.to_string()))
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "windows")))]
+/// macOS: marked `org.nspasteboard.ConcealedType`, which clipboard managers (Maccy, Paste,
+/// Alfred) skip.
+#[cfg(target_os = "macos")]
+fn set_sensitive(cb: &mut arboard::Clipboard, text: &str) -> Result<(), ClipboardError> {
+    use arboard::SetExtApple;
+    cb.set()
+        .exclude_from_history()
+        .text(text)
+        .map_err(|e| ClipboardError::Write(e.to_string()))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
 fn set_sensitive(cb: &mut arboard::Clipboard, text: &str) -> Result<(), ClipboardError> {
     cb.set_text(text)
         .map_err(|e| ClipboardError::Write(e.to_string()))
