@@ -70,12 +70,14 @@ impl Settings {
     }
 
     pub fn save(&self, path: &Path) -> Result<(), String> {
+        // Not a secret, but it names the backup folder: private like everything Twofold makes.
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            twofold_vault::create_private_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let json = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
-        std::fs::write(path, json).map_err(|e| format!("cannot save {}: {e}", path.display()))
+        twofold_vault::write_private_file(path, &json, true)
+            .map_err(|e| format!("cannot save {}: {e}", path.display()))
     }
 }
 
@@ -86,4 +88,27 @@ pub fn settings_path() -> PathBuf {
         .or_else(|| dirs::config_dir().map(|d| d.join("twofold")))
         .unwrap_or_else(|| PathBuf::from("."))
         .join("settings.json")
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Fails before: the folder was made 0755 and the file 0644 (the umask's defaults).
+    #[test]
+    fn settings_are_saved_0600_in_a_0700_folder() {
+        let d = std::env::temp_dir().join(format!("twofold-settings-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let path = d.join("twofold/settings.json");
+        Settings::default().save(&path).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        assert_eq!(
+            Settings::load(&path).backup_dir,
+            Settings::default().backup_dir
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }
