@@ -21,19 +21,7 @@ cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TARGET=x86_64-pc-windows-gnu
-sudo_if_needed() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-missing=()
-for p in gcc-mingw-w64-x86-64 wine wine64; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "windows: installing ${missing[*]}"
-  sudo_if_needed apt-get update -qq
-  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+scripts/apt-install.sh gcc-mingw-w64-x86-64 wine wine64
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
 
 target_dir="${CARGO_TARGET_DIR:-target}"
