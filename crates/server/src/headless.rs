@@ -274,6 +274,7 @@ struct Reply {
     /// Django's `HttpResponseBadRequest()` (malformed JSON) and 405: no body at all.
     empty: bool,
     cookies: Vec<String>,
+    allow: Option<&'static str>,
 }
 
 impl Reply {
@@ -285,6 +286,7 @@ impl Reply {
             errors: None,
             empty: false,
             cookies: Vec::new(),
+            allow: None,
         }
     }
     fn data(status: u16, data: Value) -> Self {
@@ -839,6 +841,15 @@ async fn handle(
         "browser" => Client::Browser,
         _ => return ServerError::api(StatusCode::NOT_FOUND, "Not found.").into_response(),
     };
+    // Django resolves the URL and the view's methods before any middleware's answer reaches
+    // the view: an unknown path is 404, a method the view does not take 405 (with `Allow`).
+    match methods(client, app.cfg.trust, &rest) {
+        None => return ServerError::api(StatusCode::NOT_FOUND, "Not found.").into_response(),
+        Some(allowed) if !allowed.contains(&method.as_str()) => {
+            return render(not_allowed(&rest), None)
+        }
+        Some(_) => {}
+    }
     let ip = peer
         .map(|ConnectInfo(p)| p.ip().to_canonical())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
@@ -1049,6 +1060,10 @@ fn render(reply: Reply, session_token: Option<String>) -> Response {
     for c in &reply.cookies {
         add_cookie(&mut r, c);
     }
+    if let Some(a) = reply.allow {
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(a));
+    }
     r
 }
 
@@ -1160,12 +1175,45 @@ async fn route(
             | "account/authenticators/totp"
             | "account/authenticators/recovery-codes",
             _,
-        ) => Ok(Reply::empty(405)),
+        ) => Ok(not_allowed(path)),
         ("auth/2fa/trust", _) if ctx.client == Client::Browser && app.cfg.trust => {
-            Ok(Reply::empty(405))
+            Ok(not_allowed(path))
         }
-        ("tokens/refresh", _) if ctx.client == Client::App => Ok(Reply::empty(405)),
+        ("tokens/refresh", _) if ctx.client == Client::App => Ok(not_allowed(path)),
         _ => Err(ServerError::api(StatusCode::NOT_FOUND, "Not found.")),
+    }
+}
+
+/// The methods each route's view takes (`None`: no such route for this client).
+fn methods(client: Client, trust: bool, path: &str) -> Option<&'static [&'static str]> {
+    Some(match path {
+        "config" | "account/authenticators" => &["GET"],
+        "auth/session" => &["GET", "DELETE"],
+        "account/authenticators/totp" => &["GET", "POST", "DELETE"],
+        "account/authenticators/recovery-codes" => &["GET", "POST"],
+        "auth/signup"
+        | "auth/login"
+        | "auth/reauthenticate"
+        | "auth/2fa/authenticate"
+        | "auth/2fa/reauthenticate" => &["POST"],
+        "auth/2fa/trust" if client == Client::Browser && trust => &["POST"],
+        "tokens/refresh" if client == Client::App => &["POST"],
+        _ => return None,
+    })
+}
+
+/// Django's `View.http_method_not_allowed`: 405, no body, `Allow` naming the view's methods.
+fn not_allowed(path: &str) -> Reply {
+    let allow = match path {
+        "config" | "account/authenticators" => "GET, OPTIONS",
+        "auth/session" => "GET, DELETE, OPTIONS",
+        "account/authenticators/totp" => "GET, POST, DELETE, OPTIONS",
+        "account/authenticators/recovery-codes" => "GET, POST, OPTIONS",
+        _ => "POST, OPTIONS",
+    };
+    Reply {
+        allow: Some(allow),
+        ..Reply::empty(405)
     }
 }
 

@@ -55,7 +55,188 @@ pub fn document(cfg: &Config) -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     constrain(&mut doc, cfg);
     common_answers(&mut doc);
+    headless_paths(&mut doc, cfg);
     doc
+}
+
+/// django-allauth's headless API (crate::headless), both clients, with allauth's envelope. The
+/// schemas follow allauth's own `headless/spec/doc/openapi.yaml` (65.22.1) where they can: the
+/// envelope's `status`, `data`, `meta`, `errors[{message, code, param}]`.
+fn headless_paths(doc: &mut Value, cfg: &Config) {
+    let envelope = json!({
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": {"type": "integer"},
+            "data": {},
+            "meta": {"type": "object"},
+            "errors": {"type": "array", "items": {
+                "type": "object", "required": ["message", "code"],
+                "properties": {"message": {"type": "string"}, "code": {"type": "string"},
+                               "param": {"type": "string"}}}},
+        },
+    });
+    let json_body = json!({"application/json": {"schema": envelope}});
+    // Django's bare answers: a body that is not a JSON object (400), a CSRF failure (403), a
+    // method the view does not take (405).
+    let bare = json!({"text/html": {"schema": {"type": "string"}}});
+    let mut either = json_body.clone();
+    either["text/html"] = bare["text/html"].clone();
+    let responses = |body: bool| {
+        let mut r = json!({
+            "200": {"description": "Done (allauth's envelope)", "content": json_body},
+            "401": {"description": "Not authenticated, a pending flow, or reauthentication required (data.flows)", "content": json_body},
+            "403": {"description": "A refused Host or Origin, or (browser client) a missing or wrong X-CSRFToken", "content": either},
+            "404": {"description": "Nothing there (TOTP: with meta.secret and meta.totp_url)", "content": json_body},
+            "409": {"description": "Conflict (already logged in, an authenticator already there)", "content": json_body},
+            "410": {"description": "App client: an unknown or expired X-Session-Token", "content": json_body},
+        });
+        if body {
+            r["400"] = json!({"description": "Invalid input (errors), or a body that is not a JSON object (no body)", "content": either});
+            r["429"] = json!({"description": "allauth's per-IP rate limits", "content": json_body});
+        }
+        r
+    };
+    let text = json!({"type": "string", "maxLength": MAX_FIELD_CHARS});
+    let body = |props: Value, required: Vec<&str>| {
+        json!({"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "properties": props, "required": required}}}})
+    };
+    let code = json!({"code": text});
+    let mut ops: Vec<(String, &str, Option<Value>, &str)> = Vec::new();
+    for client in ["app", "browser"] {
+        let p = |s: &str| format!("/_allauth/{client}/v1/{s}");
+        ops.push((
+            p("config"),
+            "get",
+            None,
+            "allauth's configuration (data.account, data.mfa)",
+        ));
+        ops.push((
+            p("auth/session"),
+            "get",
+            None,
+            "The session: 200 with data.user, or 401 with data.flows",
+        ));
+        ops.push((
+            p("auth/session"),
+            "delete",
+            None,
+            "Log out (401 afterwards)",
+        ));
+        ops.push((
+            p("auth/signup"),
+            "post",
+            Some(body(
+                json!({"email": text, "password": text}),
+                vec!["email", "password"],
+            )),
+            "Sign up and log in",
+        ));
+        ops.push((
+            p("auth/login"),
+            "post",
+            Some(body(
+                json!({"email": text, "password": text}),
+                vec!["email", "password"],
+            )),
+            "Log in: 200, or 401 with the pending mfa_authenticate flow",
+        ));
+        ops.push((
+            p("auth/reauthenticate"),
+            "post",
+            Some(body(json!({"password": text}), vec!["password"])),
+            "Reauthenticate by password",
+        ));
+        ops.push((
+            p("auth/2fa/authenticate"),
+            "post",
+            Some(body(code.clone(), vec!["code"])),
+            "The second factor of a pending login: a TOTP or recovery code",
+        ));
+        ops.push((
+            p("auth/2fa/reauthenticate"),
+            "post",
+            Some(body(code.clone(), vec!["code"])),
+            "Reauthenticate by a TOTP or recovery code",
+        ));
+        if client == "browser" && cfg.trust {
+            ops.push((
+                p("auth/2fa/trust"),
+                "post",
+                Some(body(json!({"trust": {"type": "boolean"}}), vec![])),
+                "Trust this browser (the mfa_trust stage; --trust)",
+            ));
+        }
+        ops.push((
+            p("account/authenticators"),
+            "get",
+            None,
+            "The user's authenticators",
+        ));
+        ops.push((
+            p("account/authenticators/totp"),
+            "get",
+            None,
+            "TOTP: 200, or 404 with a new pending secret in meta",
+        ));
+        ops.push((
+            p("account/authenticators/totp"),
+            "post",
+            Some(body(code.clone(), vec!["code"])),
+            "Activate TOTP with a code of the pending secret",
+        ));
+        ops.push((
+            p("account/authenticators/totp"),
+            "delete",
+            None,
+            "Deactivate TOTP (reauthentication required)",
+        ));
+        ops.push((
+            p("account/authenticators/recovery-codes"),
+            "get",
+            None,
+            "Recovery codes with the unused ones (reauthentication required)",
+        ));
+        ops.push((
+            p("account/authenticators/recovery-codes"),
+            "post",
+            Some(body(json!({}), vec![])),
+            "Regenerate the recovery codes",
+        ));
+        if client == "app" {
+            ops.push((
+                p("tokens/refresh"),
+                "post",
+                Some(body(json!({"refresh_token": text}), vec!["refresh_token"])),
+                "Refresh (the session-token strategy refreshes nothing: 400)",
+            ));
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, method, req, summary) in ops {
+        let client = if path.contains("/app/") {
+            "app"
+        } else {
+            "browser"
+        };
+        let mut op = json!({
+            "tags": [format!("allauth headless ({client})")],
+            "summary": summary,
+            "responses": responses(req.is_some() || method == "delete"),
+        });
+        if client == "app" {
+            op["parameters"] = json!([{"name": "X-Session-Token", "in": "header", "required": false,
+                "schema": {"type": "string"}}]);
+        }
+        if let Some(r) = req {
+            op["requestBody"] = r;
+        }
+        let item = paths.entry(path).or_insert_with(|| json!({}));
+        item[method] = op;
+    }
 }
 
 /// A required text field, trimmed by the server: not blank.
