@@ -1,46 +1,12 @@
 //! Adding an account the vault already holds: checked under the vault's lock, by every way in
 //! (`add --uri`, `--secret`, images, imports). A passphrase-only vault (no OS keyring needed).
 
-use std::process::{Command, Output};
-
 const URI: &str = "otpauth://totp/ACME:me@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
 /// A one-code Google Authenticator export of 3 accounts (from crates/scan's corpus).
 const GOOGLE: &str = "otpauth-migration://offline?data=CkIKENJy409dY4f2gnwkOVi8CvASHEppcmEgQ2xvdWQ6YWxpY2VAZXhhbXBsZS5jb20aCkppcmEgQ2xvdWQgASgBMAIKMgoQU5VaoBcwoq02IAwAGHezaBIQem%2FDq0BleGFtcGxlLmNvbRoGS3Jha2VuIAEoAjACCkEKFJamjBNh2yCtHDIXVvH2gp73llxoEhpEaXNjb3JkOuODpuODvOOCtuODvOWkqumDjhoHRGlzY29yZCABKAEwAhABGAEgACjc%2B%2BKO%2Ff%2F%2F%2F%2F8B";
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_twofold"));
-        c.args(args)
-            .env("TWOFOLD_VAULT", self.dir.path().join("vault.twofold"))
-            .env("TWOFOLD_PASSPHRASE", "vault passphrase")
-            .env("TWOFOLD_KDF", "m=8192,t=1,p=1")
-            .env("HOME", self.dir.path())
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-    fn count(&self) -> usize {
-        let o = self.run(&["list", "--json"]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        v.as_array().unwrap().len()
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{text, PassVault as Env};
 
 /// Fails before: `add --uri` had no duplicate check at all (8 accounts), and the other ways in
 /// checked before the locked write re-read the file.

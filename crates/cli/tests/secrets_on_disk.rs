@@ -2,65 +2,17 @@
 //! that never follow a symbolic link and are private whatever the umask, bounded reads of
 //! hostile inputs. A passphrase-only vault (no OS keyring needed).
 
-use std::io::Write as _;
 #[cfg(unix)]
 use std::path::Path;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 #[cfg(unix)]
 use std::time::{Duration, Instant};
 
 const URI: &str = "otpauth://totp/ACME:me@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
 const SECRET: &str = "JBSWY3DPEHPK3PXP";
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_twofold"));
-        c.args(args)
-            .env("TWOFOLD_VAULT", self.p("data/vault.twofold"))
-            .env("TWOFOLD_PASSPHRASE", "vault passphrase")
-            .env("TWOFOLD_KDF", "m=8192,t=1,p=1")
-            .env("HOME", self.dir.path())
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
-        c
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
-    }
-    /// Runs with `stdin` as standard input.
-    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{text, PassVault as Env};
 
 #[cfg(unix)]
 fn mode(p: &Path) -> u32 {
