@@ -316,7 +316,9 @@ mod keyring {
     }
 
     fn config_error(e: twofold_keyring::KeyringError) -> ServerError {
-        ServerError::Config(format!("{e} (service {KEYRING_SERVICE}): use --key-store file"))
+        ServerError::Config(format!(
+            "{e} (service {KEYRING_SERVICE}): use --key-store file"
+        ))
     }
 
     /// The stored key (hex), `None` when there is no entry.
