@@ -137,6 +137,18 @@ impl VariantKind {
         }
     }
 
+    /// Whether this variant works on an upscaled image.
+    pub fn upscales(self) -> bool {
+        matches!(
+            self,
+            VariantKind::Upscaled2
+                | VariantKind::Upscaled2Inverted
+                | VariantKind::Upscaled3
+                | VariantKind::Upscaled2Sharpened
+                | VariantKind::RqrrUpscaled2
+        )
+    }
+
     pub fn decoder(self) -> Decoder {
         match self {
             VariantKind::RqrrGrey
@@ -262,14 +274,19 @@ pub(crate) fn scan(img: &LumaImage, limits: &Limits, start: Instant) -> ScanRepo
 /// Runs `plan` over `img`. `start` is when the time budget began.
 pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) -> ScanReport {
     let mut report = ScanReport::default();
-    let mut pending: Vec<[(f32, f32); 3]> = Vec::new();
+    let mut pending: Sets = Vec::new();
     let mut cache = Cache::default();
     for (i, &v) in plan.variants.iter().enumerate() {
         let always = i < VariantKind::ALWAYS;
         if !plan.exhaustive && !always {
-            pending.retain(|set| !explained(set, &report.codes));
+            pending.retain(|set| !explained(&set.0, &report.codes));
             if !report.codes.is_empty() && pending.is_empty() {
                 break;
+            }
+            // Upscaling is for modules of 1-2 px: skip it when every unread triple has large
+            // modules (a blurred or damaged code, not a small one).
+            if v.upscales() && !pending.is_empty() && pending.iter().all(|p| p.1 >= LARGE_MODULE) {
+                continue;
             }
             if start.elapsed() > limits.time_budget {
                 report.timed_out = true;
@@ -290,11 +307,12 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
             }
         }
         for set in sets {
-            if !explained(&set, &report.codes) && !pending.iter().any(|p| same_set(p, &set)) {
+            if !explained(&set.0, &report.codes) && !pending.iter().any(|p| same_set(&p.0, &set.0))
+            {
                 pending.push(set);
             }
         }
-        pending.retain(|set| !explained(set, &report.codes));
+        pending.retain(|set| !explained(&set.0, &report.codes));
         report.steps.push(StepReport {
             variant: v,
             elapsed: t0.elapsed(),
@@ -348,7 +366,11 @@ fn reading_order(codes: &mut [Code]) {
 }
 
 type Found = (Vec<u8>, [(f32, f32); 4]);
-type Sets = Vec<[(f32, f32); 3]>;
+/// Finder-pattern triples that did not decode: centres, and module size in pixels.
+type Sets = Vec<([(f32, f32); 3], f32)>;
+
+/// Module size (px, original image) from which a code is not "small".
+const LARGE_MODULE: f32 = 3.5;
 
 #[derive(Default)]
 struct Cache {
@@ -544,15 +566,18 @@ fn detect(bin: &BitMatrix, scale: f32) -> (Vec<Found>, Sets) {
                 used.extend([set.bl, set.tl, set.tr]);
                 found.push(f);
             }
-            None => unexplained.push([
-                pattern_pt(&set.bl, scale),
-                pattern_pt(&set.tl, scale),
-                pattern_pt(&set.tr, scale),
-            ]),
+            None => unexplained.push((
+                [
+                    pattern_pt(&set.bl, scale),
+                    pattern_pt(&set.tl, scale),
+                    pattern_pt(&set.tr, scale),
+                ],
+                (set.bl.size + set.tl.size + set.tr.size) as f32 / 21.0 * scale,
+            )),
         }
     }
     // Triples made of patterns of decoded codes are explained by them.
-    unexplained.retain(|s| {
+    unexplained.retain(|(s, _)| {
         s.iter()
             .filter(|p| {
                 used.iter().any(|u| {
