@@ -1,12 +1,11 @@
 //! The test server panel: start and stop the bundled server in-process, list its users and
 //! its request log, create test users, and enrol a user's TOTP into the vault in one click.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use twofold_server::{Config, Server, ServerHandle};
+use twofold_server::{Config, Profile, Server, ServerHandle};
 use twofold_vault::intake;
 
 use crate::state::AppState;
@@ -14,16 +13,44 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct ServerState {
     handle: tokio::sync::Mutex<Option<ServerHandle>>,
-    /// otpauth URIs of users enrolled from this panel, by e-mail (kept in this process only).
-    enrolled: std::sync::Mutex<HashMap<String, zeroize::Zeroizing<String>>>,
 }
 
 #[derive(Deserialize)]
 pub struct StartRequest {
     port: u16,
+    /// The library the server stands in for (`allauth`, `jwt-allauth`, `django-otp`); absent:
+    /// jwt-allauth, as `twofold serve`.
+    #[serde(default)]
+    profile: Option<String>,
     mode: String,
     issuer: String,
-    tolerance: u64,
+    /// Absent: the profile's own tolerance.
+    #[serde(default)]
+    tolerance: Option<u64>,
+}
+
+/// The base URLs a developer pastes into a front end, one per face of the server.
+#[derive(Serialize)]
+pub struct PanelUrls {
+    /// allauth's headless API for single-page apps (session cookie + CSRF).
+    browser: String,
+    /// allauth's headless API for mobile and desktop clients (`X-Session-Token`).
+    app: String,
+    /// django-jwt-allauth's REST root (`login/`, `mfa/verify/`, …).
+    rest: String,
+    /// The HTML pages (allauth's `/accounts/`).
+    pages: String,
+}
+
+impl PanelUrls {
+    fn new(base: &str) -> Self {
+        PanelUrls {
+            browser: format!("{base}/_allauth/browser/v1"),
+            app: format!("{base}/_allauth/app/v1"),
+            rest: format!("{base}/"),
+            pages: format!("{base}/accounts/"),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -32,7 +59,7 @@ pub struct PanelUser {
     email: String,
     totp_enabled: bool,
     recovery_codes_left: u32,
-    /// Whether "Add to Twofold" can enrol it (created here, enrolled).
+    /// Whether "Add to Twofold" can enrol it: it has TOTP, activated through any face.
     can_add: bool,
 }
 
@@ -50,7 +77,9 @@ pub struct PanelStatus {
     running: bool,
     url: Option<String>,
     mode: Option<String>,
+    profile: Option<String>,
     issuer: Option<String>,
+    urls: Option<PanelUrls>,
     users: Vec<PanelUser>,
     log: Vec<PanelLog>,
 }
@@ -63,13 +92,19 @@ fn err(e: impl std::fmt::Display) -> String {
 /// refuses other web pages, as `twofold serve`'s does: a foreign Host or Origin, a QA POST
 /// that is not JSON).
 fn panel_config(req: &StartRequest) -> Result<Config, String> {
-    let mut cfg = Config {
-        bind: SocketAddr::from(([127, 0, 0, 1], req.port)),
-        issuer: req.issuer.trim().to_string(),
-        tolerance: req.tolerance,
-        mode: req.mode.parse().map_err(err)?,
-        ..Config::default()
-    };
+    let profile: Profile = req
+        .profile
+        .as_deref()
+        .unwrap_or(Profile::default().as_str())
+        .parse()
+        .map_err(err)?;
+    let mut cfg = Config::for_profile(profile);
+    cfg.bind = SocketAddr::from(([127, 0, 0, 1], req.port));
+    cfg.issuer = req.issuer.trim().to_string();
+    cfg.mode = req.mode.parse().map_err(err)?;
+    if let Some(t) = req.tolerance {
+        cfg.tolerance = t;
+    }
     if cfg.issuer.is_empty() {
         cfg.issuer = Config::default().issuer;
     }
@@ -109,19 +144,14 @@ pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus
             running: false,
             url: None,
             mode: None,
+            profile: None,
             issuer: None,
+            urls: None,
             users: Vec::new(),
             log: Vec::new(),
         });
     };
     let app = h.app().clone();
-    let enrolled = server
-        .enrolled
-        .lock()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect::<Vec<_>>();
     let (users, log) = tokio::task::spawn_blocking(move || {
         let users = app.list_users().map_err(err)?;
         let log = app.request_log(100);
@@ -133,11 +163,13 @@ pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus
         running: true,
         url: Some(h.url()),
         mode: Some(h.app().config().mode.as_str().to_string()),
+        profile: Some(h.app().config().profile.as_str().to_string()),
         issuer: Some(h.app().config().issuer.clone()),
+        urls: Some(PanelUrls::new(&h.url())),
         users: users
             .into_iter()
             .map(|u| PanelUser {
-                can_add: u.totp_enabled && enrolled.contains(&u.email),
+                can_add: u.totp_enabled,
                 id: u.id,
                 email: u.email,
                 totp_enabled: u.totp_enabled,
@@ -182,17 +214,9 @@ pub async fn server_create_user(
     let email = req.email.trim().to_string();
     // Through the server's bounded hashing (one Argon2 hash per core at a time).
     let a = app.clone();
-    let created = app
-        .hashing(move || a.create_test_user(&email, &password, req.enrolled))
+    app.hashing(move || a.create_test_user(&email, &password, req.enrolled))
         .await
         .map_err(err)?;
-    if let Some(uri) = created.otpauth_uri {
-        server
-            .enrolled
-            .lock()
-            .unwrap()
-            .insert(created.email.clone(), zeroize::Zeroizing::new(uri));
-    }
     server_status(server).await
 }
 
@@ -203,13 +227,24 @@ pub async fn server_add_to_twofold(
     state: State<'_, AppState>,
     email: String,
 ) -> Result<String, String> {
-    let url = {
+    let (url, app) = {
         let guard = server.handle.lock().await;
-        guard.as_ref().ok_or("start the test server first")?.url()
+        let h = guard.as_ref().ok_or("start the test server first")?;
+        (h.url(), h.app().clone())
     };
-    let uri = server.enrolled.lock().unwrap().get(&email).cloned().ok_or(
-        "only users enrolled from this panel can be added: create one with \"Enrolled\" ticked",
-    )?;
+    // The secret as the server keeps it, whichever face activated TOTP (REST, pages, headless
+    // API, QA or this panel).
+    let uri = tokio::task::spawn_blocking(move || {
+        let user = app
+            .user_by_email(&email)
+            .map_err(err)?
+            .ok_or_else(|| format!("no user {email:?} on the test server"))?;
+        app.totp_uri(user.id)
+            .map_err(err)?
+            .ok_or_else(|| format!("{email} has no TOTP activated: activate it first"))
+    })
+    .await
+    .map_err(err)??;
     let tag = format!("server:{}", url.trim_start_matches("http://"));
     let mut accounts = intake::accounts_from_payload(&uri, crate::commands::now()).map_err(err)?;
     for a in &mut accounts {
@@ -247,6 +282,32 @@ mod tests {
         out
     }
 
+    /// The panel's profile brings its defaults (allauth: tolerance 0), a given tolerance
+    /// overrides it, no profile is jwt-allauth as `twofold serve`, and a wrong one is refused.
+    #[test]
+    fn the_panel_profile_sets_the_defaults_and_the_tolerance_overrides_it() {
+        let req = |profile: Option<&str>, tolerance| StartRequest {
+            port: 0,
+            profile: profile.map(str::to_string),
+            mode: "optional".into(),
+            issuer: "T".into(),
+            tolerance,
+        };
+        let c = panel_config(&req(Some("allauth"), None)).unwrap();
+        assert_eq!((c.profile, c.tolerance), (Profile::Allauth, 0));
+        let c = panel_config(&req(Some("allauth"), Some(2))).unwrap();
+        assert_eq!((c.profile, c.tolerance), (Profile::Allauth, 2));
+        let c = panel_config(&req(None, None)).unwrap();
+        assert_eq!((c.profile, c.tolerance), (Profile::JwtAllauth, 1));
+        let c = panel_config(&req(Some("django-otp"), None)).unwrap();
+        assert_eq!(c.profile, Profile::DjangoOtp);
+        assert!(panel_config(&req(Some("devise"), None)).is_err());
+        let urls = PanelUrls::new("http://127.0.0.1:8765");
+        assert_eq!(urls.browser, "http://127.0.0.1:8765/_allauth/browser/v1");
+        assert_eq!(urls.app, "http://127.0.0.1:8765/_allauth/app/v1");
+        assert_eq!(urls.rest, "http://127.0.0.1:8765/");
+    }
+
     /// The desktop's in-process server refuses other web pages as `twofold serve` does (issue
     /// 15, item 8): a foreign Host (DNS rebinding), a foreign Origin, a QA POST that is not
     /// JSON; and its pages cannot be framed.
@@ -256,9 +317,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let req = StartRequest {
             port: 0,
+            profile: None,
             mode: "optional".into(),
             issuer: " ".into(),
-            tolerance: 1,
+            tolerance: Some(1),
         };
         let mut cfg = panel_config(&req).unwrap();
         assert!(cfg.bind.ip().is_loopback());

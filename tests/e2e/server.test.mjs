@@ -2,14 +2,16 @@
 // create an enrolled test user, add it to Twofold in one click, and sign in over the server's
 // REST face with the code the app shows.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { launch, screenshot } from "./driver.mjs";
-import { freshVault, rows, sleep, waitFor } from "./helpers.mjs";
+import { cli, freshVault, rows, sleep, waitFor } from "./helpers.mjs";
 
 let app;
 const v = freshVault();
 const port = 20000 + Math.floor(Math.random() * 20000);
+const port2 = port + 1;
 
 // The desktop's default browser, chosen as a user chooses one (a desktop file set as the
 // x-scheme-handler/http default in mimeapps.list): it writes the URL it is asked to open.
@@ -95,4 +97,111 @@ test("start, create user, add to Twofold, verify the shown code at the server", 
   await browser.$("#srv-toggle").click();
   await waitFor(async () => (await browser.$("#srv-state").getText()) === "Stopped", "server stopped");
   await assert.rejects(fetch(`http://127.0.0.1:${port}/openapi.json`));
+});
+
+/** One call to allauth's headless API, app client (`X-Session-Token`): status and JSON body. */
+async function headless(base, token, method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (token) headers["X-Session-Token"] = token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const r = await fetch(`${base}/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
+/** The code a Twofold user would read for an otpauth URI (the CLI, the URI on stdin). */
+function codeFor(uri) {
+  return execFileSync(cli, ["code", "--uri-file", "-"], { input: uri, encoding: "utf8" }).trim();
+}
+
+/** Waits until the current 30 s step has at least `need` seconds left. */
+async function freshStep(need = 8) {
+  const left = 30 - ((Date.now() / 1000) % 30);
+  if (left < need) await sleep(left * 1000 + 300);
+}
+
+test("profile allauth: the panel shows the headless and REST base URLs, and a user who signed up and activated TOTP through the headless API is added to Twofold and signs in with its code", async () => {
+  const { browser } = app;
+  await browser.$("#server-btn").click();
+  await waitFor(async () => (await browser.$("#srv-state").getText()) === "Stopped", "a stopped server");
+  await browser.$("#srv-profile").selectByAttribute("value", "allauth");
+  // The profile brings allauth's TOTP_TOLERANCE (0) into the field.
+  assert.equal(await browser.$("#srv-tolerance").getValue(), "0");
+  await browser.$("#srv-port").setValue(String(port2));
+  await browser.$("#srv-toggle").click();
+  const url = `http://127.0.0.1:${port2}`;
+  await waitFor(async () => (await browser.$("#srv-url").getText()) === url, "server URL");
+  assert.match(await browser.$("#srv-state").getText(), /allauth/);
+  assert.equal(await browser.$("#srv-profile").isEnabled(), false, "the profile is fixed while running");
+  assert.equal(await browser.$("#srv-url-browser").getText(), `${url}/_allauth/browser/v1`);
+  assert.equal(await browser.$("#srv-url-app").getText(), `${url}/_allauth/app/v1`);
+  assert.equal(await browser.$("#srv-url-rest").getText(), `${url}/`);
+  assert.equal(await browser.$("#srv-url-pages").getText(), `${url}/accounts/`);
+
+  // The URLs shown are the ones a front end uses: allauth's config answers at both.
+  const base = await browser.$("#srv-url-app").getText();
+  for (const b of [base, await browser.$("#srv-url-browser").getText()]) {
+    const config = await fetch(`${b}/config`);
+    assert.equal(config.status, 200, b);
+    assert.ok((await config.json()).data.mfa.supported_types.includes("totp"));
+  }
+
+  // A mobile client signs up, reauthenticates and activates TOTP, as against allauth.
+  const email = "headless@example.com";
+  const password = "twofold-test-pass";
+  const signup = await headless(base, null, "POST", "auth/signup", { email, password });
+  assert.equal(signup.status, 200, JSON.stringify(signup.body));
+  const token = signup.body.meta.session_token;
+  assert.ok(token, "a session token");
+  const pending = await headless(base, token, "GET", "account/authenticators/totp");
+  assert.equal(pending.status, 404);
+  const uri = pending.body.meta.totp_url;
+  // allauth's label: the bare e-mail, the issuer as a parameter, no default digits/period.
+  assert.match(uri, /^otpauth:\/\/totp\/headless%40example\.com\?secret=[A-Z2-7]+&issuer=Twofold%20Test$/);
+  assert.equal((await headless(base, token, "POST", "auth/reauthenticate", { password })).status, 200);
+  await freshStep();
+  const activated = await headless(base, token, "POST", "account/authenticators/totp", { code: codeFor(uri) });
+  assert.equal(activated.status, 200, JSON.stringify(activated.body));
+
+  // A user without TOTP (made through the panel, not enrolled) has no "Add to Twofold".
+  await browser.$("#srv-email").setValue("plain@example.com");
+  await browser.$("#srv-enrolled").click();
+  await browser.$("#srv-create button[type='submit']").click();
+  const usersText = () => browser.execute(() => document.getElementById("srv-users").textContent);
+  await waitFor(async () => (await usersText()).includes("plain@example.com"), "the plain user", 20000);
+  await browser.$("#srv-enrolled").click();
+  const plainAdd = await browser.$("//li[contains(@class,'srv-user')][.//span[text()='plain@example.com']]//button");
+  assert.equal(await plainAdd.isDisplayed(), false);
+
+  const add = await browser.$(`//li[contains(@class,'srv-user')][.//span[text()='${email}']]//button[text()='Add to Twofold']`);
+  await add.waitForDisplayed({ timeout: 15000 });
+  await screenshot(browser, "06b-server-panel-allauth");
+  await add.click();
+  await waitFor(async () => (await browser.$("#toasts").getText()).includes(`Added ${email}`), "added toast");
+  await browser.$("#srv-back").click();
+  const row = await waitFor(
+    async () => (await rows(browser)).find((r) => r.label === email && /^\d{6}$/.test(r.code)),
+    "the headless user in the list",
+  );
+  assert.equal(row.issuer, "Twofold Test");
+  assert.ok(row.tags.includes(`server:127.0.0.1:${port2}`));
+
+  // Log out and back in over the headless API: the mfa_authenticate flow, then the code the
+  // app shows.
+  assert.equal((await headless(base, token, "DELETE", "auth/session")).status, 401);
+  const login = await headless(base, null, "POST", "auth/login", { email, password });
+  assert.equal(login.status, 401, JSON.stringify(login.body));
+  const flow = login.body.data.flows.find((f) => f.is_pending);
+  assert.equal(flow.id, "mfa_authenticate");
+  let code = row.code;
+  if (row.left < 3) {
+    await sleep(3500);
+    code = (await rows(browser)).find((r) => r.id === row.id).code;
+  }
+  const done = await headless(base, login.body.meta.session_token, "POST", "auth/2fa/authenticate", { code });
+  assert.equal(done.status, 200, JSON.stringify(done.body));
+  assert.equal(done.body.data.user.email, email);
+
+  await browser.$("#server-btn").click();
+  await browser.$("#srv-toggle").click();
+  await waitFor(async () => (await browser.$("#srv-state").getText()) === "Stopped", "server stopped");
 });

@@ -22,11 +22,20 @@ interface PanelLog {
   duration_us: number;
 }
 
+interface PanelUrls {
+  browser: string;
+  app: string;
+  rest: string;
+  pages: string;
+}
+
 interface PanelStatus {
   running: boolean;
   url: string | null;
   mode: string | null;
+  profile: string | null;
   issuer: string | null;
+  urls: PanelUrls | null;
   users: PanelUser[];
   log: PanelLog[];
 }
@@ -36,16 +45,21 @@ let onVaultChange: () => Promise<void> = async () => {};
 
 function render(s: PanelStatus): void {
   const state = byId("srv-state");
-  state.textContent = s.running ? `Running (${s.mode})` : "Stopped";
-  state.title = s.running ? `Running in ${s.mode} mode, issuer “${s.issuer}”` : "";
+  state.textContent = s.running ? `Running (${s.profile}, ${s.mode})` : "Stopped";
+  state.title = s.running ? `Running as ${s.profile} in ${s.mode} mode, issuer “${s.issuer}”` : "";
   byId("srv-state").className = s.running ? "pill ok" : "pill";
   byId<HTMLButtonElement>("srv-toggle").textContent = s.running ? "Stop server" : "Start server";
   const url = byId<HTMLAnchorElement>("srv-url");
   url.hidden = !s.url;
   url.textContent = s.url ?? "";
   url.href = s.url ?? "#";
-  for (const id of ["srv-port", "srv-mode", "srv-issuer", "srv-tolerance"]) {
+  for (const id of ["srv-profile", "srv-port", "srv-mode", "srv-issuer", "srv-tolerance"]) {
     byId<HTMLInputElement>(id).disabled = s.running;
+  }
+  if (s.running && s.profile) byId<HTMLSelectElement>("srv-profile").value = s.profile;
+  byId("srv-urls").hidden = !s.urls;
+  for (const face of ["browser", "app", "rest", "pages"] as const) {
+    byId(`srv-url-${face}`).textContent = s.urls?.[face] ?? "";
   }
   byId("srv-running").hidden = !s.running;
 
@@ -96,6 +110,7 @@ async function toggle(): Promise<void> {
       return;
     }
     const req = {
+      profile: byId<HTMLSelectElement>("srv-profile").value,
       port: Number(byId<HTMLInputElement>("srv-port").value),
       mode: byId<HTMLSelectElement>("srv-mode").value,
       issuer: byId<HTMLInputElement>("srv-issuer").value,
@@ -157,6 +172,12 @@ export function wireServerPanel(vaultChanged: () => Promise<void>): void {
     void vaultChanged();
   });
   byId("srv-toggle").addEventListener("click", () => void toggle());
+  // A profile brings its own tolerance (allauth's TOTP_TOLERANCE is 0, django-otp's 1); the
+  // field can still override it.
+  byId("srv-profile").addEventListener("change", (e) => {
+    const profile = (e.currentTarget as HTMLSelectElement).value;
+    byId<HTMLInputElement>("srv-tolerance").value = profile === "allauth" ? "0" : "1";
+  });
   byId("srv-create").addEventListener("submit", (e) => void createUser(e));
   byId("srv-url").addEventListener("click", (e) => {
     e.preventDefault();

@@ -1276,6 +1276,32 @@ impl App {
         Ok(())
     }
 
+    /// The otpauth URI of a user's activated TOTP authenticator, whichever face activated it
+    /// (REST, HTML pages, headless API or QA): the desktop panel's "Add to Twofold". `None`
+    /// when the user has no TOTP.
+    pub fn totp_uri(&self, user_id: i64) -> Result<Option<Zeroizing<String>>> {
+        let Some(user) = self.user_by_id(user_id)? else {
+            return Ok(None);
+        };
+        let blob: Option<Vec<u8>> = self
+            .conn()
+            .row(
+                "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
+                params![user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(blob) = blob else {
+            return Ok(None);
+        };
+        let secret = Secret::from_bytes(
+            self.keys
+                .decrypt(&Self::secret_aad(user_id, TYPE_TOTP), &blob)?
+                .to_vec(),
+        );
+        Ok(Some(self.build_uri(&user, &secret)))
+    }
+
     pub fn authenticators(&self, user_id: i64) -> Result<Vec<AuthenticatorInfo>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
