@@ -9,4 +9,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 TARGET=aarch64-apple-darwin
 rustup target list --installed | grep -qx "$TARGET" || rustup target add "$TARGET"
 cargo check --locked --target "$TARGET" -p twofold-keyring -p twofold-clipboard
+# The scanner without its clipboard feature: arboard is checked through crates/clipboard above.
+cargo check --locked --target "$TARGET" -p twofold-scan --no-default-features --features screen
 echo "macos: the Keychain, clipboard and screen paths compile"

@@ -13,7 +13,9 @@
 #     import_export.rs, add_once.rs, secrets_on_disk.rs, serve.rs);
 #   * the vault with its Credential Manager slot (Wine's advapi32 Cred* functions):
 #     vault_keyring.rs's system-neutral tests;
-#   * the test server's REST, HTML, QA and hardening suites over loopback.
+#   * the test server's REST, HTML, QA and hardening suites over loopback;
+#   * `twofold scan --screen` through the Windows capture (GDI, xcap) on an Xvfb screen that
+#     Wine draws to, while ImageMagick shows a corpus QR code on it.
 # Wine 8 (Debian 12) lacks bcryptprimitives.dll's ProcessPrng, which Rust's standard library
 # calls at start: tests/windows/bcryptprimitives_shim.c supplies it (a test aid, never shipped).
 set -euo pipefail
@@ -47,6 +49,25 @@ cli_tests=(--test code --test scan --test vault --test import_export --test add_
   --test secrets_on_disk --test serve)
 echo "windows: the CLI under Wine"
 cargo test --locked --target "$TARGET" -p twofold-cli "${cli_tests[@]}"
+echo "windows: twofold scan --screen (GDI, through xcap) under Wine on an X screen showing a QR code"
+img=crates/scan/tests/corpus/images/0001_clean.png
+want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["0001_clean.png"]["payloads"][0])' \
+  crates/scan/tests/corpus/expected.json)
+# shellcheck disable=SC2016
+got=$(xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  display -geometry +200+150 "$2" & pid=$!
+  out=""
+  for _ in $(seq 40); do
+    out=$(wine "$1" scan --screen 2>/dev/null) && break
+    sleep 0.3
+  done
+  kill $pid 2>/dev/null || true
+  printf "%s" "$out"' _ "$out/twofold.exe" "$img")
+if [ "$got" != "$want" ]; then
+  echo "windows: twofold.exe scan --screen printed '$got', expected '$want'" >&2
+  exit 1
+fi
+
 echo "windows: the vault's Credential Manager slot under Wine"
 TWOFOLD_TEST_KEYRING=1 cargo test --locked --target "$TARGET" -p twofold-cli --test vault_keyring -- \
   --ignored --exact \

@@ -1,4 +1,5 @@
-//! Screen capture, all monitors.
+//! Screen capture, all monitors. On Windows and macOS through the system's own capture (see
+//! `native.rs`); on Linux and the BSDs:
 //!
 //! * On Wayland (and in sandboxes without an X server) through the xdg-desktop-portal
 //!   `org.freedesktop.portal.Screenshot` interface on the session bus: a Wayland client cannot
@@ -12,8 +13,15 @@
 //! there. `TWOFOLD_SCREEN_BACKEND=x11` or `=portal` forces one backend. When neither is
 //! available the error says why for both.
 
+// On Windows and macOS the system's own capture (native.rs) is used; the portal and X11 code
+// below compiles there but is not called.
+#![cfg_attr(any(target_os = "windows", target_os = "macos"), allow(dead_code))]
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+#[cfg(any(target_os = "windows", target_os = "macos"))]
+mod native;
 
 use crate::{Code, Limits, LumaImage, ScanError};
 
@@ -55,6 +63,14 @@ fn order(var: impl Fn(&str) -> Option<String>) -> &'static [Source] {
 
 /// Captures the screen: one grey image per X screen, or the portal's one image of the desktop.
 pub fn capture(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
+    #[cfg(any(target_os = "windows", target_os = "macos"))]
+    return native::capture(limits);
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    capture_free_desktop(limits)
+}
+
+/// Linux and the BSDs: the portal or X11, in the session's order.
+fn capture_free_desktop(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
     let mut unavailable = Vec::new();
     for &source in order(|k| std::env::var(k).ok()) {
         let result = match source {
