@@ -149,6 +149,26 @@ impl VariantKind {
         )
     }
 
+    /// Whether this variant filters the image (noise filters, sharpening, deblurring).
+    pub fn filters(self) -> bool {
+        matches!(
+            self,
+            VariantKind::Box3
+                | VariantKind::Median3
+                | VariantKind::Sharpened2
+                | VariantKind::Sharpened3
+                | VariantKind::Sharpened5
+                | VariantKind::Deblurred
+                | VariantKind::Upscaled2Sharpened
+        )
+    }
+
+    /// The late passes: filters and upscaling, which on pages and screens only run on crops
+    /// around the finder-pattern triples that did not decode.
+    pub fn is_late(self) -> bool {
+        self.filters() || self.upscales()
+    }
+
     pub fn decoder(self) -> Decoder {
         match self {
             VariantKind::RqrrGrey
@@ -294,7 +314,16 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
             }
         }
         let t0 = Instant::now();
-        let Some((found, sets)) = run_variant(img, v, &mut cache) else {
+        let res = if img.w() * img.h() > MAX_FULL_LATE_PIXELS && v.is_late() {
+            // A page or a screen: the late passes only look around the unread triples.
+            if pending.is_empty() {
+                continue;
+            }
+            Some(run_on_crops(img, v, &pending))
+        } else {
+            run_variant(img, v, &mut cache)
+        };
+        let Some((found, sets)) = res else {
             continue;
         };
         let mut new = 0;
@@ -383,6 +412,55 @@ struct Cache {
     otsu: Option<LumaImage>,
 }
 
+/// Largest image (in pixels) on which the late passes run on the whole image; on larger ones
+/// (pages, screens) they run on crops around the unread finder-pattern triples.
+const MAX_FULL_LATE_PIXELS: usize = 1 << 20;
+
+/// Runs `v` on a crop around each pending triple; positions come back in `img`'s coordinates.
+fn run_on_crops(img: &LumaImage, v: VariantKind, pending: &Sets) -> (Vec<Found>, Sets) {
+    let (mut found, mut sets) = (Vec::new(), Vec::new());
+    for (pts, module) in pending {
+        let (x0, y0, crop) = crop_around(img, pts, *module);
+        let Some((f, s)) = run_variant(&crop, v, &mut Cache::default()) else {
+            continue;
+        };
+        let shift = |(x, y): (f32, f32)| (x + x0 as f32, y + y0 as f32);
+        found.extend(f.into_iter().map(|(b, c)| (b, c.map(shift))));
+        sets.extend(s.into_iter().map(|(p, m)| (p.map(shift), m)));
+    }
+    (found, sets)
+}
+
+/// The part of `img` that holds the code a finder triple belongs to, whatever its rotation:
+/// the triple's bounding box grown by 60 % of its side plus 10 modules. Returns its origin.
+fn crop_around(img: &LumaImage, pts: &[(f32, f32); 3], module: f32) -> (usize, usize, LumaImage) {
+    let (w, h) = (img.w(), img.h());
+    let xs = pts.iter().map(|p| p.0);
+    let ys = pts.iter().map(|p| p.1);
+    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
+    let grow = (x1 - x0).max(y1 - y0) * 0.6 + module.max(1.0) * 10.0 + 8.0;
+    let clampx = |v: f32| (v.max(0.0) as usize).min(w);
+    let clampy = |v: f32| (v.max(0.0) as usize).min(h);
+    let (cx0, cx1) = (clampx(x0 - grow), clampx(x1 + grow));
+    let (cy0, cy1) = (clampy(y0 - grow), clampy(y1 + grow));
+    let (cw, ch) = (
+        (cx1 - cx0).max(1).min(w - cx0.min(w - 1)),
+        (cy1 - cy0).max(1).min(h - cy0.min(h - 1)),
+    );
+    let (cx0, cy0) = (cx0.min(w - cw), cy0.min(h - ch));
+    let mut px = Vec::with_capacity(cw * ch);
+    for y in cy0..cy0 + ch {
+        px.extend_from_slice(&img.pixels[y * w + cx0..y * w + cx0 + cw]);
+    }
+    let crop = LumaImage {
+        width: cw as u32,
+        height: ch as u32,
+        pixels: px,
+    };
+    (cx0, cy0, crop)
+}
+
 /// Largest image (in pixels, after scaling) the upscaling variants produce.
 const MAX_UPSCALED_PIXELS: usize = 12 << 20;
 
@@ -411,17 +489,7 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
             .get_or_insert_with(|| pp::threshold(img, pp::otsu_level(&img.pixels)))
             .clone()
     };
-    let filter = matches!(
-        v,
-        VariantKind::Box3
-            | VariantKind::Median3
-            | VariantKind::Sharpened2
-            | VariantKind::Sharpened3
-            | VariantKind::Sharpened5
-            | VariantKind::Deblurred
-            | VariantKind::Upscaled2Sharpened
-    );
-    if filter && n > MAX_FILTERED_PIXELS {
+    if v.filters() && n > MAX_FILTERED_PIXELS {
         return None;
     }
     let res = match v {
@@ -445,6 +513,10 @@ fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Ve
         }
         VariantKind::Box3 => rxing_pass(&pp::box3(img), 1.0),
         VariantKind::Median3 => rxing_pass(&pp::median3(img), 1.0),
+        // A global threshold is for low contrast: only where the grey levels span a narrow
+        // range (the same test as the stretch's).
+        VariantKind::Otsu if stretched(cache).is_none() => return None,
+        VariantKind::OtsuInverted if stretched(cache).is_none() => return None,
         VariantKind::Otsu => {
             let o = otsu(cache);
             rxing_pass_keep(&o, 1.0, &mut cache.otsu_bits)
