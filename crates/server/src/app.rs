@@ -135,6 +135,12 @@ pub(crate) struct HtmlSession {
     pub pending_login: Option<(i64, u64)>,
     pub flash: Vec<String>,
     pub touched: u64,
+    /// When the session last reauthenticated (password or code; allauth's authentication
+    /// record with `reauthenticated: True`). A login does not count.
+    pub reauthenticated_at: Option<u64>,
+    /// A POST that asked for reauthentication first: its path and form, replayed once the
+    /// reauthentication succeeds (allauth's `suspend_request` / `resume_request`).
+    pub suspended: Option<(String, serde_json::Map<String, serde_json::Value>)>,
 }
 
 /// The server's state. Cheap to share (`Arc<App>`); every method takes `&self`.

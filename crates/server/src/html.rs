@@ -31,10 +31,18 @@ pub fn router() -> Router<Arc<App>> {
         .route("/accounts/", get(home))
         .route("/accounts/signup/", get(signup).post(signup))
         .route("/accounts/login/", get(login).post(login))
-        .route("/accounts/logout/", get(logout).post(logout));
+        .route("/accounts/logout/", get(logout).post(logout))
+        .route(
+            "/accounts/reauthenticate/",
+            get(reauthenticate).post(reauthenticate),
+        );
     for prefix in ["/accounts/2fa", "/accounts/mfa"] {
         r = r
             .route(&format!("{prefix}/"), get(mfa_index))
+            .route(
+                &format!("{prefix}/reauthenticate/"),
+                get(mfa_reauthenticate).post(mfa_reauthenticate),
+            )
             .route(
                 &format!("{prefix}/authenticate/"),
                 get(authenticate).post(authenticate),
@@ -80,6 +88,8 @@ struct Ctx {
     app: Arc<App>,
     sid: String,
     s: HtmlSession,
+    /// The request's path (without the query).
+    path: String,
 }
 
 impl Ctx {
@@ -120,6 +130,7 @@ impl Ctx {
             app: app.clone(),
             sid,
             s,
+            path: path.to_string(),
         }
     }
 
@@ -290,6 +301,130 @@ macro_rules! post_form {
     };
 }
 
+/// `application/x-www-form-urlencoded` quoting as Python's `urlencode` (`quote_plus`, no safe
+/// characters): `/accounts/2fa/` -> `%2Faccounts%2F2fa%2F`.
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// The `next` of a reauthentication page: a path on this server only (allauth's
+/// `get_next_redirect_url` keeps to allowed hosts; this server has one).
+fn next_of(req: &Request) -> Option<String> {
+    let q = req.uri().query()?;
+    let raw = q.split('&').find_map(|kv| kv.strip_prefix("next="))?;
+    let raw = raw.replace('+', " ");
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let next = String::from_utf8(out).ok()?;
+    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512)
+        .then_some(next)
+}
+
+/// Where a reauthentication goes for this user: allauth's `get_reauthentication_methods`
+/// (`account/adapter.py`): the password first when the user has one, then an MFA code.
+fn reauth_method_url(app: &App, user: &User) -> Option<&'static str> {
+    if user.has_password() {
+        Some("/accounts/reauthenticate/")
+    } else if app.has_totp(user.id).unwrap_or(false) {
+        Some("/accounts/2fa/reauthenticate/")
+    } else {
+        None
+    }
+}
+
+impl Ctx {
+    /// `account/internal/flows/reauthentication.py`, `did_recently_reauthenticate`: only an
+    /// explicit reauthentication counts (not the login), for `ACCOUNT_REAUTHENTICATION_TIMEOUT`.
+    fn recently_reauthenticated(&self) -> bool {
+        self.s.reauthenticated_at.is_some_and(|at| {
+            self.app.now().saturating_sub(at) < self.app.cfg.reauthentication_timeout
+        })
+    }
+
+    /// Under `--profile allauth`: `@reauthentication_required(app="allauth.mfa")`
+    /// (`account/decorators.py`) and `raise_if_reauthentication_required`, answered as
+    /// `account/middleware.py` answers `ReauthenticationRequired`: a redirect to the first
+    /// reauthentication method with `?next=` this path, a POST suspended to be replayed
+    /// (`suspend_request`). `None`: go on.
+    fn reauth_gate(&mut self, user: &User, form: Option<&Input>) -> Option<Result<String, ()>> {
+        if !self.app.cfg.profile.is_allauth() || self.recently_reauthenticated() {
+            return None;
+        }
+        let Some(url) = reauth_method_url(&self.app, user) else {
+            return Some(Err(()));
+        };
+        self.s.suspended = form.map(|f| (self.path.clone(), f.0.clone()));
+        Some(Ok(format!("{url}?next={}", urlencode(&self.path))))
+    }
+}
+
+macro_rules! reauth {
+    ($ctx:ident, $user:expr, $form:expr) => {
+        match $ctx.reauth_gate(&$user, $form) {
+            None => {}
+            Some(Ok(to)) => return $ctx.finish(Redirect::to(&to)),
+            Some(Err(())) => return $ctx.forbidden("Reauthentication not available"),
+        }
+    };
+}
+
+/// After a successful reauthentication: `resume_request`
+/// (`account/internal/flows/reauthentication.py`): the suspended POST replayed when `next` is
+/// its path, else a redirect to `next`, else to the MFA index.
+async fn resume(mut ctx: Ctx, next: Option<String>) -> Response {
+    let suspended = ctx.s.suspended.take();
+    let app = ctx.app.clone();
+    match (next, suspended) {
+        (Some(next), Some((path, fields))) if next == path => {
+            let sid = ctx.sid.clone();
+            drop(ctx.finish(()));
+            let req = match axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(&path)
+                .header(header::COOKIE, format!("{SESSION_COOKIE}={sid}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(
+                    serde_json::to_vec(&fields).unwrap_or_default(),
+                )) {
+                Ok(r) => r,
+                Err(_) => return Redirect::to(&path).into_response(),
+            };
+            if path.ends_with("/totp/deactivate/") {
+                deactivate(State(app), req).await
+            } else if path.ends_with("/totp/activate/") {
+                activate(State(app), req).await
+            } else if path.ends_with("/recovery-codes/generate/") {
+                generate_codes(State(app), req).await
+            } else {
+                Redirect::to(&path).into_response()
+            }
+        }
+        (Some(next), _) => ctx.finish(Redirect::to(&next)),
+        (None, _) => ctx.finish(Redirect::to("/accounts/2fa/")),
+    }
+}
+
 macro_rules! require_login {
     ($ctx:ident) => {
         match $ctx.user() {
@@ -458,10 +593,13 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
                 return ctx.finish(Redirect::to("/accounts/2fa/"));
             }
             Ok(false) => errs.push("Incorrect code.".to_string()),
-            Err(ServerError::Api {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                ..
-            }) => errs.push("Too many failed login attempts. Try again later.".to_string()),
+            // The lockout: 429 (jwt-allauth, django-otp) or allauth's 400
+            // too_many_login_attempts, a form error on the page either way.
+            Err(ServerError::Api { status, .. })
+                if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::BAD_REQUEST =>
+            {
+                errs.push("Too many failed login attempts. Try again later.".to_string())
+            }
             Err(e) => return ctx.finish(e),
         }
     }
@@ -543,6 +681,8 @@ async fn activate(State(app): State<Arc<App>>, req: Request) -> Response {
     if app.has_totp(user.id).unwrap_or(false) {
         return ctx.finish(Redirect::to("/accounts/2fa/"));
     }
+    // mfa/totp/views.py: ActivateTOTPView is `reauthentication_required(app="allauth.mfa")`.
+    reauth!(ctx, user, form.as_ref());
     let mut errs = Vec::new();
     if let Some(input) = form {
         let code = field(&input, "code");
@@ -595,6 +735,8 @@ async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Response {
     if !app.has_totp(user.id).unwrap_or(false) {
         return ctx.finish(Redirect::to("/accounts/2fa/"));
     }
+    // mfa/totp/views.py: DeactivateTOTPView._dispatch, after the is_mfa_enabled check.
+    reauth!(ctx, user, form.as_ref());
     if form.is_some() {
         if let Err(e) = app.deactivate(&user) {
             return ctx.finish(e);
@@ -622,6 +764,9 @@ async fn recovery_codes(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(None) => return ctx.finish(Redirect::to("/accounts/2fa/")),
         Err(e) => return ctx.finish(e),
     };
+    // mfa/recovery_codes/internal/flows.py: view_recovery_codes raises
+    // ReauthenticationRequired once the authenticator exists.
+    reauth!(ctx, user, None);
     let list: String = codes
         .iter()
         .map(|c| format!("<li><code>{}</code></li>", esc(c)))
@@ -644,6 +789,8 @@ async fn generate_codes(State(app): State<Arc<App>>, req: Request) -> Response {
     if app.cfg.mode == Mode::Disabled {
         return ctx.forbidden("Two-factor authentication is disabled on this server.");
     }
+    // mfa/recovery_codes/views.py: GenerateRecoveryCodesView is `reauthentication_required`.
+    reauth!(ctx, user, form.as_ref());
     if form.is_some() {
         return match app.regenerate_recovery_codes(&user) {
             Ok(_) => {
@@ -665,10 +812,14 @@ async fn generate_codes(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 async fn download_codes(State(app): State<Arc<App>>, req: Request) -> Response {
-    let (ctx, _, _) = parts(&app, req).await;
+    let (mut ctx, _, _) = parts(&app, req).await;
     let user = require_login!(ctx);
     if app.cfg.mode == Mode::Disabled {
         return ctx.forbidden("Two-factor authentication is disabled on this server.");
+    }
+    // DownloadRecoveryCodesView goes through view_recovery_codes too.
+    if app.unused_recovery_codes(user.id).ok().flatten().is_some() {
+        reauth!(ctx, user, None);
     }
     match app.unused_recovery_codes(user.id) {
         Ok(Some(codes)) => {
@@ -687,4 +838,113 @@ async fn download_codes(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(None) => ctx.finish(Redirect::to("/accounts/2fa/")),
         Err(e) => ctx.finish(e),
     }
+}
+
+/// `/accounts/reauthenticate/`: allauth's `ReauthenticateView` (`account/views/_reauthenticate.py`)
+/// with `ReauthenticateForm` (`account/forms.py`, `incorrect_password`).
+async fn reauthenticate(State(app): State<Arc<App>>, req: Request) -> Response {
+    let next = next_of(&req);
+    let (mut ctx, _, form) = parts(&app, req).await;
+    let form = post_form!(ctx, form);
+    let user = require_login!(ctx);
+    let query = next
+        .as_deref()
+        .map(|n| format!("?next={}", urlencode(n)))
+        .unwrap_or_default();
+    if !user.has_password() {
+        // `_check_reauthentication_method_available`: to the method the user has.
+        return match reauth_method_url(&app, &user) {
+            Some(url) => ctx.finish(Redirect::to(&format!("{url}{query}"))),
+            None => ctx.forbidden("Reauthentication not available"),
+        };
+    }
+    let mut errs = Vec::new();
+    if let Some(input) = form {
+        let password = field(&input, "password");
+        let a = app.clone();
+        let u = user.clone();
+        match app
+            .hashing(move || Ok(a.check_password(&u, &password)))
+            .await
+        {
+            Ok(true) => {
+                ctx.s.reauthenticated_at = Some(app.now());
+                return resume(ctx, next).await;
+            }
+            Ok(false) => errs.push("Incorrect password.".to_string()),
+            Err(e) => return ctx.finish(e),
+        }
+    }
+    let mfa = if app.has_totp(user.id).unwrap_or(false) {
+        format!(
+            r#"<p><a href="/accounts/2fa/reauthenticate/{q}">Use your authenticator app</a></p>"#,
+            q = esc(&query)
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        r#"<p>Enter your password:</p>
+<form method="post" action="/accounts/reauthenticate/{q}">
+{csrf}{errs}
+<label for="id_password">Password:</label>
+<input type="password" name="password" id="id_password" autocomplete="current-password" required>
+<button type="submit">Confirm</button>
+</form>{mfa}"#,
+        q = esc(&query),
+        csrf = ctx.csrf_input(),
+        errs = errors(&errs),
+    );
+    ctx.form_page("Confirm Access", &body, &errs)
+}
+
+/// `/accounts/2fa/reauthenticate/`: allauth's MFA `ReauthenticateView` (`mfa/base/views.py`)
+/// with its `ReauthenticateForm` (`mfa/base/forms.py`: a TOTP or recovery code, `incorrect_code`).
+async fn mfa_reauthenticate(State(app): State<Arc<App>>, req: Request) -> Response {
+    let next = next_of(&req);
+    let (mut ctx, _, form) = parts(&app, req).await;
+    let form = post_form!(ctx, form);
+    let user = require_login!(ctx);
+    let query = next
+        .as_deref()
+        .map(|n| format!("?next={}", urlencode(n)))
+        .unwrap_or_default();
+    if !app.has_totp(user.id).unwrap_or(false) {
+        return match reauth_method_url(&app, &user) {
+            Some(url) => ctx.finish(Redirect::to(&format!("{url}{query}"))),
+            None => ctx.forbidden("Reauthentication not available"),
+        };
+    }
+    let mut errs = Vec::new();
+    if let Some(input) = form {
+        let code = field(&input, "code");
+        match app.second_factor_either(user.id, &code) {
+            Ok(true) => {
+                ctx.s.reauthenticated_at = Some(app.now());
+                return resume(ctx, next).await;
+            }
+            Ok(false) => errs.push("Incorrect code.".to_string()),
+            // The lockout: 429 (jwt-allauth, django-otp) or allauth's 400
+            // too_many_login_attempts, a form error on the page either way.
+            Err(ServerError::Api { status, .. })
+                if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::BAD_REQUEST =>
+            {
+                errs.push("Too many failed login attempts. Try again later.".to_string())
+            }
+            Err(e) => return ctx.finish(e),
+        }
+    }
+    let body = format!(
+        r#"<p>Enter an authenticator code:</p>
+<form method="post" action="/accounts/2fa/reauthenticate/{q}">
+{csrf}{errs}
+<label for="id_code">Code:</label>
+<input type="text" name="code" id="id_code" inputmode="numeric" autocomplete="one-time-code" required>
+<button type="submit">Confirm</button>
+</form>"#,
+        q = esc(&query),
+        csrf = ctx.csrf_input(),
+        errs = errors(&errs),
+    );
+    ctx.form_page("Confirm Access", &body, &errs)
 }
