@@ -275,7 +275,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn two_processes_adding_200_each_end_with_400() {
+fn two_writers_adding_one_by_one_lose_no_account() {
+    // 200 separate processes each on Linux; under Wine a process takes ~0.2 s to start.
+    const PER_WRITER: usize = if cfg!(windows) { 60 } else { 200 };
     let e = Env::new();
     e.ok(&[
         "add", "--secret", SECRET_B32, "--issuer", "Seed", "--label", "seed",
@@ -288,7 +290,7 @@ fn two_processes_adding_200_each_end_with_400() {
             .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
             .collect();
         std::thread::spawn(move || {
-            for i in 0..200 {
+            for i in 0..PER_WRITER {
                 let mut c = Command::new(BIN);
                 c.args([
                     "add",
@@ -305,7 +307,12 @@ fn two_processes_adding_200_each_end_with_400() {
                         None => c.env_remove(k),
                     };
                 }
-                if !c.stdout(Stdio::null()).status().unwrap().success() {
+                // Wine's CreateProcess now and then fails under this churn ("internal error"):
+                // a process that never started is started again; one that ran must succeed.
+                let status = (0..3)
+                    .find_map(|_| c.stdout(Stdio::null()).status().ok())
+                    .expect("the process starts");
+                if !status.success() {
                     return false;
                 }
             }
@@ -317,9 +324,9 @@ fn two_processes_adding_200_each_end_with_400() {
     assert!(a.join().unwrap());
     assert!(b.join().unwrap());
     let labels = e.labels();
-    assert_eq!(labels.len(), 401);
+    assert_eq!(labels.len(), 2 * PER_WRITER + 1);
     for t in ["a", "b"] {
-        for i in 0..200 {
+        for i in 0..PER_WRITER {
             assert!(labels.contains(&format!("{t}-{i}")), "{t}-{i} lost");
         }
     }
