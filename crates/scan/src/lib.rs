@@ -12,7 +12,9 @@
 //! Decoding runs a short list of image variants (see [`pipeline`] and `docs/scanner.md`): the
 //! ZXing-style decoder of the `rxing` crate on the grey image and its inverse first, then, only
 //! while a finder-pattern triple remains that no decoded code explains, or nothing was found,
-//! contrast stretching, upscaling, a median filter, global thresholds and `rqrr`.
+//! a global threshold and contrast stretch (low contrast), sharpening and deblurring, a box
+//! filter (noise) and a sharpened 2x upscale (small modules). `rqrr` stays available to
+//! [`pipeline::Plan`]s for measurement.
 //!
 //! # Payload bytes
 //! [`Code::bytes`] holds the payload. For `rqrr` results these are exactly the bytes of the

@@ -1,12 +1,16 @@
 //! The decoding pipeline: which image variants are tried, with which decoder, and when to stop.
 //!
 //! 1. `grey` and `inverted` always run: `rxing`'s port of the zxing-cpp QR detector over the
-//!    ZXing hybrid (8x8-block local) binarizer. Besides decoding, each pass lists the
-//!    finder-pattern triples it saw; a triple that no decoded code covers is a *pending
-//!    candidate*: a code that is probably there but was not read.
-//! 2. The remaining steps (global Otsu, contrast stretch, noise filter, 2x upscaling, unsharp
-//!    masking against blur, local mean threshold, `rqrr`) run, in order, only while nothing was found or a pending
-//!    candidate remains, and only within the time budget.
+//!    ZXing hybrid (8x8-block local) binarizer; the inverted pass flips that binarised image
+//!    (as zxing-cpp's `tryInvert`) instead of binarising an inverted copy. Besides decoding,
+//!    each pass lists the finder-pattern triples it saw; a triple that no decoded code covers is
+//!    a *pending candidate*: a code that is probably there but was not read.
+//! 2. The remaining steps (global Otsu threshold and contrast stretch where the grey levels span
+//!    a narrow range, unsharp mask, iterated unsharp mask against blur, 3x3 box filter against
+//!    noise, 2x upscale with sharpening for 1-2 px modules) run, in order, only while nothing
+//!    was found or a pending candidate remains, and only within the time budget. On images over
+//!    1 Mpx (pages, screens) the filters and the upscale run only on crops around the pending
+//!    triples; upscaling is skipped when every pending triple has modules of 3.5 px or more.
 //!
 //! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
 //! the original image's coordinates and codes are returned in reading order.
