@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde_json::Value;
@@ -66,6 +66,14 @@ pub fn router() -> Router<Arc<App>> {
             );
     }
     r
+}
+
+/// Django's `HttpResponseRedirect`: 302 Found (allauth's views and middleware redirect with it).
+fn found(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
 }
 
 pub(crate) fn esc(s: &str) -> String {
@@ -337,7 +345,11 @@ fn next_of(req: &Request) -> Option<String> {
         }
     }
     let next = String::from_utf8(out).ok()?;
-    (next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512)
+    (next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic())
+        && !next.contains('\\')
+        && next.len() < 512)
         .then_some(next)
 }
 
@@ -383,7 +395,7 @@ macro_rules! reauth {
     ($ctx:ident, $user:expr, $form:expr) => {
         match $ctx.reauth_gate(&$user, $form) {
             None => {}
-            Some(Ok(to)) => return $ctx.finish(Redirect::to(&to)),
+            Some(Ok(to)) => return $ctx.finish(found(&to)),
             Some(Err(())) => return $ctx.forbidden("Reauthentication not available"),
         }
     };
@@ -408,7 +420,7 @@ async fn resume(mut ctx: Ctx, next: Option<String>) -> Response {
                     serde_json::to_vec(&fields).unwrap_or_default(),
                 )) {
                 Ok(r) => r,
-                Err(_) => return Redirect::to(&path).into_response(),
+                Err(_) => return found(&path).into_response(),
             };
             if path.ends_with("/totp/deactivate/") {
                 deactivate(State(app), req).await
@@ -417,11 +429,11 @@ async fn resume(mut ctx: Ctx, next: Option<String>) -> Response {
             } else if path.ends_with("/recovery-codes/generate/") {
                 generate_codes(State(app), req).await
             } else {
-                Redirect::to(&path).into_response()
+                found(&path).into_response()
             }
         }
-        (Some(next), _) => ctx.finish(Redirect::to(&next)),
-        (None, _) => ctx.finish(Redirect::to("/accounts/2fa/")),
+        (Some(next), _) => ctx.finish(found(&next)),
+        (None, _) => ctx.finish(found("/accounts/2fa/")),
     }
 }
 
@@ -429,7 +441,7 @@ macro_rules! require_login {
     ($ctx:ident) => {
         match $ctx.user() {
             Some(u) => u,
-            None => return $ctx.finish(Redirect::to("/accounts/login/")),
+            None => return $ctx.finish(found("/accounts/login/")),
         }
     };
 }
@@ -441,7 +453,7 @@ async fn home(State(app): State<Arc<App>>, req: Request) -> Response {
     } else {
         "/accounts/login/"
     };
-    ctx.finish(Redirect::to(to))
+    ctx.finish(found(to))
 }
 
 /// After a successful first (and second) factor: in `required` mode a user without TOTP goes
@@ -474,7 +486,7 @@ async fn signup(State(app): State<Arc<App>>, req: Request) -> Response {
                         ctx.new_id();
                         ctx.s.user_id = Some(user.id);
                         let to = after_login(&app, &user);
-                        return ctx.finish(Redirect::to(to));
+                        return ctx.finish(found(to));
                     }
                     Err(e) => errs.push(e.to_string()),
                 }
@@ -547,11 +559,11 @@ async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
                 if needs_code {
                     ctx.s.user_id = None;
                     ctx.s.pending_login = Some((user.id, app.now()));
-                    return ctx.finish(Redirect::to(AUTHENTICATE));
+                    return ctx.finish(found(AUTHENTICATE));
                 }
                 ctx.s.user_id = Some(user.id);
                 let to = after_login(&app, &user);
-                return ctx.finish(Redirect::to(to));
+                return ctx.finish(found(to));
             }
         }
     }
@@ -580,7 +592,7 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
     let Some((user_id, _)) = ctx.s.pending_login else {
-        return ctx.finish(Redirect::to("/accounts/login/"));
+        return ctx.finish(found("/accounts/login/"));
     };
     let mut errs = Vec::new();
     if let Some(input) = form {
@@ -590,7 +602,7 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
                 ctx.new_id();
                 ctx.s.pending_login = None;
                 ctx.s.user_id = Some(user_id);
-                return ctx.finish(Redirect::to("/accounts/2fa/"));
+                return ctx.finish(found("/accounts/2fa/"));
             }
             Ok(false) => errs.push("Incorrect code.".to_string()),
             // The lockout: 429 (jwt-allauth, django-otp) or allauth's 400
@@ -629,7 +641,7 @@ async fn logout(State(app): State<Arc<App>>, req: Request) -> Response {
             touched: app.now(),
             ..Default::default()
         };
-        return ctx.finish(Redirect::to("/accounts/login/"));
+        return ctx.finish(found("/accounts/login/"));
     }
     let body = format!(
         r#"<p>Are you sure you want to sign out?</p>
@@ -679,7 +691,7 @@ async fn activate(State(app): State<Arc<App>>, req: Request) -> Response {
         return ctx.forbidden("Two-factor authentication is disabled on this server.");
     }
     if app.has_totp(user.id).unwrap_or(false) {
-        return ctx.finish(Redirect::to("/accounts/2fa/"));
+        return ctx.finish(found("/accounts/2fa/"));
     }
     // mfa/totp/views.py: ActivateTOTPView is `reauthentication_required(app="allauth.mfa")`.
     reauth!(ctx, user, form.as_ref());
@@ -689,7 +701,7 @@ async fn activate(State(app): State<Arc<App>>, req: Request) -> Response {
         match app.activate_totp(&user, &code) {
             Ok(_) => {
                 ctx.s.flash.push("Authenticator app activated.".into());
-                return ctx.finish(Redirect::to("/accounts/2fa/recovery-codes/"));
+                return ctx.finish(found("/accounts/2fa/recovery-codes/"));
             }
             Err(ServerError::Api { detail, .. }) if detail == "Invalid code." => {
                 errs.push("Incorrect code.".to_string())
@@ -733,7 +745,7 @@ async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Response {
         return ctx.forbidden("Two-factor authentication cannot be deactivated on this server.");
     }
     if !app.has_totp(user.id).unwrap_or(false) {
-        return ctx.finish(Redirect::to("/accounts/2fa/"));
+        return ctx.finish(found("/accounts/2fa/"));
     }
     // mfa/totp/views.py: DeactivateTOTPView._dispatch, after the is_mfa_enabled check.
     reauth!(ctx, user, form.as_ref());
@@ -742,7 +754,7 @@ async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Response {
             return ctx.finish(e);
         }
         ctx.s.flash.push("Authenticator app deactivated.".into());
-        return ctx.finish(Redirect::to("/accounts/2fa/"));
+        return ctx.finish(found("/accounts/2fa/"));
     }
     let body = format!(
         r#"<p>You are about to deactivate authenticator app based authentication. Are you sure?</p>
@@ -761,7 +773,7 @@ async fn recovery_codes(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     let codes = match app.unused_recovery_codes(user.id) {
         Ok(Some(c)) => c,
-        Ok(None) => return ctx.finish(Redirect::to("/accounts/2fa/")),
+        Ok(None) => return ctx.finish(found("/accounts/2fa/")),
         Err(e) => return ctx.finish(e),
     };
     // mfa/recovery_codes/internal/flows.py: view_recovery_codes raises
@@ -797,7 +809,7 @@ async fn generate_codes(State(app): State<Arc<App>>, req: Request) -> Response {
                 ctx.s
                     .flash
                     .push("A new set of recovery codes has been generated.".into());
-                ctx.finish(Redirect::to("/accounts/2fa/recovery-codes/"))
+                ctx.finish(found("/accounts/2fa/recovery-codes/"))
             }
             Err(e) => ctx.finish(e),
         };
@@ -835,7 +847,7 @@ async fn download_codes(State(app): State<Arc<App>>, req: Request) -> Response {
                 text,
             ))
         }
-        Ok(None) => ctx.finish(Redirect::to("/accounts/2fa/")),
+        Ok(None) => ctx.finish(found("/accounts/2fa/")),
         Err(e) => ctx.finish(e),
     }
 }
@@ -854,7 +866,7 @@ async fn reauthenticate(State(app): State<Arc<App>>, req: Request) -> Response {
     if !user.has_password() {
         // `_check_reauthentication_method_available`: to the method the user has.
         return match reauth_method_url(&app, &user) {
-            Some(url) => ctx.finish(Redirect::to(&format!("{url}{query}"))),
+            Some(url) => ctx.finish(found(&format!("{url}{query}"))),
             None => ctx.forbidden("Reauthentication not available"),
         };
     }
@@ -911,7 +923,7 @@ async fn mfa_reauthenticate(State(app): State<Arc<App>>, req: Request) -> Respon
         .unwrap_or_default();
     if !app.has_totp(user.id).unwrap_or(false) {
         return match reauth_method_url(&app, &user) {
-            Some(url) => ctx.finish(Redirect::to(&format!("{url}{query}"))),
+            Some(url) => ctx.finish(found(&format!("{url}{query}"))),
             None => ctx.forbidden("Reauthentication not available"),
         };
     }

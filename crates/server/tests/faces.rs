@@ -66,7 +66,7 @@ async fn html_signup_activate_login_with_code() {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
 
     let (s, html) = page(&srv, "/accounts/2fa/totp/activate/").await;
     assert_eq!(s, 200);
@@ -88,7 +88,7 @@ async fn html_signup_activate_login_with_code() {
         &[("csrfmiddlewaretoken", &t), ("code", &srv.code(&secret))],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/recovery-codes/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/recovery-codes/"));
     let (_, html) = page(&srv, "/accounts/2fa/recovery-codes/").await;
     assert!(html.contains("There are 10 out of 10 recovery codes available."));
     let r = srv
@@ -118,7 +118,7 @@ async fn html_signup_activate_login_with_code() {
         &[("csrfmiddlewaretoken", &csrf(&html))],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/login/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/login/"));
     let (_, html) = page(&srv, "/accounts/login/").await;
     let (s, loc, _) = form(
         &srv,
@@ -130,9 +130,9 @@ async fn html_signup_activate_login_with_code() {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/authenticate/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/authenticate/"));
     let (s, _) = page(&srv, "/accounts/2fa/").await;
-    assert_eq!(s, 303, "not logged in before the second factor");
+    assert_eq!(s, 302, "not logged in before the second factor");
     let (_, html) = page(&srv, "/accounts/2fa/authenticate/").await;
     let t = csrf(&html);
     // replay of the activation code is refused; a recovery code works
@@ -150,7 +150,7 @@ async fn html_signup_activate_login_with_code() {
         &[("csrfmiddlewaretoken", &t), ("code", &codes[3])],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     let (s, html) = page(&srv, "/accounts/2fa/").await;
     assert_eq!(s, 200);
     assert!(html.contains("There are 9 out of 10"));
@@ -163,7 +163,7 @@ async fn html_signup_activate_login_with_code() {
         &[("csrfmiddlewaretoken", &csrf(&html))],
     )
     .await;
-    assert_eq!(s, 303);
+    assert_eq!(s, 302);
     let (_, html) = page(&srv, "/accounts/mfa/totp/deactivate/").await;
     let (s, _, _) = form(
         &srv,
@@ -171,7 +171,7 @@ async fn html_signup_activate_login_with_code() {
         &[("csrfmiddlewaretoken", &csrf(&html))],
     )
     .await;
-    assert_eq!(s, 303);
+    assert_eq!(s, 302);
     let (_, html) = page(&srv, "/accounts/2fa/").await;
     assert!(html.contains("An authenticator app is not active."));
 }
@@ -208,7 +208,7 @@ async fn html_reset_login_on_navigation() {
     let (s, _) = page(&srv, "/accounts/signup/").await; // another page
     assert_eq!(s, 200);
     let (s, _) = page(&srv, "/accounts/2fa/authenticate/").await;
-    assert_eq!(s, 303, "the half-done login was reset");
+    assert_eq!(s, 302, "the half-done login was reset");
 }
 
 #[tokio::test]

@@ -244,7 +244,7 @@ async fn a_foreign_origin_cannot_change_anything() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 303);
+    assert_eq!(r.status(), 302);
     // ... and a foreign origin's form post to the login page is refused.
     let r = bare()
         .post(srv.url("/accounts/login/"))
@@ -352,13 +352,13 @@ async fn every_login_step_issues_a_new_session_id() {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     let after = after.unwrap();
     assert_ne!(after, planted, "a new id at login");
     let (s, loc, _, _) = get_with(&srv, "/accounts/2fa/", &planted).await;
     assert_eq!(
         (s, loc.as_str()),
-        (303, "/accounts/login/"),
+        (302, "/accounts/login/"),
         "the planted id is not logged in"
     );
     let (s, _, _, _) = get_with(&srv, "/accounts/2fa/", &after).await;
@@ -378,13 +378,13 @@ async fn every_login_step_issues_a_new_session_id() {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/authenticate/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/authenticate/"));
     let step1 = step1.unwrap();
     assert_ne!(step1, planted);
     let (s, loc, _, _) = get_with(&srv, "/accounts/2fa/authenticate/", &planted).await;
     assert_eq!(
         (s, loc.as_str()),
-        (303, "/accounts/login/"),
+        (302, "/accounts/login/"),
         "the planted id has no half-done login"
     );
     let (_, _, _, html) = get_with(&srv, "/accounts/2fa/authenticate/", &step1).await;
@@ -398,12 +398,12 @@ async fn every_login_step_issues_a_new_session_id() {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     let step2 = step2.unwrap();
     assert_ne!(step2, step1);
     for old in [&planted, &step1] {
         let (s, _, _, _) = get_with(&srv, "/accounts/2fa/", old).await;
-        assert_eq!(s, 303, "an earlier id is not logged in");
+        assert_eq!(s, 302, "an earlier id is not logged in");
     }
     let (s, _, _, _) = get_with(&srv, "/accounts/2fa/", &step2).await;
     assert_eq!(s, 200);

@@ -73,7 +73,7 @@ async fn signup(srv: &Srv, email: &str) -> String {
         ],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     // The session's new CSRF token (a new one at every login step), from a page with a form.
     let (_, _, html) = get(srv, "/accounts/logout/").await;
     csrf(&html)
@@ -88,7 +88,7 @@ async fn activated(srv: &Srv, email: &str) -> (String, String) {
     let t = signup(srv, email).await;
     // The signup is no reauthentication: the activation page sends to the password page.
     let (s, loc, _) = get(srv, "/accounts/2fa/totp/activate/").await;
-    assert_eq!((s, loc.as_str()), (303, TO_REAUTH_ACTIVATE));
+    assert_eq!((s, loc.as_str()), (302, TO_REAUTH_ACTIVATE));
     let (s, _, html) = get(srv, TO_REAUTH_ACTIVATE).await;
     assert_eq!(s, 200);
     assert!(html.contains("Enter your password"));
@@ -106,7 +106,7 @@ async fn activated(srv: &Srv, email: &str) -> (String, String) {
         &[("csrfmiddlewaretoken", &t), ("password", "s3cret-pass")],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/totp/activate/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/totp/activate/"));
     let (s, _, html) = get(srv, "/accounts/2fa/totp/activate/").await;
     assert_eq!(s, 200);
     let i = html.find("id=\"totp-secret\">").unwrap() + 17;
@@ -117,7 +117,7 @@ async fn activated(srv: &Srv, email: &str) -> (String, String) {
         &[("csrfmiddlewaretoken", &t), ("code", &srv.code(&secret))],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/recovery-codes/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/recovery-codes/"));
     (secret, t)
 }
 
@@ -147,7 +147,7 @@ async fn allauth_pages_ask_for_a_password_or_code_before_deactivating_and_replay
         let next = path.replace('/', "%2F");
         assert_eq!(
             (s, loc),
-            (303, format!("/accounts/reauthenticate/?next={next}")),
+            (302, format!("/accounts/reauthenticate/?next={next}")),
             "{path}"
         );
     }
@@ -159,7 +159,7 @@ async fn allauth_pages_ask_for_a_password_or_code_before_deactivating_and_replay
     )
     .await;
     let to_reauth = "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Fdeactivate%2F";
-    assert_eq!((s, loc.as_str()), (303, to_reauth));
+    assert_eq!((s, loc.as_str()), (302, to_reauth));
     assert!(srv.app().has_totp(user.id).unwrap());
 
     // Reauthentication by code (`/accounts/2fa/reauthenticate/`): a wrong code is a form
@@ -175,7 +175,7 @@ async fn allauth_pages_ask_for_a_password_or_code_before_deactivating_and_replay
     assert!(html.contains("Incorrect code."));
     assert!(srv.app().has_totp(user.id).unwrap());
     let (s, loc, _) = form(&srv, mfa, &[("csrfmiddlewaretoken", &t), ("code", &code)]).await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     assert!(
         !srv.app().has_totp(user.id).unwrap(),
         "the suspended deactivation ran after the reauthentication"
@@ -205,7 +205,7 @@ async fn allauth_regenerating_codes_needs_a_reauthentication_and_next_stays_on_t
     )
     .await;
     let to = "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Frecovery-codes%2Fgenerate%2F";
-    assert_eq!((s, loc.as_str()), (303, to));
+    assert_eq!((s, loc.as_str()), (302, to));
     assert_eq!(
         srv.app().unused_recovery_codes(user.id).unwrap().unwrap(),
         before
@@ -216,7 +216,7 @@ async fn allauth_regenerating_codes_needs_a_reauthentication_and_next_stays_on_t
         &[("csrfmiddlewaretoken", &t), ("password", "s3cret-pass")],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/recovery-codes/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/recovery-codes/"));
     assert_ne!(
         srv.app().unused_recovery_codes(user.id).unwrap().unwrap(),
         before
@@ -230,7 +230,7 @@ async fn allauth_regenerating_codes_needs_a_reauthentication_and_next_stays_on_t
         &[("csrfmiddlewaretoken", &t), ("password", "s3cret-pass")],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     // Anonymous: to the login page.
     let anon = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -243,7 +243,7 @@ async fn allauth_regenerating_codes_needs_a_reauthentication_and_next_stays_on_t
         .unwrap();
     assert_eq!(
         (r.status().as_u16(), location(&r).as_str()),
-        (303, "/accounts/login/")
+        (302, "/accounts/login/")
     );
 }
 
@@ -262,7 +262,7 @@ async fn jwt_allauth_pages_deactivate_without_reauthentication() {
         &[("csrfmiddlewaretoken", &t), ("code", &srv.code(&secret))],
     )
     .await;
-    assert_eq!(s, 303);
+    assert_eq!(s, 302);
     srv.clock.advance(3600);
     let (s, loc, _) = form(
         &srv,
@@ -270,7 +270,7 @@ async fn jwt_allauth_pages_deactivate_without_reauthentication() {
         &[("csrfmiddlewaretoken", &t)],
     )
     .await;
-    assert_eq!((s, loc.as_str()), (303, "/accounts/2fa/"));
+    assert_eq!((s, loc.as_str()), (302, "/accounts/2fa/"));
     let user = srv
         .app()
         .user_by_email("plain@example.com")
