@@ -170,9 +170,11 @@ impl Ctx {
         )
     }
 
-    /// A page with a form: 200, or 400 when the form came back with errors (as Django does).
+    /// A page with a form: 200, or 400 when the form came back with errors; under
+    /// `--profile allauth` 200 either way, as Django's `FormView.form_invalid` re-renders the
+    /// form (checked against allauth 65.22.1 by crates/server/tests/allauth/pages_check.py).
     fn form_page(mut self, title: &str, body: &str, errs: &[String]) -> Response {
-        let status = if errs.is_empty() {
+        let status = if errs.is_empty() || self.app.cfg.profile.is_allauth() {
             StatusCode::OK
         } else {
             StatusCode::BAD_REQUEST

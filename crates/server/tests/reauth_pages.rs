@@ -98,7 +98,7 @@ async fn activated(srv: &Srv, email: &str) -> (String, String) {
         &[("csrfmiddlewaretoken", &t), ("password", "wrong-pass")],
     )
     .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 200, "a form error re-renders the form, as Django does");
     assert!(html.contains("Incorrect password."));
     let (s, loc, _) = form(
         srv,
@@ -171,7 +171,7 @@ async fn allauth_pages_ask_for_a_password_or_code_before_deactivating_and_replay
     let code = srv.code(&secret);
     let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
     let (s, _, html) = form(&srv, mfa, &[("csrfmiddlewaretoken", &t), ("code", &wrong)]).await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 200, "a form error re-renders the form, as Django does");
     assert!(html.contains("Incorrect code."));
     assert!(srv.app().has_totp(user.id).unwrap());
     let (s, loc, _) = form(&srv, mfa, &[("csrfmiddlewaretoken", &t), ("code", &code)]).await;

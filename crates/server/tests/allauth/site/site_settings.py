@@ -68,3 +68,11 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Twofold sends no e-mail, so addresses count as verified; allauth refuses MFA for unverified
 # ones (409 unverified_email) unless told otherwise.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
+
+# The HTML side-by-side check (html.py): allauth's own pages under /accounts/ as well, the
+# login redirect Twofold uses, and a short ACCOUNT_REAUTHENTICATION_TIMEOUT (twofold serve
+# --reauthentication-timeout) so that the test can outwait it.
+if os.environ.get("ALLAUTH_HTML"):
+    HEADLESS_ONLY = False
+    LOGIN_REDIRECT_URL = "/accounts/2fa/"
+    ACCOUNT_REAUTHENTICATION_TIMEOUT = int(os.environ.get("ALLAUTH_REAUTH_TIMEOUT", "300"))
