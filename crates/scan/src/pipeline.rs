@@ -10,7 +10,8 @@
 //!    noise, 2x upscale with sharpening for 1-2 px modules) run, in order, only while nothing
 //!    was found or a pending candidate remains, and only within the time budget. On images over
 //!    1 Mpx (pages, screens) the filters and the upscale run only on crops around the pending
-//!    triples; upscaling is skipped when every pending triple has modules of 3.5 px or more.
+//!    triples; upscaling is skipped when every pending triple has modules of 3.5 px or more, and
+//!    on images over 0.5 Mpx when there is no pending triple at all.
 //!
 //! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
 //! the original image's coordinates and codes are returned in reading order.
@@ -310,6 +311,10 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
             if v.upscales() && !pending.is_empty() && pending.iter().all(|p| p.1 >= LARGE_MODULE) {
                 continue;
             }
+            // Nor without any triple to look at on an image the size of a page.
+            if v.upscales() && pending.is_empty() && img.w() * img.h() > MAX_BLIND_UPSCALE_PIXELS {
+                continue;
+            }
             if start.elapsed() > limits.time_budget {
                 report.timed_out = true;
                 break;
@@ -413,6 +418,9 @@ struct Cache {
     up2: Option<Option<LumaImage>>,
     otsu: Option<LumaImage>,
 }
+
+/// Largest image (in pixels) that is upscaled whole when no finder triple was seen.
+const MAX_BLIND_UPSCALE_PIXELS: usize = 1 << 19;
 
 /// Largest image (in pixels) on which the late passes run on the whole image; on larger ones
 /// (pages, screens) they run on crops around the unread finder-pattern triples.
