@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// browser client's auth/2fa/trust)
     #[arg(long)]
     trust: bool,
+    /// allauth's ACCOUNT_RATE_LIMITS = False on the headless API: no login, signup or
+    /// failed-login rate limits (load tests from one address)
+    #[arg(long)]
+    no_account_rate_limits: bool,
     /// allauth's MFA_TRUST_COOKIE_AGE in seconds [default: 1209600, 14 days]
     #[arg(long, value_name = "SECONDS")]
     trust_cookie_age: Option<u64>,
@@ -139,6 +143,9 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
         }
     }
     c.trust |= a.trust;
+    if a.no_account_rate_limits {
+        c.account_rate_limits = false;
+    }
     if let Some(v) = a.trust_cookie_age {
         c.trust_cookie_age = v;
     }

@@ -225,6 +225,7 @@ impl App {
         let keys = Keys::for_database(&db_path, &db_path.with_file_name(key_name), cfg.key_store)?;
         let conn = crate::db::open(&db_path, &keys)?;
         let checkpointer = crate::db::Checkpointer::start(&conn, &db_path)?;
+        let rate_limits_off = !cfg.account_rate_limits;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
@@ -236,7 +237,7 @@ impl App {
             sessions: Mutex::new(HashMap::new()),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
             login_failures: Mutex::new(HashMap::new()),
-            headless: Default::default(),
+            headless: crate::headless::HeadlessState::new(rate_limits_off),
             db_path,
             _checkpointer: checkpointer,
         })

@@ -248,6 +248,10 @@ pub struct Config {
     /// allauth's `MFA_TRUST_ENABLED`: "trust this browser" after a second factor (the browser
     /// client's `auth/2fa/trust`).
     pub trust: bool,
+    /// allauth's `ACCOUNT_RATE_LIMITS` on the headless API (login 30/m/ip, signup 20/m/ip,
+    /// login_failed 10/m/ip + 5/300 s per user, `account/app_settings.py`); `false` is
+    /// `ACCOUNT_RATE_LIMITS = False`: none of them (a load test from one address).
+    pub account_rate_limits: bool,
     /// allauth's `MFA_TRUST_COOKIE_AGE`, seconds (14 days).
     pub trust_cookie_age: u64,
     /// allauth's `ACCOUNT_LOGIN_TIMEOUT`: seconds a login may take through its stages (900).
@@ -304,6 +308,7 @@ impl Default for Config {
         Config {
             profile: Profile::JwtAllauth,
             trust: false,
+            account_rate_limits: true,
             trust_cookie_age: 14 * 86_400,
             login_timeout: 900,
             reauthentication_timeout: 300,

@@ -89,6 +89,8 @@ pub struct HeadlessState {
     hits: Mutex<HashMap<String, Vec<f64>>>,
     /// `mfa/totp/internal/auth.py`, `_mark_code_used`: (user, code) -> expiry.
     used_codes: Mutex<HashMap<(i64, String), f64>>,
+    /// `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
+    pub(crate) rate_limits_off: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -144,6 +146,13 @@ pub(crate) fn apply_rate(history: &mut Vec<f64>, now: f64, rate: Rate) -> bool {
 }
 
 impl HeadlessState {
+    pub(crate) fn new(rate_limits_off: bool) -> Self {
+        HeadlessState {
+            rate_limits_off,
+            ..Default::default()
+        }
+    }
+
     fn cache_key(action: &str, rate: Rate, ip: IpAddr, key: &str) -> String {
         if rate.per_ip {
             format!("{action}:{}/{}:ip:{ip}", rate.amount, rate.duration)
@@ -162,6 +171,9 @@ impl HeadlessState {
         key: &str,
         now: f64,
     ) -> Option<Vec<(String, f64)>> {
+        if self.rate_limits_off {
+            return Some(Vec::new());
+        }
         let mut hits = lock(&self.hits);
         if hits.len() > 100_000 {
             hits.retain(|_, h| h.first().is_some_and(|t| now - t < 3600.0));

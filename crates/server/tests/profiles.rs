@@ -262,3 +262,27 @@ async fn login_timeout_ends_a_pending_login() {
     let (s, _) = call(&srv, Some(&token), "GET", "auth/session", Value::Null).await;
     assert_ne!(s, 200, "not logged in");
 }
+
+/// `ACCOUNT_RATE_LIMITS` (`account/app_settings.py`): the headless login is limited to 30 per
+/// minute per address (`RATE_LIMITS["login"]`, 429); `--no-account-rate-limits` is
+/// `ACCOUNT_RATE_LIMITS = False`, as the benchmark's Django runs.
+#[tokio::test]
+async fn account_rate_limits_and_their_off_switch() {
+    for limits in [true, false] {
+        let srv = Srv::start_with(|c| {
+            c.apply_profile(Profile::Allauth);
+            c.account_rate_limits = limits;
+        })
+        .await;
+        srv.app()
+            .create_test_user("r@example.com", "s3cret-pass", false)
+            .unwrap();
+        let mut statuses = Vec::new();
+        for _ in 0..31 {
+            let login = json!({"email": "r@example.com", "password": "s3cret-pass"});
+            statuses.push(call(&srv, None, "POST", "auth/login", login).await.0);
+        }
+        assert!(statuses[..30].iter().all(|s| *s == 200), "{statuses:?}");
+        assert_eq!(statuses[30], if limits { 429 } else { 200 });
+    }
+}
