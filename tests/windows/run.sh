@@ -54,6 +54,11 @@ img=crates/scan/tests/corpus/images/0001_clean.png
 want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["0001_clean.png"]["payloads"][0])' \
   crates/scan/tests/corpus/expected.json)
 # shellcheck disable=SC2016
+# A Wine server started by the headless steps above draws nowhere (its desktop has no display),
+# and GDI then reads nothing: stop it, so this step's Wine starts on the X screen; stop it again
+# after, before that screen goes away.
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
 got=$(xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   display -geometry +200+150 "$2" & pid=$!
   out=""
@@ -62,6 +67,8 @@ got=$(xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     sleep 0.3
   done
   kill $pid 2>/dev/null || true
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
   printf "%s" "$out"' _ "$out/twofold.exe" "$img")
 if [ "$got" != "$want" ]; then
   echo "windows: twofold.exe scan --screen printed '$got', expected '$want'" >&2

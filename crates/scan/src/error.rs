@@ -27,9 +27,7 @@ pub enum ScanError {
     ClipboardEmpty,
     #[error("cannot read the clipboard: {0}")]
     Clipboard(String),
-    #[error(
-        "cannot capture the screen: {0} (no xdg-desktop-portal Screenshot service and no X11 display)"
-    )]
+    #[error("cannot capture the screen: {0}")]
     ScreenUnavailable(String),
     #[error("screen capture failed: {0}")]
     Screen(String),

@@ -83,7 +83,10 @@ fn capture_free_desktop(limits: &Limits) -> Result<Vec<LumaImage>, ScanError> {
             Err(Backend::Unavailable(why)) => unavailable.push(format!("{}: {why}", source.name())),
         }
     }
-    Err(ScanError::ScreenUnavailable(unavailable.join("; ")))
+    Err(ScanError::ScreenUnavailable(format!(
+        "{} (no xdg-desktop-portal Screenshot service and no X11 display)",
+        unavailable.join("; ")
+    )))
 }
 
 /// Decodes every QR code on the screen, all monitors; codes of several X screens are listed
