@@ -2,6 +2,9 @@
 # MFA login flows per second (password login, then a valid TOTP code) and request latency
 # percentiles under wrk at 64 connections: `twofold serve` side by side with django-allauth's
 # headless MFA flow served by gunicorn (as many sync workers as cores), one run, same machine.
+# Twofold is measured twice: its REST flow (django-jwt-allauth's /login/ + /mfa/verify/, the
+# default profile) and `twofold serve --profile allauth` driven by the very same headless
+# requests as Django (/_allauth/app/v1/auth/login + auth/2fa/authenticate).
 #
 #   bench/server.sh             both password-hashing settings (below)
 #   bench/server.sh --quick     the like-for-like setting only
@@ -91,10 +94,13 @@ run_wrk() {
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-start_twofold() { # light|default
+start_twofold() { # light|default [PROFILE]
   rm -f "$work"/tf.sqlite3*
   local flags=()
   [ "$1" = light ] && flags=(--light-password-hashing)
+  # Tolerance ±1 on every side (allauth's own default is 0; Django's settings here say 1).
+  # allauth's rate limits off as in bench/django (ACCOUNT_RATE_LIMITS = False).
+  [ -n "${2:-}" ] && flags+=(--profile "$2" --tolerance 1 --no-account-rate-limits)
   "$BIN" serve --bind "127.0.0.1:$TF_PORT" --db "$work/tf.sqlite3" "${flags[@]}" > "$work/tf.log" 2>&1 &
   tf_pid=$!
   pids+=("$tf_pid")
@@ -126,22 +132,22 @@ pool_for() {
 }
 
 declare -A R INSIDE
-measure() { # SETTING
-  local s=$1 probe rate pool
-  # Twofold
-  start_twofold "$s"
+# measure_twofold SETTING FLOW_API PROFILE KEY: a probe for the pool size, then the run.
+measure_twofold() {
+  local s=$1 flow=$2 profile=$3 key=$4 probe pool
+  start_twofold "$s" "$profile"
   twofold_users 400
-  probe=$(run_wrk twofold "$TF_PORT" 400 2 "twofold-$s-probe")
+  probe=$(run_wrk "$flow" "$TF_PORT" 400 2 "$key-$s-probe")
   pool=$(pool_for "$probe")
   stop_twofold
-  start_twofold "$s"
-  echo "twofold ($s): creating $pool users"
+  start_twofold "$s" "$profile"
+  echo "$key ($s): creating $pool users"
   twofold_users "$pool"
-  R[twofold-$s]=$(run_wrk twofold "$TF_PORT" "$pool" "$DURATION" "twofold-$s")
-  echo "${R[twofold-$s]}"
+  R[$key-$s]=$(run_wrk "$flow" "$TF_PORT" "$pool" "$DURATION" "$key-$s")
+  echo "${R[$key-$s]}"
   # The server's own handling time of the run's last 1000 requests (its request log), beside
   # wrk's latency, which also holds the queueing of a machine shared with the load generator.
-  INSIDE[$s]=$(python3 - "http://127.0.0.1:$TF_PORT/_twofold/log?limit=1000" <<'PY'
+  INSIDE[$key-$s]=$(python3 - "http://127.0.0.1:$TF_PORT/_twofold/log?limit=1000" <<'PY'
 import json, sys, urllib.request
 d = json.load(urllib.request.urlopen(sys.argv[1]))
 us = sorted(e["duration_us"] for e in (d if isinstance(d, list) else d["requests"]))
@@ -149,8 +155,14 @@ q = lambda p: us[min(len(us) - 1, int(len(us) * p))] / 1000
 print(f"in-server handling of the last {len(us)} requests: p50 {q(.5):.2f} ms, p99 {q(.99):.2f} ms, max {us[-1] / 1000:.2f} ms")
 PY
 )
-  echo "${INSIDE[$s]}"
+  echo "${INSIDE[$key-$s]}"
   stop_twofold
+}
+
+measure() { # SETTING
+  local s=$1 probe pool
+  measure_twofold "$s" twofold "" twofold
+  measure_twofold "$s" allauth allauth twofold-headless
   # django-allauth
   start_django "$s" 400
   probe=$(run_wrk allauth "$DJ_PORT" 400 3 "allauth-$s-probe")
@@ -174,20 +186,26 @@ for s in "${settings[@]}"; do measure "$s"; done
   echo "| server | password hashing | flows/s | requests/s | p50 ms | p90 ms | p99 ms | errors | reused users |"
   echo "|---|---|---|---|---|---|---|---|---|"
   for s in "${settings[@]}"; do
-    for api in twofold allauth; do
+    for api in twofold twofold-headless allauth; do
       r=${R[$api-$s]}
-      name=$([ $api = twofold ] && echo "twofold serve" || echo "django-allauth + gunicorn ($CORES workers)")
-      hash=$([ "$s" = light ] && echo "Argon2id 64 KiB, t=1" || { [ $api = twofold ] && echo "Argon2id 19 MiB, t=2 (default)" || echo "PBKDF2-SHA256 1M (default)"; })
+      case $api in
+        twofold) name="twofold serve (REST: /login/ + /mfa/verify/)" ;;
+        twofold-headless) name="twofold serve --profile allauth (headless app API)" ;;
+        *) name="django-allauth + gunicorn ($CORES workers, headless app API)" ;;
+      esac
+      hash=$([ "$s" = light ] && echo "Argon2id 64 KiB, t=1" || { [ $api != allauth ] && echo "Argon2id 19 MiB, t=2 (default)" || echo "PBKDF2-SHA256 1M (default)"; })
       reqs=$(awk -v n="$(field requests "$r")" -v t="$(field seconds "$r")" 'BEGIN { printf "%.0f", n / t }')
       echo "| $name | $hash | $(field flows_per_s "$r") | $reqs | $(field p50_ms "$r") | $(field p90_ms "$r") | $(field p99_ms "$r") | $(field errors "$r") ($(field error_statuses "$r")) | $(field reused_users "$r") |"
     done
-    a=$(field flows_per_s "${R[twofold-$s]}")
     b=$(field flows_per_s "${R[allauth-$s]}")
     echo
-    echo "$s: twofold/allauth throughput $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')×"
-    echo
-    echo "$s: twofold ${INSIDE[$s]}"
-    echo
+    for api in twofold twofold-headless; do
+      a=$(field flows_per_s "${R[$api-$s]}")
+      echo "$s: $api/allauth throughput $(awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }')×"
+      echo
+      echo "$s: $api ${INSIDE[$api-$s]}"
+      echo
+    done
   done
 } > "$out/server.md"
 cat "$out/server.md"

@@ -99,13 +99,13 @@ function response(status, headers, body)
       error_status(status)
     end
   else
-    local token = body:match('"session_token": "([^"]+)"')
+    local token = body:match('"session_token":%s*"([^"]+)"')
     if status == 401 and token and body:find('"mfa_authenticate"', 1, true) then
       logins = logins + 1
       enqueue(wrk.format("POST", paths.allauth.verify,
         { ["Content-Type"] = "application/json", ["X-Session-Token"] = token },
         string.format('{"code":"%s"}', current_code())))
-    elseif status == 200 and body:find('"is_authenticated": true', 1, true) then
+    elseif status == 200 and body:find('"is_authenticated":%s*true') then
       flows = flows + 1
     else
       error_status(status)
