@@ -36,6 +36,23 @@ impl Env {
             .env("TWOFOLD_PASSPHRASE", "correct horse battery staple")
             .env("TWOFOLD_KDF", "m=8192,t=1,p=1")
             .env("TWOFOLD_KEYRING_TIMEOUT", "5");
+        // A Windows process needs its system variables (SystemRoot above all: without it
+        // process start-up and the system's random source fail now and then).
+        #[cfg(windows)]
+        for k in [
+            "SystemRoot",
+            "windir",
+            "SystemDrive",
+            "TEMP",
+            "TMP",
+            "USERPROFILE",
+            "APPDATA",
+            "LOCALAPPDATA",
+        ] {
+            if let Some(v) = std::env::var_os(k) {
+                c.env(k, v);
+            }
+        }
         c
     }
     fn run(&self, args: &[&str]) -> Output {
