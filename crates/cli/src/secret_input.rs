@@ -15,7 +15,8 @@ const MAX_SECRET_FILE: u64 = 64 << 10;
 /// as it is (a passphrase's one trailing newline is dropped by the vault).
 pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, CliError> {
     let bytes = if path.as_os_str() == "-" {
-        read_stdin()
+        // Bounded like a file, on every system (Windows has no /dev/stdin).
+        twofold_vault::read_to_limit(std::io::stdin().lock(), MAX_SECRET_FILE, 1024)
     } else {
         twofold_vault::read_bounded(path, MAX_SECRET_FILE)
     }
@@ -32,23 +33,6 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<String>, Cl
         ))
     })?;
     Ok(Zeroizing::new(s.to_string()))
-}
-
-/// Standard input, bounded like a file (on every system: Windows has no /dev/stdin).
-fn read_stdin() -> std::io::Result<Zeroizing<Vec<u8>>> {
-    use std::io::Read as _;
-    let mut buf = Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .lock()
-        .take(MAX_SECRET_FILE + 1)
-        .read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_SECRET_FILE {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!("more than {MAX_SECRET_FILE} bytes"),
-        ));
-    }
-    Ok(buf)
 }
 
 /// A one-line value (a base32 secret, an otpauth:// URI) from `path` or standard input,

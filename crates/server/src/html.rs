@@ -265,6 +265,30 @@ code {{ background: #f3f3f3; padding: .1rem .3rem; }}
     }
 }
 
+/// A code typed on a page: `Ok(true)` when it is right; a wrong code or the lockout (429 under
+/// jwt-allauth and django-otp, allauth's 400 too_many_login_attempts) becomes a form error.
+fn page_code(
+    app: &App,
+    user_id: i64,
+    code: &str,
+    errs: &mut Vec<String>,
+) -> Result<bool, ServerError> {
+    match app.second_factor_either(user_id, code) {
+        Ok(true) => Ok(true),
+        Ok(false) => {
+            errs.push("Incorrect code.".to_string());
+            Ok(false)
+        }
+        Err(ServerError::Api { status, .. })
+            if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::BAD_REQUEST =>
+        {
+            errs.push("Too many failed login attempts. Try again later.".to_string());
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn field(input: &Input, name: &str) -> String {
     match input.0.get(name) {
         Some(Value::String(s)) => s.chars().take(4096).collect(),
@@ -599,21 +623,14 @@ async fn authenticate(State(app): State<Arc<App>>, req: Request) -> Response {
     let mut errs = Vec::new();
     if let Some(input) = form {
         let code = field(&input, "code");
-        match app.second_factor_either(user_id, &code) {
+        match page_code(&app, user_id, &code, &mut errs) {
             Ok(true) => {
                 ctx.new_id();
                 ctx.s.pending_login = None;
                 ctx.s.user_id = Some(user_id);
                 return ctx.finish(found("/accounts/2fa/"));
             }
-            Ok(false) => errs.push("Incorrect code.".to_string()),
-            // The lockout: 429 (jwt-allauth, django-otp) or allauth's 400
-            // too_many_login_attempts, a form error on the page either way.
-            Err(ServerError::Api { status, .. })
-                if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::BAD_REQUEST =>
-            {
-                errs.push("Too many failed login attempts. Try again later.".to_string())
-            }
+            Ok(false) => {}
             Err(e) => return ctx.finish(e),
         }
     }
@@ -932,19 +949,12 @@ async fn mfa_reauthenticate(State(app): State<Arc<App>>, req: Request) -> Respon
     let mut errs = Vec::new();
     if let Some(input) = form {
         let code = field(&input, "code");
-        match app.second_factor_either(user.id, &code) {
+        match page_code(&app, user.id, &code, &mut errs) {
             Ok(true) => {
                 ctx.s.reauthenticated_at = Some(app.now());
                 return resume(ctx, next).await;
             }
-            Ok(false) => errs.push("Incorrect code.".to_string()),
-            // The lockout: 429 (jwt-allauth, django-otp) or allauth's 400
-            // too_many_login_attempts, a form error on the page either way.
-            Err(ServerError::Api { status, .. })
-                if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::BAD_REQUEST =>
-            {
-                errs.push("Too many failed login attempts. Try again later.".to_string())
-            }
+            Ok(false) => {}
             Err(e) => return ctx.finish(e),
         }
     }

@@ -70,6 +70,17 @@ pub fn store_key(vault_id_hex: &str, key: &VaultKey) -> Result<()> {
     twofold_keyring::set(&key_entry(vault_id_hex), key.to_hex().as_bytes()).map_err(map_error)
 }
 
+/// Stores the key, then reads it back: it counts as stored only once the keyring returns it.
+pub fn store_key_checked(vault_id_hex: &str, key: &VaultKey) -> Result<()> {
+    store_key(vault_id_hex, key)?;
+    if load_key(vault_id_hex)?.0[..] != key.0[..] {
+        return Err(VaultError::Keyring {
+            detail: "the keyring returned another key than the one stored".into(),
+        });
+    }
+    Ok(())
+}
+
 /// Removes the key of `vault_id_hex` from the keyring (no error when it is absent).
 pub fn delete_key(vault_id_hex: &str) -> Result<()> {
     twofold_keyring::delete(&key_entry(vault_id_hex)).map_err(map_error)

@@ -31,7 +31,7 @@ pub use error::{Result, VaultError};
 pub use format::{KdfParams, FORMAT_VERSION};
 pub use keyring::KEYRING_SERVICE;
 pub use passphrase::{check_new_passphrase, MIN_PASSPHRASE_CHARS};
-pub use private_fs::{create_private_dir_all, read_bounded, write_private_file};
+pub use private_fs::{create_private_dir_all, read_bounded, read_to_limit, write_private_file};
 pub use store::{
     backup_path, inspect, lock_path, unlock_test, Added, Code, CreateOptions, Creation, HeaderInfo,
     SlotInfo, SlotKind, Unlock, Vault,

@@ -135,25 +135,36 @@ pub fn write_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> io::Res
 /// but never more than `limit` bytes: a larger file, `/dev/zero` or a pipe that never ends is an
 /// [`io::ErrorKind::FileTooLarge`] error after at most `limit + 1` bytes were read.
 pub fn read_bounded(path: &Path, limit: u64) -> io::Result<zeroize::Zeroizing<Vec<u8>>> {
-    use std::io::Read as _;
-    let too_large = || {
-        io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            format!("more than {limit} bytes, or it never ends (a device or a pipe)"),
-        )
-    };
     let f = File::open(path)?;
     let meta = f.metadata()?;
     if meta.is_file() && meta.len() > limit {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     let hint = if meta.is_file() { meta.len() } else { 8192 };
+    read_to_limit(f, limit, hint)
+}
+
+/// Reads `r` to its end into a zeroizing buffer, never more than `limit` bytes: past that an
+/// [`io::ErrorKind::FileTooLarge`] error (standard input, a pipe, a device). `hint`: the size
+/// expected.
+pub fn read_to_limit(
+    r: impl io::Read,
+    limit: u64,
+    hint: u64,
+) -> io::Result<zeroize::Zeroizing<Vec<u8>>> {
     let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(hint.min(limit) as usize + 1));
-    f.take(limit + 1).read_to_end(&mut buf)?;
+    io::Read::read_to_end(&mut r.take(limit + 1), &mut buf)?;
     if buf.len() as u64 > limit {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     Ok(buf)
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("more than {limit} bytes, or it never ends (a device or a pipe)"),
+    )
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -597,18 +597,12 @@ impl Vault {
         let mut kinds = Vec::new();
         let mut keyring_error = None;
         if opts.keyring {
-            // Store, then read back: the slot is only recorded once the key is really there.
-            let stored = keyring::store_key(&id_hex, &key).and_then(|_| keyring::load_key(&id_hex));
-            match stored {
-                Ok(k) if k.0[..] == key.0[..] => {
+            // The slot is only recorded once the key is really there.
+            match keyring::store_key_checked(&id_hex, &key) {
+                Ok(()) => {
                     slots
                         .push(Slot::new_keyring(&key, &vault_id).map_err(|e| map_format(path, e))?);
                     kinds.push(SlotKind::Keyring);
-                }
-                Ok(_) => {
-                    keyring_error = Some(VaultError::Keyring {
-                        detail: "the keyring returned another key than the one stored".into(),
-                    })
                 }
                 Err(e) => keyring_error = Some(e),
             }
@@ -946,12 +940,9 @@ impl Vault {
         let mut slots = Vec::new();
         if with_keyring {
             let pending = pending_id(&id);
-            keyring::store_key(&pending, &new_key)?;
-            if keyring::load_key(&pending)?.0[..] != new_key.0[..] {
+            if let Err(e) = keyring::store_key_checked(&pending, &new_key) {
                 let _ = keyring::delete_key(&pending);
-                return Err(VaultError::Keyring {
-                    detail: "the keyring returned another key than the one stored".into(),
-                });
+                return Err(e);
             }
             slots.push(
                 Slot::new_keyring(&new_key, &vault_id).map_err(|e| map_format(&self.path, e))?,
@@ -990,13 +981,7 @@ impl Vault {
         let _guard = lock(&self.path)?;
         self.refresh()?;
         let id = self.header.vault_id_hex();
-        keyring::store_key(&id, &self.key)?;
-        let back = keyring::load_key(&id)?;
-        if back.0[..] != self.key.0[..] {
-            return Err(VaultError::Keyring {
-                detail: "the keyring returned another key than the one stored".into(),
-            });
-        }
+        keyring::store_key_checked(&id, &self.key)?;
         if self.header.keyring_slot().is_some() {
             return Ok(());
         }

@@ -133,13 +133,19 @@ fn decrypt_db(
             ),
         });
     }
+    // Each slot's scrypt parameters, read and checked once, before any derivation.
     let mut work = 0u64;
-    for (at, s) in &password_slots {
-        let n = cx.opt_u64(s, "n", at)?.unwrap_or(0);
-        let r = cx.u32_of(cx.opt_u64(s, "r", at)?.unwrap_or(0), at)?;
-        let p = cx.u32_of(cx.opt_u64(s, "p", at)?.unwrap_or(0), at)?;
+    let mut slots = Vec::with_capacity(password_slots.len());
+    for (at, s) in password_slots {
+        let param = |name: &str| -> Result<u64, TransferError> {
+            cx.opt_u64(s, name, &at)?
+                .ok_or_else(|| cx.err(format!("{at}.{name}"), "missing"))
+        };
+        let (n, r, p) = (param("n")?, param("r")?, param("p")?);
+        let (r, p) = (cx.u32_of(r, &at)?, cx.u32_of(p, &at)?);
         crypto::check_scrypt(n, r, p).map_err(|e| cx.err(at.clone(), e))?;
         work = work.saturating_add(crypto::scrypt_work(n, r, p));
+        slots.push((at, s, n, r, p));
     }
     if work > crypto::MAX_KDF_WORK_PER_FILE {
         return Err(TransferError::TooMuchWork {
@@ -153,30 +159,15 @@ fn decrypt_db(
     }
     let password = password.ok_or(TransferError::PasswordRequired { format: NAME })?;
     let mut master = None;
-    for (at, s) in password_slots {
+    for (at, s, n, r, p) in slots {
         let key = hex_field(cx, s, "key", &at, Some(32))?;
         let kp = cx.req_obj(s, "key_params", &at)?;
         let kat = format!("{at}.key_params");
         let knonce = hex_field(cx, kp, "nonce", &kat, Some(12))?;
         let ktag = hex_field(cx, kp, "tag", &kat, Some(16))?;
         let salt = hex_field(cx, s, "salt", &at, None)?;
-        let n = cx
-            .opt_u64(s, "n", &at)?
-            .ok_or_else(|| cx.err(format!("{at}.n"), "missing"))?;
-        let r = cx
-            .opt_u64(s, "r", &at)?
-            .ok_or_else(|| cx.err(format!("{at}.r"), "missing"))?;
-        let p = cx
-            .opt_u64(s, "p", &at)?
-            .ok_or_else(|| cx.err(format!("{at}.p"), "missing"))?;
-        let derived = crypto::scrypt(
-            password.as_bytes(),
-            &salt,
-            n,
-            cx.u32_of(r, &at)?,
-            cx.u32_of(p, &at)?,
-        )
-        .map_err(|e| cx.err(at.clone(), e))?;
+        let derived = crypto::scrypt(password.as_bytes(), &salt, n, r, p)
+            .map_err(|e| cx.err(at.clone(), e))?;
         let mut sealed = key.clone();
         sealed.extend_from_slice(&ktag);
         if let Some(k) = aes_gcm_open(&derived, &knonce, &sealed) {
