@@ -126,9 +126,11 @@ stop_django() { kill "$dj_pid"; wait "$dj_pid" 2>/dev/null || true; }
 # Pool size for a full run from a short probe: its requests/s ÷ 2 (a flow is two requests) ×
 # duration × 1.5, plus a margin. Not the probe's flows/s: a fast server exhausts the probe's own
 # pool, and the reused users it then meets are refused (replay, lockout), which undercounts flows.
+# A floor (FLOOR users a second, default 0) covers a server whose probe ran slower than the run:
+# Django's probe has measured 38 and 87 flows/s in two runs of the same hour.
 pool_for() {
-  awk -v n="$(field requests "$1")" -v t="$(field seconds "$1")" -v d="$DURATION" \
-    'BEGIN { printf "%d", n / t / 2 * d * 1.5 + 200 }'
+  awk -v n="$(field requests "$1")" -v t="$(field seconds "$1")" -v d="$DURATION" -v f="${2:-0}" \
+    'BEGIN { p = n / t / 2 * d * 1.5 + 200; if (p < f * d) p = f * d; printf "%d", p }'
 }
 
 declare -A R INSIDE
@@ -167,7 +169,7 @@ measure() { # SETTING
   start_django "$s" 400
   probe=$(run_wrk allauth "$DJ_PORT" 400 3 "allauth-$s-probe")
   stop_django
-  pool=$(pool_for "$probe")
+  pool=$(pool_for "$probe" 250)
   echo "django-allauth ($s): creating $pool users"
   start_django "$s" "$pool"
   R[allauth-$s]=$(run_wrk allauth "$DJ_PORT" "$pool" "$DURATION" "allauth-$s")
