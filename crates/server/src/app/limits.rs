@@ -1,0 +1,118 @@
+//! Rate limits: the login throttle per client address and the failed-code lockout per user.
+
+use std::net::IpAddr;
+
+use rusqlite::params;
+
+use crate::db::Cached;
+use crate::error::Result;
+
+use super::*;
+
+impl App {
+    // ----- login throttle (per client address) ------------------------------------------------
+
+    /// The key of a client: its IPv4 address, or the /64 of an IPv6 one (a host has a whole
+    /// /64 to pick addresses from).
+    pub(super) fn client_key(ip: IpAddr) -> IpAddr {
+        match ip.to_canonical() {
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        }
+    }
+
+    /// Seconds until `client` may try a password again, when it has had its share of failed
+    /// logins in the window (`login-throttle`).
+    pub fn login_throttled(&self, client: IpAddr) -> Option<u64> {
+        let rl = self.cfg.login_throttle;
+        let now = self.now();
+        let mut map = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let times = map.get_mut(&Self::client_key(client))?;
+        while times
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= rl.window_secs)
+        {
+            times.pop_front();
+        }
+        if times.len() < rl.max_failures as usize {
+            return None;
+        }
+        let oldest = times.front().copied().unwrap_or(now);
+        Some((oldest + rl.window_secs).saturating_sub(now).max(1))
+    }
+
+    /// Counts a failed password login of `client`.
+    pub fn login_failed(&self, client: IpAddr) {
+        let rl = self.cfg.login_throttle;
+        let now = self.now();
+        let mut map = self
+            .login_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if map.len() >= 10_000 {
+            map.retain(|_, t| {
+                t.back()
+                    .is_some_and(|l| now.saturating_sub(*l) < rl.window_secs)
+            });
+        }
+        let times = map.entry(Self::client_key(client)).or_default();
+        times.push_back(now);
+        while times.len() > rl.max_failures as usize {
+            times.pop_front();
+        }
+    }
+
+    // ----- rate limit ----------------------------------------------------------------------
+
+    /// Seconds until the user may try again, when locked out.
+    pub fn lockout_remaining(&self, user_id: i64) -> Result<Option<u64>> {
+        let rl = self.cfg.rate_limit;
+        let now = self.now() as i64;
+        let since = now - rl.window_secs as i64;
+        let conn = self.conn();
+        // No `LIMIT ?`: SQLite plans a statement again whenever the value bound to its LIMIT
+        // changes, on every call here. The rows are few (a failure is only recorded while the
+        // user is not locked out, and older ones are deleted then).
+        let mut stmt = conn.prepare_cached(
+            "SELECT at FROM mfa_failures WHERE user_id = ?1 AND at > ?2 ORDER BY at DESC",
+        )?;
+        let times: Vec<i64> = stmt
+            .query_map(params![user_id, since], |r| r.get(0))?
+            .take(rl.max_failures as usize)
+            .collect::<rusqlite::Result<_>>()?;
+        if times.len() >= rl.max_failures as usize {
+            let oldest = times[times.len() - 1];
+            let wait = oldest + rl.window_secs as i64 - now;
+            return Ok(Some(wait.max(1) as u64));
+        }
+        Ok(None)
+    }
+
+    pub(super) fn record_failure(&self, user_id: i64) -> Result<()> {
+        let now = self.now() as i64;
+        let conn = self.conn();
+        conn.exec(
+            "INSERT INTO mfa_failures (user_id, at) VALUES (?1, ?2)",
+            params![user_id, now],
+        )?;
+        conn.exec(
+            "DELETE FROM mfa_failures WHERE user_id = ?1 AND at <= ?2",
+            params![user_id, now - self.cfg.rate_limit.window_secs as i64],
+        )?;
+        Ok(())
+    }
+
+    pub(super) fn clear_failures(&self, user_id: i64) -> Result<()> {
+        self.conn().exec(
+            "DELETE FROM mfa_failures WHERE user_id = ?1",
+            params![user_id],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,310 @@
+//! django-allauth's headless API for everything MFA touches, both clients:
+//! `/_allauth/app/v1/…` (session token in `X-Session-Token`, issued in `meta.session_token`)
+//! and `/_allauth/browser/v1/…` (a `sessionid` cookie and Django's CSRF token: the
+//! `csrftoken` cookie echoed in `X-CSRFToken`).
+//!
+//! Followed: django-allauth 65.22.1 (docs/server.md pins it). Each rule names the upstream
+//! file it follows; paths are relative to the `allauth/` package. The conformance test
+//! (crates/server/tests/allauth/run.sh) runs one client through the TOTP life cycle against the
+//! real library and against this module and compares every exchange.
+
+mod auth;
+mod envelope;
+mod mfa;
+mod routes;
+mod store;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::any;
+use axum::Router;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::app::App;
+
+use auth::*;
+use envelope::*;
+use mfa::*;
+use routes::*;
+use store::*;
+
+pub(crate) use envelope::{allauth_recovery_codes, allauth_totp_url};
+
+/// The session cookie of the browser client (Django's `SESSION_COOKIE_NAME`).
+pub const SESSION_COOKIE: &str = "sessionid";
+/// Django's `CSRF_COOKIE_NAME`; the browser client echoes it in `X-CSRFToken`.
+pub const CSRF_COOKIE: &str = "csrftoken";
+/// allauth's `MFA_TRUST_COOKIE_NAME`.
+pub const TRUST_COOKIE: &str = "mfa_trusted";
+const STAGE_MFA: &str = "mfa_authenticate";
+const STAGE_TRUST: &str = "mfa_trust";
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new().route("/_allauth/{client}/v1/{*rest}", any(handle))
+}
+
+/// Which headless client (`headless/constants.py`, `Client`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    App,
+    Browser,
+}
+
+/// A login waiting at one of its stages (`account/stages.py`, `LoginStageController`).
+#[derive(Debug, Clone, PartialEq)]
+struct Pending {
+    user: i64,
+    stage: &'static str,
+    started: f64,
+}
+
+/// A Django session as allauth fills it.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Session {
+    user: Option<i64>,
+    pending: Option<Pending>,
+    /// `mfa/totp/internal/auth.py`, `SECRET_SESSION_KEY`: the secret being activated.
+    totp_secret: Option<Zeroizing<String>>,
+    /// `account/internal/flows/login.py`, `record_authentication`: the session's
+    /// authentication records, for the user `records_user`.
+    records: Vec<Value>,
+    records_user: Option<i64>,
+}
+
+impl Session {
+    fn is_empty(&self) -> bool {
+        self.user.is_none()
+            && self.pending.is_none()
+            && self.totp_secret.is_none()
+            && self.records.is_empty()
+    }
+}
+
+/// The headless face's state: sessions in memory (a restart logs everyone out), allauth's rate
+/// limit history and its cache of used TOTP codes.
+#[derive(Default)]
+pub struct HeadlessState {
+    sessions: Mutex<HashMap<String, Session>>,
+    /// `core/internal/ratelimit.py`: hit times per cache key, newest first.
+    hits: Mutex<HashMap<String, Vec<f64>>>,
+    /// `mfa/totp/internal/auth.py`, `_mark_code_used`: (user, code) -> expiry.
+    used_codes: Mutex<HashMap<(i64, String), f64>>,
+    /// `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
+    pub(crate) rate_limits_off: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One rate of allauth's (`core/internal/ratelimit.py`, `Rate`): `amount` hits per
+/// `duration` seconds, per IP or per key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rate {
+    pub amount: usize,
+    pub duration: f64,
+    pub per_ip: bool,
+}
+
+/// `account/app_settings.py`, `RATE_LIMITS["login_failed"]`: `10/m/ip,5/300s/key`.
+pub(crate) const LOGIN_FAILED: [Rate; 2] = [
+    Rate {
+        amount: 10,
+        duration: 60.0,
+        per_ip: true,
+    },
+    Rate {
+        amount: 5,
+        duration: 300.0,
+        per_ip: false,
+    },
+];
+/// `RATE_LIMITS["login"]`: `30/m/ip`.
+const LOGIN: [Rate; 1] = [Rate {
+    amount: 30,
+    duration: 60.0,
+    per_ip: true,
+}];
+/// `RATE_LIMITS["signup"]`: `20/m/ip`.
+const SIGNUP: [Rate; 1] = [Rate {
+    amount: 20,
+    duration: 60.0,
+    per_ip: true,
+}];
+
+/// `core/internal/ratelimit.py`, `apply_rate`: drops hits older than the rate's duration;
+/// allowed while fewer than `amount` remain, and then the hit is recorded (newest first).
+pub(crate) fn apply_rate(history: &mut Vec<f64>, now: f64, rate: Rate) -> bool {
+    while history.last().is_some_and(|t| *t <= now - rate.duration) {
+        history.pop();
+    }
+    let allowed = history.len() < rate.amount;
+    if allowed {
+        history.insert(0, now);
+    }
+    allowed
+}
+
+impl HeadlessState {
+    pub(crate) fn new(rate_limits_off: bool) -> Self {
+        HeadlessState {
+            rate_limits_off,
+            ..Default::default()
+        }
+    }
+
+    fn cache_key(action: &str, rate: Rate, ip: IpAddr, key: &str) -> String {
+        if rate.per_ip {
+            format!("{action}:{}/{}:ip:{ip}", rate.amount, rate.duration)
+        } else {
+            format!("{action}:{}/{}:key:{key}", rate.amount, rate.duration)
+        }
+    }
+
+    /// `ratelimit.consume`: every rate in turn; the first that refuses stops (its earlier ones
+    /// keep their hit, as upstream). Returns the hits taken (for a rollback) or `None`.
+    fn consume(
+        &self,
+        action: &str,
+        rates: &[Rate],
+        ip: IpAddr,
+        key: &str,
+        now: f64,
+    ) -> Option<Vec<(String, f64)>> {
+        if self.rate_limits_off {
+            return Some(Vec::new());
+        }
+        let mut hits = lock(&self.hits);
+        if hits.len() > 100_000 {
+            hits.retain(|_, h| h.first().is_some_and(|t| now - t < 3600.0));
+        }
+        let mut taken = Vec::new();
+        for rate in rates {
+            let k = Self::cache_key(action, *rate, ip, key);
+            let history = hits.entry(k.clone()).or_default();
+            if !apply_rate(history, now, *rate) {
+                return None;
+            }
+            taken.push((k, now));
+        }
+        Some(taken)
+    }
+
+    /// `SingleRateLimitUsage.rollback`: takes the hits back (a successful password login).
+    fn rollback(&self, taken: &[(String, f64)]) {
+        let mut hits = lock(&self.hits);
+        for (k, t) in taken {
+            if let Some(h) = hits.get_mut(k) {
+                h.retain(|x| x != t);
+            }
+        }
+    }
+
+    /// `ratelimit.clear`: forgets the history of every rate (the IP's too).
+    fn clear(&self, action: &str, rates: &[Rate], ip: IpAddr, key: &str) {
+        let mut hits = lock(&self.hits);
+        for rate in rates {
+            hits.remove(&Self::cache_key(action, *rate, ip, key));
+        }
+    }
+
+    /// `cache.add(key, "y", timeout)`: true when the code was not marked used yet.
+    fn mark_used(&self, user: i64, code: &str, now: f64, timeout: f64) -> bool {
+        let mut used = lock(&self.used_codes);
+        if used.len() > 100_000 {
+            used.retain(|_, exp| *exp > now);
+        }
+        match used.get(&(user, code.to_string())) {
+            Some(exp) if *exp > now => false,
+            _ => {
+                used.insert((user, code.to_string()), now + timeout);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `recovery_codes/internal/auth.py`: the codes of a known seed, as allauth 65.22.1
+    /// computes them (`RecoveryCodes.generate_codes` with RECOVERY_CODE_COUNT 10 and
+    /// RECOVERY_CODE_DIGITS 8, run in Python for this test).
+    #[test]
+    fn recovery_codes_as_allauth_derives_them() {
+        let seed =
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0011223344556677";
+        let codes = allauth_recovery_codes(seed.as_bytes(), 10);
+        assert_eq!(codes.len(), 10);
+        assert!(codes
+            .iter()
+            .all(|c| c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert_eq!(codes, EXPECTED.map(String::from).to_vec());
+    }
+    const EXPECTED: [&str; 10] = [
+        "96543028", "77560411", "64398994", "56181033", "03197695", "03785152", "09748224",
+        "76340105", "94950737", "16606028",
+    ];
+
+    /// `core/internal/ratelimit.py`, `apply_rate`: 5 per 300 s per key, the 6th refused.
+    #[test]
+    fn rate_window() {
+        let rate = LOGIN_FAILED[1];
+        let mut h = Vec::new();
+        for i in 0..5 {
+            assert!(apply_rate(&mut h, 100.0 + i as f64, rate));
+        }
+        assert!(!apply_rate(&mut h, 106.0, rate));
+        assert_eq!(h.len(), 5, "a refused hit is not recorded");
+        assert!(
+            apply_rate(&mut h, 400.5, rate),
+            "the oldest hit left the window"
+        );
+    }
+
+    /// `mfa/totp/internal/auth.py`, `_mark_code_used`: a used code is refused until its
+    /// marker expires, per user.
+    #[test]
+    fn used_codes_are_refused_for_their_window() {
+        let h = HeadlessState::default();
+        assert!(h.mark_used(1, "123456", 1000.0, 30.0));
+        assert!(
+            !h.mark_used(1, "123456", 1029.0, 30.0),
+            "replay within the window"
+        );
+        assert!(
+            h.mark_used(2, "123456", 1001.0, 30.0),
+            "another user's code"
+        );
+        assert!(h.mark_used(1, "123456", 1030.5, 30.0), "the marker expired");
+    }
+
+    /// `mfa/app_settings.py`: TOTP_TOLERANCE 0, RECOVERY_CODE_COUNT 10; django-otp's
+    /// `TOTPDevice.tolerance` 1 (jwt-allauth and django-otp profiles).
+    #[test]
+    fn profile_defaults() {
+        use crate::config::{Config, Profile};
+        let c = Config::for_profile(Profile::Allauth);
+        assert_eq!((c.tolerance, c.recovery_codes), (0, 10));
+        assert_eq!(Config::for_profile(Profile::JwtAllauth).tolerance, 1);
+        assert_eq!(Config::for_profile(Profile::DjangoOtp).tolerance, 1);
+        assert_eq!(Config::default().profile, Profile::JwtAllauth);
+    }
+
+    /// `mfa/adapter.py`, `build_totp_url`: bare e-mail label, no default digits/period.
+    #[test]
+    fn totp_url_as_allauth_builds_it() {
+        assert_eq!(
+            allauth_totp_url("qa@example.test", "ABC", "Twofold", 6, 30),
+            "otpauth://totp/qa%40example.test?secret=ABC&issuer=Twofold"
+        );
+        assert_eq!(
+            allauth_totp_url("a b@x.test", "ABC", "My Co", 8, 60),
+            "otpauth://totp/a%20b%40x.test?secret=ABC&issuer=My%20Co&digits=8&period=60"
+        );
+    }
+}
