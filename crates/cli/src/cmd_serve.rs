@@ -14,9 +14,11 @@ use crate::{CliResult, Out};
 pub struct ServeArgs {
     /// Which library the server stands in for, with its rules (tolerance, replay rule, lockout
     /// answer, otpauth label, recovery codes): allauth (django-allauth 65.x, headless API and
-    /// pages), jwt-allauth (django-jwt-allauth's REST flow: today's behaviour) or django-otp
+    /// pages), jwt-allauth (django-jwt-allauth's REST flow: today's behaviour), django-otp
+    /// (django-otp's throttling, drift and backup tokens on the REST face), two-factor
+    /// (django-two-factor-auth's pages) or allauth-2fa (django-allauth-2fa's)
     /// [default: jwt-allauth]. Every other flag overrides its profile's default
-    #[arg(long, value_parser = ["allauth", "jwt-allauth", "django-otp"])]
+    #[arg(long, value_parser = ["allauth", "jwt-allauth", "django-otp", "two-factor", "allauth-2fa"])]
     profile: Option<String>,
     /// allauth's MFA_TRUST_ENABLED: "trust this browser" after a second factor (the headless
     /// browser client's auth/2fa/trust)
@@ -29,8 +31,8 @@ pub struct ServeArgs {
     /// allauth's MFA_TRUST_COOKIE_AGE in seconds [default: 1209600, 14 days]
     #[arg(long, value_name = "SECONDS")]
     trust_cookie_age: Option<u64>,
-    /// allauth's ACCOUNT_LOGIN_TIMEOUT: seconds a login may take through its stages
-    /// [default: 900]
+    /// allauth's ACCOUNT_LOGIN_TIMEOUT / two-factor-auth's TWO_FACTOR_LOGIN_TIMEOUT: seconds a
+    /// login may take through its stages [default: 900; 600 with --profile two-factor]
     #[arg(long, value_name = "SECONDS")]
     login_timeout: Option<u64>,
     /// allauth's ACCOUNT_REAUTHENTICATION_TIMEOUT: how long a reauthentication counts
@@ -79,6 +81,20 @@ pub struct ServeArgs {
     /// Recovery codes per user [default: 10]
     #[arg(long, value_name = "N")]
     recovery_codes: Option<u32>,
+    /// Backup tokens per set under the django-otp profiles (the same setting as
+    /// --recovery-codes) [default: 10; 3 with --profile allauth-2fa]
+    #[arg(long, value_name = "N", conflicts_with = "recovery_codes")]
+    backup_tokens: Option<u32>,
+    /// django-otp's OTP_TOTP_THROTTLE_FACTOR / OTP_STATIC_THROTTLE_FACTOR: after n failures a
+    /// device refuses every code for FACTOR × 2^(n−1) s; 0 disables [default: 1]
+    #[arg(long, value_name = "SECONDS")]
+    throttle_factor: Option<u64>,
+    /// django-otp's OTP_TOTP_SYNC = True: an accepted off-centre code moves the drift [default]
+    #[arg(long, overrides_with = "no_totp_sync")]
+    totp_sync: bool,
+    /// django-otp's OTP_TOTP_SYNC = False
+    #[arg(long, overrides_with = "totp_sync")]
+    no_totp_sync: bool,
     /// Lifetime of login/setup challenges in seconds [default: 300]
     #[arg(long, value_name = "SECONDS")]
     challenge_ttl: Option<u64>,
@@ -184,8 +200,16 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
     if let Some(v) = a.tolerance {
         c.tolerance = v;
     }
-    if let Some(v) = a.recovery_codes {
+    if let Some(v) = a.recovery_codes.or(a.backup_tokens) {
         c.recovery_codes = v;
+    }
+    if let Some(v) = a.throttle_factor {
+        c.throttle_factor = v;
+    }
+    if a.no_totp_sync {
+        c.totp_sync = false;
+    } else if a.totp_sync {
+        c.totp_sync = true;
     }
     if let Some(v) = a.challenge_ttl {
         c.challenge_ttl = v;

@@ -6,6 +6,10 @@ use std::sync::Arc;
 /// A source of Unix time in seconds.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> u64;
+    /// Unix time in milliseconds (django-otp's throttling measures delays below a second).
+    fn now_ms(&self) -> u64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// The system clock.
@@ -17,6 +21,12 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+    fn now_ms(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
     }
 }

@@ -94,9 +94,17 @@ pub enum Profile {
     /// accepted step per authenticator, lockout answered 429, label `Issuer:email`.
     #[default]
     JwtAllauth,
-    /// django-otp's TOTP device: tolerance 1, the last accepted step (`TOTPDevice.last_t`),
-    /// lockout answered 429.
+    /// django-otp 1.7.5's devices on the REST face: tolerance 1, `last_t` (−1 for a new
+    /// device: the setup code is not spent), drift tracking (`OTP_TOTP_SYNC`), the throttling
+    /// back-off (`ThrottlingMixin`, answered 429 with its message) instead of the lockout,
+    /// backup tokens as `otp_static` writes them (src/django_otp.rs).
     DjangoOtp,
+    /// django-two-factor-auth 1.18.1's pages (`/account/login/` …, src/two_factor/) with
+    /// django-otp's rules, `TWO_FACTOR_LOGIN_TIMEOUT` 600 s, 10 backup tokens.
+    TwoFactor,
+    /// django-allauth-2fa 0.12.0's pages on allauth's account pages: django-otp's rules, 3
+    /// backup tokens, a half-done login abandoned on any other request.
+    Allauth2fa,
 }
 
 impl Profile {
@@ -105,10 +113,19 @@ impl Profile {
             Profile::Allauth => "allauth",
             Profile::JwtAllauth => "jwt-allauth",
             Profile::DjangoOtp => "django-otp",
+            Profile::TwoFactor => "two-factor",
+            Profile::Allauth2fa => "allauth-2fa",
         }
     }
     pub fn is_allauth(self) -> bool {
         self == Profile::Allauth
+    }
+    /// The profiles on django-otp's devices (src/django_otp.rs).
+    pub fn is_django_otp(self) -> bool {
+        matches!(
+            self,
+            Profile::DjangoOtp | Profile::TwoFactor | Profile::Allauth2fa
+        )
     }
     /// The profile's own tolerance (steps before and after the current one).
     pub fn tolerance(self) -> u64 {
@@ -116,7 +133,9 @@ impl Profile {
             // allauth/mfa/app_settings.py: TOTP_TOLERANCE defaults to 0.
             Profile::Allauth => 0,
             // django-otp's TOTPDevice.tolerance defaults to 1; django-jwt-allauth uses it.
-            Profile::JwtAllauth | Profile::DjangoOtp => 1,
+            Profile::JwtAllauth | Profile::DjangoOtp | Profile::TwoFactor | Profile::Allauth2fa => {
+                1
+            }
         }
     }
 }
@@ -128,8 +147,10 @@ impl FromStr for Profile {
             "allauth" => Ok(Profile::Allauth),
             "jwt-allauth" => Ok(Profile::JwtAllauth),
             "django-otp" => Ok(Profile::DjangoOtp),
+            "two-factor" => Ok(Profile::TwoFactor),
+            "allauth-2fa" => Ok(Profile::Allauth2fa),
             _ => Err(ServerError::Config(format!(
-                "profile must be allauth, jwt-allauth or django-otp, not {s:?}"
+                "profile must be allauth, jwt-allauth, django-otp, two-factor or allauth-2fa, not {s:?}"
             ))),
         }
     }
@@ -296,6 +317,11 @@ pub struct Config {
     pub insecure: bool,
     /// django-allauth-2fa's reset middleware: loading another page abandons a half-done login.
     pub reset_login_on_navigation: bool,
+    /// django-otp's `OTP_TOTP_THROTTLE_FACTOR` and `OTP_STATIC_THROTTLE_FACTOR` (seconds; 0
+    /// disables throttling), under the django-otp profiles.
+    pub throttle_factor: u64,
+    /// django-otp's `OTP_TOTP_SYNC`: an accepted off-centre code moves the device's drift.
+    pub totp_sync: bool,
     pub password_hashing: PasswordHashing,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
@@ -338,6 +364,8 @@ impl Default for Config {
             insecure_bypass_code: None,
             insecure: false,
             reset_login_on_navigation: false,
+            throttle_factor: 1,
+            totp_sync: true,
             password_hashing: PasswordHashing::default(),
             max_body_bytes: 64 * 1024,
             request_log_size: 1000,
@@ -360,6 +388,20 @@ impl Config {
         if profile.is_allauth() {
             // allauth/mfa/app_settings.py: RECOVERY_CODE_COUNT 10 (of RECOVERY_CODE_DIGITS 8).
             self.recovery_codes = 10;
+        }
+        match profile {
+            Profile::TwoFactor => {
+                // two_factor/views/core.py, LoginView.expired: TWO_FACTOR_LOGIN_TIMEOUT 600;
+                // two_factor/views/core.py, BackupTokensView.number_of_tokens = 10.
+                self.login_timeout = 600;
+                self.recovery_codes = 10;
+            }
+            Profile::Allauth2fa => {
+                // allauth_2fa/app_settings.py: ALLAUTH_2FA_BACKUP_TOKENS_NUMBER 3.
+                self.recovery_codes = 3;
+                self.reset_login_on_navigation = true;
+            }
+            _ => {}
         }
     }
 

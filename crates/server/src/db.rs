@@ -59,6 +59,12 @@ const MIGRATIONS: &[&str] = &[
      DROP TABLE tokens;
      ALTER TABLE tokens_v2 RENAME TO tokens;
      CREATE INDEX tokens_user ON tokens (user_id, purpose);",
+    // 3: django-otp's device state (django_otp/plugins/otp_totp/models.py, TOTPDevice.drift;
+    // django_otp/models.py, ThrottlingMixin's failure count and timestamp, in milliseconds),
+    // for the TOTP row and the static (backup token) row alike.
+    "ALTER TABLE authenticators ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE authenticators ADD COLUMN throttle_count INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE authenticators ADD COLUMN throttle_at_ms INTEGER;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

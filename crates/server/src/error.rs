@@ -55,6 +55,15 @@ impl ServerError {
             fields: None,
         }
     }
+    /// An answer with `Retry-After` (seconds).
+    pub fn api_retry(status: StatusCode, detail: impl Into<String>, retry_after: u64) -> Self {
+        ServerError::Api {
+            status,
+            detail: detail.into(),
+            retry_after: Some(retry_after.max(1)),
+            fields: None,
+        }
+    }
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::api(StatusCode::BAD_REQUEST, detail)
     }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod django_otp;
 pub mod error;
 mod guard;
 pub mod headless;

@@ -1,8 +1,9 @@
 //! One test per rule that differs between `--profile allauth`, `jwt-allauth` and `django-otp`,
 //! each naming the upstream file it follows (django-allauth 65.22.1 paths inside `allauth/`;
 //! django-otp's `plugins/otp_totp/models.py`; django-jwt-allauth's MFA views). The django-otp
-//! profile shares every one of these rules with jwt-allauth (docs/server.md, "Profiles"); its
-//! own throttling and drift are issue 21's.
+//! profile follows django-otp 1.7.5 where they differ (the setup code not spent, the throttling
+//! back-off instead of the lockout, backup tokens as `otp_static` writes them); its throttling
+//! and drift are tested in tests/django_otp.rs and src/django_otp_tests.rs.
 
 mod common;
 
@@ -38,8 +39,10 @@ fn activated(app: &App) -> i64 {
 /// allauth: `mfa/totp/internal/auth.py`, `TOTP.validate_code` + `_mark_code_used`, and
 /// `mfa/totp/forms.py` (`ActivateTOTPForm` validates without marking): the activation code
 /// logs in once more, then is refused while it could still be valid.
-/// jwt-allauth / django-otp: `plugins/otp_totp/models.py`, `TOTPDevice.verify_token` keeps
-/// `last_t`: the activation code's step is spent.
+/// jwt-allauth: the activation code's step is spent (the step stored at activation).
+/// django-otp: `plugins/otp_totp/models.py`, `TOTPDevice.last_t` defaults to −1 and
+/// two-factor-auth's `TOTPDeviceForm.save` does not set it: the activation code logs in once,
+/// then `verify_token` keeps `last_t` and refuses it.
 #[test]
 fn replay_rule_per_profile() {
     for profile in PROFILES {
@@ -55,10 +58,10 @@ fn replay_rule_per_profile() {
         let first = app.second_factor(id, &activation, false).unwrap();
         assert_eq!(
             first,
-            profile == Profile::Allauth,
+            profile != Profile::JwtAllauth,
             "{profile}: activation code at login"
         );
-        if profile == Profile::Allauth {
+        if profile != Profile::JwtAllauth {
             assert!(
                 !app.second_factor(id, &activation, false).unwrap(),
                 "used: refused"
@@ -100,13 +103,32 @@ fn tolerance_default_per_profile() {
 
 /// The lockout answer after 5 wrong codes in 300 s. allauth: `mfa/base/internal/flows.py`,
 /// `check_rate_limit` raising `too_many_login_attempts` (a 400 form error, `mfa/adapter.py`
-/// message); jwt-allauth / django-otp: 429 with `Retry-After`.
+/// message); jwt-allauth: 429 with `Retry-After`. django-otp has no lockout: the device's
+/// throttling (`django_otp/models.py`, `ThrottlingMixin`) refuses the next attempt for 1 s
+/// after one failure, with its message, answered 429 with `Retry-After`.
 #[test]
 fn lockout_answer_per_profile() {
     for profile in PROFILES {
         let dir = tempfile::tempdir().unwrap();
         let (app, _) = app(profile, dir.path());
         let id = activated(&app);
+        if profile == Profile::DjangoOtp {
+            assert!(!app.second_factor(id, "000000", false).unwrap());
+            match app.second_factor(id, "000000", false) {
+                Err(ServerError::Api {
+                    status,
+                    detail,
+                    retry_after,
+                    ..
+                }) => {
+                    assert_eq!(status.as_u16(), 429);
+                    assert_eq!(detail, "Verification temporarily disabled because of 1 failed attempt, please try again soon.");
+                    assert_eq!(retry_after, Some(1));
+                }
+                other => panic!("{profile}: {other:?}"),
+            }
+            continue;
+        }
         for _ in 0..5 {
             assert!(!app.second_factor_either(id, "000000").unwrap());
         }
@@ -169,7 +191,8 @@ fn otpauth_label_and_params_per_profile() {
 
 /// Recovery codes: allauth `mfa/app_settings.py` RECOVERY_CODE_COUNT 10 and
 /// RECOVERY_CODE_DIGITS 8, derived as `mfa/recovery_codes/internal/auth.py` does (checked against
-/// Python in headless.rs); jwt-allauth / django-otp: `--recovery-codes` (10) 8-digit codes.
+/// Python in headless.rs); jwt-allauth: `--recovery-codes` (10) 8-digit codes; django-otp:
+/// `plugins/otp_static/models.py`, `StaticToken.random_token`: 8 characters of `[a-z2-7]`.
 #[test]
 fn recovery_code_format_and_count_per_profile() {
     for profile in PROFILES {
@@ -180,9 +203,24 @@ fn recovery_code_format_and_count_per_profile() {
             .unwrap();
         let codes = u.recovery_codes.unwrap();
         assert_eq!(codes.len(), 10, "{profile}");
-        assert!(codes
-            .iter()
-            .all(|c| c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit())));
+        let alphabet = |b: u8| {
+            if profile == Profile::DjangoOtp {
+                matches!(b, b'a'..=b'z' | b'2'..=b'7')
+            } else {
+                b.is_ascii_digit()
+            }
+        };
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 8 && c.bytes().all(alphabet)),
+            "{profile}: {codes:?}"
+        );
+        if profile == Profile::DjangoOtp {
+            assert!(codes
+                .iter()
+                .any(|c| c.bytes().any(|b| b.is_ascii_lowercase())));
+        }
     }
     // A count given on the command line wins over the profile's.
     let dir = tempfile::tempdir().unwrap();

@@ -72,6 +72,10 @@ impl App {
 
     /// Seconds until the user may try again, when locked out.
     pub fn lockout_remaining(&self, user_id: i64) -> Result<Option<u64>> {
+        // django-otp has no lockout per user: each device throttles itself (ThrottlingMixin).
+        if self.cfg.profile.is_django_otp() {
+            return Ok(None);
+        }
         let rl = self.cfg.rate_limit;
         let now = self.now() as i64;
         let since = now - rl.window_secs as i64;
@@ -95,6 +99,9 @@ impl App {
     }
 
     pub(super) fn record_failure(&self, user_id: i64) -> Result<()> {
+        if self.cfg.profile.is_django_otp() {
+            return Ok(());
+        }
         let now = self.now() as i64;
         let conn = self.conn();
         conn.exec(

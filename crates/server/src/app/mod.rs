@@ -2,6 +2,7 @@
 //! rate limit, the request log and the QA operations. The REST face, the HTML face and the
 //! desktop app all go through these functions.
 
+mod device;
 mod gate;
 mod limits;
 mod qa;
@@ -243,6 +244,11 @@ impl App {
     /// The server's time: the clock plus the offset.
     pub fn now(&self) -> u64 {
         let t = self.clock.now() as i64 + self.offset.load(Ordering::Relaxed);
+        t.max(0) as u64
+    }
+    /// The server's time in milliseconds (django-otp's throttling).
+    pub fn now_ms(&self) -> u64 {
+        let t = self.clock.now_ms() as i64 + self.offset.load(Ordering::Relaxed) * 1000;
         t.max(0) as u64
     }
     pub fn clock_offset(&self) -> i64 {

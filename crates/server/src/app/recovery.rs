@@ -18,6 +18,9 @@ impl App {
         if seed.len() == ALLAUTH_SEED_CHARS {
             return crate::headless::allauth_recovery_codes(seed, count);
         }
+        if seed.len() == super::device::STATIC_SEED_LEN {
+            return Self::static_tokens(seed, count);
+        }
         (0..count)
             .map(|i| {
                 let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(seed).expect("key");
@@ -41,6 +44,9 @@ impl App {
                     .collect::<String>()
                     .into_bytes(),
             )
+        } else if self.cfg.profile.is_django_otp() {
+            // django_otp/plugins/otp_static/models.py, StaticToken.random_token.
+            Self::static_seed()
         } else {
             Zeroizing::new(crypto::random_bytes::<20>().to_vec())
         };
@@ -96,6 +102,13 @@ impl App {
 
     /// Spends a recovery code. `Err` when the user has none at all.
     pub(super) fn use_recovery_code(&self, user_id: i64, code: &str) -> Result<bool> {
+        if self.cfg.profile.is_django_otp() {
+            return match self.otp_verify_static(user_id, code)? {
+                crate::django_otp::Verdict::Accepted => Ok(true),
+                crate::django_otp::Verdict::Invalid => Ok(false),
+                crate::django_otp::Verdict::Throttled(r) => Err(self.throttled(r)),
+            };
+        }
         let Some((id, codes, mask)) = self.recovery_state(user_id)? else {
             return Err(ServerError::bad_request("Recovery codes not available."));
         };

@@ -148,6 +148,20 @@ impl App {
             .ok()
             .flatten()
         };
+        // django-otp: two_factor/forms.py, TOTPDeviceForm.clean_token/save: the offset found
+        // becomes the drift, and the new device's last_t is -1 (the setup code not spent).
+        let (step, drift) = if self.cfg.profile.is_django_otp() {
+            let d = if self.bypass(code) {
+                Some(0)
+            } else {
+                crate::django_otp::python_int(code).and_then(|t| {
+                    crate::django_otp::setup_drift(&secret, &self.otp_params(), t, now)
+                })
+            };
+            (d.map(|_| -1i64), d.unwrap_or(0))
+        } else {
+            (step.map(|s| s as i64), 0)
+        };
         let Some(step) = step else {
             return Err(ServerError::bad_request("Invalid code."));
         };
@@ -163,8 +177,8 @@ impl App {
                 }
             }
             let inserted = tx.exec(
-                "INSERT INTO authenticators (user_id, type, data, last_step, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?4)",
-                params![user.id, blob, step as i64, now as i64],
+                "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?5, ?4, ?4)",
+                params![user.id, blob, step, now as i64, drift],
             );
             match inserted {
                 Err(rusqlite::Error::SqliteFailure(e, _))
@@ -189,6 +203,13 @@ impl App {
     pub(super) fn check_totp_code(&self, user_id: i64, code: &str) -> Result<bool> {
         if self.cfg.profile.is_allauth() {
             return self.allauth_check_totp(user_id, code);
+        }
+        if self.cfg.profile.is_django_otp() {
+            return match self.otp_verify_totp(user_id, code)? {
+                crate::django_otp::Verdict::Accepted => Ok(true),
+                crate::django_otp::Verdict::Invalid => Ok(false),
+                crate::django_otp::Verdict::Throttled(r) => Err(self.throttled(r)),
+            };
         }
         let row: Option<(i64, Vec<u8>, Option<i64>)> = self
             .conn()
