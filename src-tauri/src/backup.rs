@@ -1,6 +1,6 @@
 //! Automatic backups: after every change the app makes to the vault, an encrypted Twofold backup
 //! is written to the folder chosen in Settings, keeping the newest N
-//! (`twofold_vault::transfer::auto`, the code behind `twofold export --auto-dir`). Its password
+//! (`twofold_transfer::auto`, the code behind `twofold export --auto-dir`). Its password
 //! lives in the OS keyring beside the vault key (`twofold_vault::keyring`), never in a file.
 //!
 //! A worker thread writes the backups, so a change never waits on Argon2id. Changes that come
@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
-use twofold_vault::{keyring, transfer, KdfParams};
+use twofold_transfer as transfer;
+use twofold_vault::{keyring, KdfParams};
 use zeroize::Zeroizing;
 
 use crate::state::AppState;

@@ -44,7 +44,7 @@ pub struct AppState {
     pub settings: Mutex<Settings>,
     pub settings_path: PathBuf,
     /// An import previewed and waiting for the user's "Import" (see transfer.rs).
-    pub pending_import: Mutex<Option<twofold_vault::transfer::ImportPlan>>,
+    pub pending_import: Mutex<Option<twofold_transfer::ImportPlan>>,
     /// otpauth links the app was opened with, not yet shown to the user.
     pub links: Mutex<Vec<String>>,
     /// Accounts found (scanned, linked, pasted) and waiting for the user's "Add", by handle.

@@ -1,4 +1,4 @@
-//! Import and export in the desktop app, over the same `twofold_vault::transfer` layer as
+//! Import and export in the desktop app, over the same `twofold_transfer` layer as
 //! `twofold import` / `twofold export`. The parsed import waits here, in Rust, between the
 //! preview and the user's "Import": the front end sees names and counts, never secrets.
 
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use twofold_vault::transfer::{batch, ExportFormat, Format, ImportPlan};
+use twofold_transfer::{batch, ExportFormat, Format, ImportPlan};
 use twofold_vault::{Account, KdfParams};
 use zeroize::Zeroizing;
 
@@ -15,7 +15,6 @@ use crate::state::AppState;
 type Res<T> = Result<T, String>;
 
 /// Largest file the Import dialog reads (the CLI's limit too).
-const MAX_FILE: usize = 64 << 20;
 
 #[derive(Deserialize)]
 pub struct FileIn {
@@ -66,25 +65,11 @@ pub struct ImportPreview {
 }
 
 fn inputs(files: Vec<FileIn>) -> Res<Vec<batch::Input>> {
-    let limits = twofold_scan::Limits::default();
     files
         .into_iter()
         .map(|mut f| {
-            if f.bytes.len() > MAX_FILE {
-                return Err(format!("{} is larger than 64 MiB: not an export", f.name));
-            }
-            let data = match twofold_scan::qr_text_if_image(&f.bytes, &limits) {
-                None => Zeroizing::new(std::mem::take(&mut f.bytes)),
-                Some(Err(e)) => return Err(format!("{}: {e}", f.name)),
-                Some(Ok(t)) if t.is_empty() => {
-                    return Err(format!("{}: no QR code found in the image", f.name))
-                }
-                Some(Ok(t)) => Zeroizing::new(t.into_bytes()),
-            };
-            Ok(batch::Input {
-                name: f.name.clone(),
-                data,
-            })
+            let bytes = Zeroizing::new(std::mem::take(&mut f.bytes));
+            batch::Input::from_bytes(f.name.clone(), bytes).map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -180,7 +165,7 @@ pub async fn import_commit(state: State<'_, AppState>, include_conflicts: bool) 
         candidates.extend(conflicts);
     }
     let added = state.change(true, |v| {
-        let fresh = twofold_vault::transfer::plan(v.accounts(), candidates);
+        let fresh = twofold_transfer::plan(v.accounts(), candidates);
         let mut to_add = fresh.add;
         if include_conflicts {
             to_add.extend(fresh.conflicts);
@@ -243,7 +228,7 @@ pub async fn export_accounts(
             .cloned()
             .collect())
     })?;
-    let exported = twofold_vault::transfer::exporter(format, KdfParams::DEFAULT)
+    let exported = twofold_transfer::exporter(format, KdfParams::DEFAULT)
         .export(&accounts, password.as_ref().map(|p| p.as_str()))
         .map_err(|e| e.to_string())?;
     let paths = exported
@@ -263,12 +248,12 @@ pub async fn export_default_path(format: String) -> Res<String> {
     let dir = dirs::document_dir()
         .or_else(dirs::home_dir)
         .ok_or("no home folder")?;
-    let day = twofold_vault::transfer::auto::timestamp(twofold_otp::unix_now());
+    let day = twofold_transfer::auto::timestamp(twofold_otp::unix_now());
     let day = day.split('-').next().unwrap_or(&day).to_string();
     let name = match format {
         ExportFormat::Twofold => format!(
             "twofold-backup-{day}.{}",
-            twofold_vault::transfer::twofold::EXTENSION
+            twofold_transfer::twofold::EXTENSION
         ),
         ExportFormat::Otpauth => format!("twofold-otpauth-{day}.txt"),
         ExportFormat::Aegis => format!("twofold-aegis-{day}.json"),

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use twofold_vault::transfer::{self, ExportFormat};
+use twofold_transfer::{self as transfer, ExportFormat};
 
 use crate::cmd_import::read_password_file;
 use crate::cmd_vault::{kdf_params, GlobalArgs};

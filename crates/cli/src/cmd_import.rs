@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use twofold_vault::transfer::{batch, Format};
+use twofold_transfer::{batch, Format};
 use twofold_vault::Account;
 use zeroize::Zeroizing;
 
@@ -15,7 +15,6 @@ use crate::error::CliError;
 use crate::{CliResult, Out};
 
 /// Largest file `twofold import` reads.
-const MAX_INPUT: u64 = 64 << 20;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -44,26 +43,6 @@ pub(crate) fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError
     let t = s.strip_suffix('\n').unwrap_or(&s);
     let t = t.strip_suffix('\r').unwrap_or(t);
     Ok(Zeroizing::new(t.to_string()))
-}
-
-/// Reads a file; an image becomes the text of its QR codes, one per line.
-fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    // Bounded: /dev/zero or a pipe that never ends is an error, not all of memory.
-    let bytes = twofold_vault::read_bounded(path, MAX_INPUT).map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read {}: {e}: give an export file of at most 64 MiB",
-            path.display()
-        ))
-    })?;
-    match twofold_scan::qr_text_if_image(&bytes, &twofold_scan::Limits::default()) {
-        None => Ok(bytes),
-        Some(Err(e)) => Err(CliError::Scan(format!("{}: {e}", path.display()))),
-        Some(Ok(text)) if text.is_empty() => Err(CliError::Scan(format!(
-            "{}: no QR code found in the image",
-            path.display()
-        ))),
-        Some(Ok(text)) => Ok(Zeroizing::new(text.into_bytes())),
-    }
 }
 
 /// One line describing an account (never its secret).
@@ -113,13 +92,9 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
     let inputs = args
         .files
         .iter()
-        .map(|path| {
-            Ok(batch::Input {
-                name: path.display().to_string(),
-                data: read_input(path)?,
-            })
-        })
-        .collect::<Result<Vec<_>, CliError>>()?;
+        .map(|path| batch::Input::from_file(path))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Transfer(e.to_string()))?;
     let mut read =
         batch::read(&inputs, forced, pw).map_err(|e| CliError::Transfer(e.to_string()))?;
     for f in &read.files {

@@ -1,5 +1,5 @@
 //! `twofold import` / `twofold export` as processes, against a passphrase-only vault (no OS
-//! keyring needed) and the real export fixtures of crates/vault/tests/fixtures/import.
+//! keyring needed) and the real export fixtures of crat../transfer/tests/fixtures/import.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -57,7 +57,7 @@ impl Drop for Env {
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../vault/tests/fixtures/import")
+        .join("../transfer/tests/fixtures/import")
         .join(name)
         .to_string_lossy()
         .into_owned()

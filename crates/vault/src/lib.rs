@@ -22,7 +22,6 @@ pub mod keyring;
 mod passphrase;
 mod private_fs;
 mod store;
-pub mod transfer;
 
 use std::path::PathBuf;
 

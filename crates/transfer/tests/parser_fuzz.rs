@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use serde_json::Value;
-use twofold_vault::transfer::{self, Format, TransferError};
+use twofold_transfer::{self as transfer, Format, TransferError};
 
 const PASSWORD: &str = "test";
 

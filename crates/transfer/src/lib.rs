@@ -5,7 +5,7 @@
 //! `backup/` module): an [`Importer`] recognises its format from the content and parses it,
 //! with a password when the file is encrypted, into an [`Imported`] preview; an [`Exporter`]
 //! turns accounts into one or more files. [`plan`] sorts a preview against the vault with the
-//! vault's own duplicate rules ([`crate::intake::duplicate_of`]). Every parser is total: a
+//! vault's own duplicate rules ([`twofold_vault::intake::duplicate_of`]). Every parser is total: a
 //! damaged file gives [`TransferError::Corrupt`] naming where it broke, never a panic, and
 //! nothing secret appears in an error. The formats and their sources of truth are listed in
 //! `docs/formats.md`; Twofold's backup format is in `docs/backup-format.md`.
@@ -20,7 +20,9 @@ pub mod ente;
 mod error;
 pub mod freeotp;
 pub mod google;
+mod input;
 mod json;
+mod lines;
 pub mod otpauth_list;
 pub mod proton;
 pub mod qr;
@@ -34,9 +36,10 @@ use twofold_otp::{Algorithm, Kind, Secret};
 use zeroize::Zeroizing;
 
 pub use error::TransferError;
+pub use input::MAX_INPUT;
 
-use crate::account::Account;
-use crate::intake::{duplicate_of, Duplicate};
+use twofold_vault::account::Account;
+use twofold_vault::intake::{duplicate_of, Duplicate};
 
 /// Every format Twofold reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -348,7 +351,7 @@ fn describe(data: &[u8]) -> String {
 }
 
 /// The exporter of one format. `kdf` sets the Argon2id cost of Twofold backups.
-pub fn exporter(format: ExportFormat, kdf: crate::KdfParams) -> Box<dyn Exporter> {
+pub fn exporter(format: ExportFormat, kdf: twofold_vault::KdfParams) -> Box<dyn Exporter> {
     match format {
         ExportFormat::Twofold => Box::new(twofold::TwofoldExporter { kdf }),
         ExportFormat::Otpauth => Box::new(otpauth_list::OtpauthListExporter),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::twofold::{seal, EXTENSION};
 use super::TransferError;
-use crate::account::Account;
-use crate::KdfParams;
+use twofold_vault::account::Account;
+use twofold_vault::KdfParams;
 
 /// File names are `twofold-backup-YYYYMMDD-HHMMSS[-N].twofoldbackup` (UTC), so that name order
 /// is time order.
@@ -78,7 +78,7 @@ pub fn write_backup(
     kdf: KdfParams,
     keep: usize,
 ) -> Result<PathBuf, TransferError> {
-    crate::private_fs::create_private_dir_all(dir)
+    twofold_vault::create_private_dir_all(dir)
         .map_err(|e| TransferError::io("create the backup folder", dir, e))?;
     let t = now();
     let bytes = seal(accounts, password, kdf, t)?;
@@ -105,7 +105,7 @@ pub fn write_backup(
     }
     // 0600 from the start, written to a temporary name and moved into place: a crash never
     // leaves a half-written backup under a backup name.
-    crate::private_fs::write_private_file(&path, &bytes, false)
+    twofold_vault::write_private_file(&path, &bytes, false)
         .map_err(|e| TransferError::io("write", &path, e))?;
     let all = list_backups(dir)?;
     let keep = keep.max(1);

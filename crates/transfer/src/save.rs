@@ -16,7 +16,7 @@ impl Exported {
         overwrite: bool,
     ) -> Result<Vec<PathBuf>, TransferError> {
         if format.is_multi_file() {
-            crate::private_fs::create_private_dir_all(dest)
+            twofold_vault::create_private_dir_all(dest)
                 .map_err(|e| TransferError::io("create the folder", dest, e))?;
             let mut written = Vec::new();
             for f in &self.files {
@@ -40,6 +40,6 @@ impl Exported {
 /// into place: a symbolic link at `path` is replaced, never written through). An existing file
 /// is an error ([`std::io::ErrorKind::AlreadyExists`]) unless `overwrite`.
 pub fn write_private(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), TransferError> {
-    crate::private_fs::write_private_file(path, bytes, overwrite)
+    twofold_vault::write_private_file(path, bytes, overwrite)
         .map_err(|e| TransferError::io("write", path, e))
 }

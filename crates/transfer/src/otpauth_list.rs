@@ -5,25 +5,13 @@
 use twofold_otp::KeyUri;
 
 use super::json::otp_reason;
+use super::lines::{is_uri_line, lines};
 use super::{
     text, ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
 };
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 pub struct OtpauthListImporter;
-
-fn is_uri_line(l: &str) -> bool {
-    l.get(..10)
-        .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
-}
-
-/// Lines worth parsing: blank lines and `#` comments are ignored.
-pub(crate) fn lines(t: &str) -> impl Iterator<Item = (usize, &str)> {
-    t.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
-}
 
 impl Importer for OtpauthListImporter {
     fn format(&self) -> Format {

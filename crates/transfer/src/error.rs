@@ -39,6 +39,12 @@ pub enum TransferError {
     #[error("{} is larger than any export ({limit} bytes at most) or never ends (a device or a pipe): give an export file", .path.display())]
     TooLarge { path: PathBuf, limit: u64 },
 
+    #[error("{name}: {reason}")]
+    Image { name: String, reason: String },
+
+    #[error("{name}: no QR code found in the image: give a sharper picture of the code, or the export file itself")]
+    NoQrCode { name: String },
+
     #[error("cannot export: {0}")]
     Export(String),
 

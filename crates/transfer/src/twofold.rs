@@ -24,8 +24,8 @@ use super::crypto;
 use super::{
     ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
 };
-use crate::account::Account;
-use crate::KdfParams;
+use twofold_vault::account::Account;
+use twofold_vault::KdfParams;
 
 pub const MAGIC: &[u8; 8] = b"TWOFOLDB";
 pub const VERSION: u16 = 1;
@@ -244,7 +244,7 @@ impl Exporter for TwofoldExporter {
                     .into(),
             )
         })?;
-        let bytes = seal(accounts, password, self.kdf, super::auto::now())?;
+        let bytes = seal(accounts, password, self.kdf, twofold_otp::unix_now())?;
         Ok(Exported {
             files: vec![ExportFile {
                 name: format!("twofold-backup.{EXTENSION}"),

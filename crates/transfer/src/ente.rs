@@ -16,7 +16,7 @@ use twofold_otp::KeyUri;
 use super::crypto::{self, b64_decode};
 use super::json::{otp_reason, parse, sniff, Ctx};
 use super::{text, Format, Imported, Importer, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 const NAME: &str = "Ente Auth";
 const ENC_NAME: &str = "Ente Auth encrypted";
@@ -52,7 +52,7 @@ fn parse_text(
         .ok_or_else(|| TransferError::corrupt(format, "the start", "the text is not UTF-8"))?;
     let mut accounts = Vec::new();
     let mut skipped = Vec::new();
-    for (n, l) in super::otpauth_list::lines(t) {
+    for (n, l) in super::lines::lines(t) {
         // Checked here so that the parser's error (which quotes the input) is never shown.
         if !l
             .get(..10)
@@ -78,7 +78,7 @@ fn parse_text(
             }
             a.pinned = d.get("pinned").and_then(Value::as_bool).unwrap_or(false);
             if let Some(tags) = d.get("tags").and_then(Value::as_array) {
-                a.tags = crate::account::normalise_tags(
+                a.tags = twofold_vault::account::normalise_tags(
                     tags.iter()
                         .filter_map(|t| t.as_str().map(String::from))
                         .collect(),

@@ -15,7 +15,7 @@ use twofold_otp::Kind;
 use super::crypto::{aes_gcm_open, b64_decode, pbkdf2_sha256};
 use super::json::{get, parse, sniff, Ctx};
 use super::{account, Fields, Format, Imported, Importer, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 const NAME: &str = "2FAS";
 const ITERATIONS: u32 = 10_000;

@@ -58,7 +58,7 @@ impl Ctx {
         issuer: &str,
         label: &str,
         kind: Kind,
-    ) -> Result<crate::Account, TransferError> {
+    ) -> Result<twofold_vault::Account, TransferError> {
         let secret = self.secret(self.req_str(o, "secret", at)?, &format!("{at}.secret"))?;
         let algorithm = match self.opt_str(o, algo_key, at)? {
             Some(a) => self.algorithm(a, &format!("{at}.{algo_key}"))?,

@@ -10,12 +10,22 @@
 use zeroize::Zeroizing;
 
 use super::{detect, google, importer, plan, Format, ImportPlan, TransferError};
-use crate::Account;
+use twofold_vault::Account;
 
 /// One file of an import: a name for messages and its bytes.
 pub struct Input {
     pub name: String,
     pub data: Zeroizing<Vec<u8>>,
+}
+
+/// The name and size only: the data may be a secret.
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
 }
 
 /// What one file held.
@@ -89,7 +99,7 @@ pub fn read(
             let text = String::from_utf8_lossy(&input.data);
             let before = migration.len();
             // The otpauth list's line rule: blank lines and `#` comments are skipped.
-            for (n, l) in super::otpauth_list::lines(&text) {
+            for (n, l) in super::lines::lines(&text) {
                 migration.push((format!("{} line {n}", input.name), l.to_string()));
             }
             migration_files.push((input.name.clone(), migration.len() - before));

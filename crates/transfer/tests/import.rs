@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use twofold_otp::{Algorithm, Kind, Secret};
-use twofold_vault::transfer::{self, Format, TransferError};
+use twofold_transfer::{self as transfer, Format, TransferError};
 use twofold_vault::Account;
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -12,7 +12,7 @@ use twofold_otp::{Algorithm, KeyUri, Kind};
 
 use super::json::{get, otp_reason, parse, sniff, Ctx};
 use super::{account, text, Fields, Format, Imported, Importer, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 const NAME: &str = "Bitwarden";
 

@@ -4,7 +4,7 @@
 use twofold_otp::migration;
 
 use super::{crypto, ExportFile, ExportFormat, Exported, Exporter, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 /// Accounts per migration QR code (Google Authenticator puts about 10 in one code).
 pub const GOOGLE_BATCH: usize = 10;

@@ -7,7 +7,7 @@ use twofold_otp::KeyUri;
 
 use super::json::{otp_reason, parse, sniff, Ctx};
 use super::{Format, Imported, Importer, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 const NAME: &str = "Proton Authenticator";
 

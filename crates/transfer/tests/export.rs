@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use twofold_otp::{Algorithm, KeyUri, Kind};
-use twofold_vault::transfer::{self, ExportFormat, Format, TransferError};
+use twofold_transfer::{self as transfer, ExportFormat, Format, TransferError};
 use twofold_vault::{Account, KdfParams};
 
 /// The cheapest Argon2id the format accepts: tests stay fast.

@@ -9,7 +9,7 @@ use twofold_otp::migration;
 
 use super::json::otp_reason;
 use super::{text, Format, Imported, Importer, TransferError};
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 pub struct GoogleImporter;
 
@@ -22,7 +22,7 @@ impl Importer for GoogleImporter {
 
     fn detect(&self, data: &[u8]) -> bool {
         text(data).is_some_and(|t| {
-            let mut it = super::otpauth_list::lines(t).peekable();
+            let mut it = super::lines::lines(t).peekable();
             it.peek().is_some() && it.all(|(_, l)| migration::is_migration_uri(l))
         })
     }
@@ -32,7 +32,7 @@ impl Importer for GoogleImporter {
             TransferError::corrupt(NAME, "the start", "the file is not UTF-8 text")
         })?;
         let mut uris = Vec::new();
-        for (n, l) in super::otpauth_list::lines(t) {
+        for (n, l) in super::lines::lines(t) {
             if !migration::is_migration_uri(l) {
                 return Err(TransferError::corrupt(
                     NAME,

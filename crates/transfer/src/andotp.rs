@@ -83,7 +83,7 @@ impl Importer for AndOtpImporter {
                         .ok_or_else(|| cx.err(format!("{at}.tags[{j}]"), "expected a string"))?;
                     a.tags.push(t.to_string());
                 }
-                a.tags = crate::account::normalise_tags(std::mem::take(&mut a.tags));
+                a.tags = twofold_vault::account::normalise_tags(std::mem::take(&mut a.tags));
             }
             accounts.push(a);
         }

@@ -16,7 +16,7 @@ use super::json::{get, parse, sniff, Ctx, Obj};
 use super::{
     ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
 };
-use crate::account::Account;
+use twofold_vault::account::Account;
 
 const NAME: &str = "Aegis";
 
@@ -247,7 +247,7 @@ fn parse_db(cx: &Ctx, db: &Value) -> Result<(Vec<Account>, Vec<String>), Transfe
                 }
             }
         }
-        a.tags = crate::account::normalise_tags(std::mem::take(&mut a.tags));
+        a.tags = twofold_vault::account::normalise_tags(std::mem::take(&mut a.tags));
         out.push(a);
     }
     Ok((out, skipped))
