@@ -2,6 +2,7 @@ import { api, errorText, type Found, type ManualForm } from "./api";
 import { groupCode, h } from "./dom";
 import { button, closeModal, modal } from "./dialogs";
 import { toast } from "./toast";
+import { busy } from "./busy";
 
 type Done = () => Promise<void>;
 
@@ -12,10 +13,15 @@ function tagsFrom(text: string): string[] {
     .filter(Boolean);
 }
 
+/** The one wording for accounts not added because the vault has them: "2 already in Twofold." */
+export function alreadyIn(n: number): string {
+  return `${n} already in Twofold.`;
+}
+
 function reportAdded(added: number, skipped: number): void {
   const parts = [];
   if (added) parts.push(`Added ${added} account${added === 1 ? "" : "s"}.`);
-  if (skipped) parts.push(`${skipped} already in Twofold (skipped).`);
+  if (skipped) parts.push(alreadyIn(skipped));
   toast(parts.join(" ") || "Nothing was added.");
 }
 
@@ -58,6 +64,15 @@ export async function handleFound(found: Found[], done: Done, fromPaste: boolean
   pickDialog(otp, done);
 }
 
+/** Captures the screens and adds what their QR codes hold. */
+export async function scanScreen(done: Done): Promise<void> {
+  try {
+    await handleFound(await api.scanScreen(), done, false);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
 /** A link pasted on the window: asked about like a scanned code (added at once when new). */
 export async function pasteLink(text: string, done: Done): Promise<void> {
   try {
@@ -90,9 +105,11 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
     if (f.error || !f.handle) {
       return h("li", { class: "pick error" }, h("span", { text: f.error ?? "That QR code is not an authenticator code." }));
     }
-    const box = h("input", { type: "checkbox", id: `pick-${i}` });
     const dup = f.accounts.some((a) => a.duplicate !== "none");
-    box.checked = !f.accounts.every((a) => a.duplicate === "same");
+    // One choice in the dialog: "Add" is the choice, no checkbox.
+    const alone = found.length === 1;
+    const box = h("input", { type: "checkbox", id: `pick-${i}`, hidden: alone });
+    box.checked = alone || !f.accounts.every((a) => a.duplicate === "same");
     boxes.push({ handle: f.handle, box });
     const name = (a: Found["accounts"][number]) => [
       h("strong", { text: a.issuer || a.label }),
@@ -145,7 +162,7 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
   dlg.addEventListener("close", () => void api.discardFound(handles).catch(() => {}), { once: true });
 }
 
-export function openAddDialog(done: Done): void {
+export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "scan"): void {
   const linkInput = h("input", {
     id: "add-uri",
     placeholder: "otpauth://totp/…",
@@ -196,13 +213,7 @@ export function openAddDialog(done: Done): void {
       h("span", { text: "Open image…" }),
       fileInput,
     ),
-    button("Scan screen", "btn source", async () => {
-      try {
-        await handleFound(await api.scanScreen(), done, false);
-      } catch (err) {
-        toast(errorText(err));
-      }
-    }),
+    button("Scan screen", "btn source", () => scanScreen(done)),
     h("p", { class: "hint", text: "You can also drop an image on the window or paste one with Ctrl+V." }),
   );
 
@@ -213,7 +224,7 @@ export function openAddDialog(done: Done): void {
     ["Link", linkTab],
     ["Manual", manual],
   ];
-  // Each form's submit button sits in the dialog's action row, beside Close, shown with its tab.
+  // Each form's submit button sits in the dialog's action row, beside Cancel, shown with its tab.
   const submit = (form: string, text: string) => h("button", { type: "submit", class: "btn primary", form, text });
   const submits = new Map<HTMLElement, HTMLButtonElement>([
     [linkTab, submit("add-link-form", "Add link")],
@@ -242,7 +253,8 @@ export function openAddDialog(done: Done): void {
     body.append(panel);
   });
   showSubmit(panels[0][1]);
-  modal("Add account", body, [button("Close", "btn", closeModal), ...submits.values()]);
+  modal("Add account", body, [button("Cancel", "btn", closeModal), ...submits.values()]);
+  if (tab !== "scan") tabs.querySelector<HTMLButtonElement>(`#tab-${tab}`)?.click();
 }
 
 const BASE32 = /^[A-Za-z2-7\s=-]+$/;
@@ -277,17 +289,22 @@ function manualForm(done: Done): HTMLElement {
   const tags = input("m-tags", "Tags", { placeholder: "optional, e.g. qa:staging" });
   const preview = h("output", { id: "m-preview", class: "preview", "aria-live": "polite" });
 
-  const form = (): ManualForm => ({
-    secret: secret.el.value,
-    issuer: issuer.el.value.trim(),
-    label: label.el.value.trim(),
-    kind: kind.el.value,
-    algorithm: algorithm.el.value,
-    digits: Number(digits.el.value),
-    period: Number(period.el.value),
-    counter: Number(counter.el.value),
-    tags: tagsFrom(tags.el.value),
-  });
+  // The fields hidden for the chosen kind are not sent: Rust (KeyUri::from_fields) applies the
+  // kind's rules.
+  const form = (): ManualForm => {
+    const steam = kind.el.value === "steam";
+    return {
+      secret: secret.el.value,
+      issuer: issuer.el.value.trim(),
+      label: label.el.value.trim(),
+      kind: kind.el.value,
+      algorithm: steam ? null : algorithm.el.value,
+      digits: steam ? null : Number(digits.el.value),
+      period: Number(period.el.value),
+      counter: kind.el.value === "hotp" ? Number(counter.el.value) : null,
+      tags: tagsFrom(tags.el.value),
+    };
+  };
 
   /** Live validation of what can be checked here; Rust has the last word. */
   const validate = (): boolean => {
@@ -308,12 +325,12 @@ function manualForm(done: Done): HTMLElement {
     set(label.err, "");
     set(
       digits.err,
-      f.kind === "steam" || (Number.isInteger(f.digits) && f.digits >= 6 && f.digits <= 10)
+      f.digits === null || (Number.isInteger(f.digits) && f.digits >= 6 && f.digits <= 10)
         ? ""
         : "Digits must be between 6 and 10.",
     );
     set(period.err, Number.isInteger(f.period) && f.period >= 1 ? "" : "The period must be at least 1 second.");
-    set(counter.err, Number.isInteger(f.counter) && f.counter >= 0 ? "" : "The counter must be 0 or more.");
+    set(counter.err, f.counter === null || (Number.isInteger(f.counter) && f.counter >= 0) ? "" : "The counter must be 0 or more.");
     const hotp = f.kind === "hotp";
     const steam = f.kind === "steam";
     counter.wrap.hidden = !hotp;
@@ -353,8 +370,11 @@ function manualForm(done: Done): HTMLElement {
   );
   el.addEventListener("input", () => void refreshPreview());
   el.addEventListener("change", () => void refreshPreview());
-  el.addEventListener("submit", async (e) => {
+  el.addEventListener("submit", (e) => {
     e.preventDefault();
+    void busy(e.submitter as HTMLButtonElement | null, submitManual);
+  });
+  const submitManual = async () => {
     const f = form();
     if (!f.label && !f.issuer) label.err.textContent = "Give the account a name.";
     if (!f.secret.trim()) secret.err.textContent = "Enter the secret key shown by the service.";
@@ -368,7 +388,7 @@ function manualForm(done: Done): HTMLElement {
       preview.textContent = errorText(err);
       preview.classList.add("bad");
     }
-  });
+  };
   validate();
   return el;
 }

@@ -66,10 +66,10 @@ export interface ManualForm {
   issuer: string;
   label: string;
   kind: string;
-  algorithm: string;
-  digits: number;
+  algorithm: string | null;
+  digits: number | null;
   period: number;
-  counter: number;
+  counter: number | null;
   tags: string[];
 }
 
@@ -85,6 +85,8 @@ export interface Settings {
   /** Folder of the automatic backups; "" when they are off. */
   backup_dir: string;
   backup_keep: number;
+  /** The window's zoom in percent (Ctrl+= / Ctrl+− / Ctrl+0). */
+  zoom_percent: number;
 }
 
 export interface BackupStatus {

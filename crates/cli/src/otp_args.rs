@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use twofold_otp::{Algorithm, KeyUri, Kind, Secret};
+use twofold_otp::{Algorithm, KeyFields, KeyUri, Kind, OtpError};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -67,41 +67,40 @@ impl OtpArgs {
                     .into(),
             )
         })?;
-        let secret = secret.as_str();
         let kind: Kind = match &self.kind {
             Some(k) => k.parse()?,
             None => Kind::Totp,
         };
-        let mut uri = KeyUri::new(kind, Secret::from_base32(secret)?, issuer, account);
-        if let Some(a) = &self.algorithm {
-            uri.algorithm = a.parse::<Algorithm>()?;
-        }
-        if let Some(d) = self.digits {
-            if kind == Kind::Steam {
-                return Err(CliError::Usage(
-                    "Steam codes always have 5 characters: leave out --digits".into(),
-                ));
+        let algorithm = self
+            .algorithm
+            .as_deref()
+            .map(str::parse::<Algorithm>)
+            .transpose()?;
+        Ok(KeyUri::from_fields(&KeyFields {
+            kind,
+            secret: secret.as_str(),
+            issuer: issuer.as_deref().unwrap_or(""),
+            label: &account,
+            algorithm,
+            digits: self.digits,
+            period: self.period,
+            counter: self.counter,
+        })
+        .map_err(|e| {
+            match e {
+            // The library says what is wrong; the flags to change are the CLI's to name.
+            OtpError::MissingCounter => {
+                CliError::Usage("an HOTP account needs its counter: add --counter N".into())
             }
-            uri.digits = d;
+            OtpError::CounterNotHotp => CliError::Usage(
+                "--counter is for HOTP only: add --kind hotp or leave it out".into(),
+            ),
+            OtpError::SteamFixed => CliError::Usage(
+                "Steam codes always have 5 characters from SHA1: leave out --digits and --algorithm"
+                    .into(),
+            ),
+            e => e.into(),
         }
-        if let Some(p) = self.period {
-            uri.period = p;
-        }
-        match (kind, self.counter) {
-            (Kind::Hotp, Some(c)) => uri.counter = c,
-            (Kind::Hotp, None) => {
-                return Err(CliError::Usage(
-                    "an HOTP account needs its counter: add --counter N".into(),
-                ))
-            }
-            (_, Some(_)) => {
-                return Err(CliError::Usage(
-                    "--counter is for HOTP only: add --kind hotp or leave it out".into(),
-                ))
-            }
-            _ => {}
-        }
-        uri.params().validate()?;
-        Ok(uri)
+        })?)
     }
 }

@@ -324,3 +324,36 @@ fn bad_input_exits_2_with_one_clear_line() {
         assert!(!err.contains(secret), "{args:?} echoed the secret: {err}");
     }
 }
+
+/// Typed-in accounts follow KeyUri::from_fields, the rules the desktop's form uses too; the CLI
+/// names its own flags in the hint.
+#[test]
+fn typed_in_kinds_follow_one_rule_set_with_flag_hints() {
+    let s = "JBSWY3DPEHPK3PXP";
+    let cases: [(&[&str], &str); 3] = [
+        (&["--kind", "hotp"], "add --counter N"),
+        (
+            &["--kind", "totp", "--counter", "3"],
+            "--counter is for HOTP only",
+        ),
+        (
+            &["--kind", "steam", "--digits", "6"],
+            "leave out --digits and --algorithm",
+        ),
+    ];
+    for (extra, hint) in cases {
+        let mut args = vec!["code", "--secret", s];
+        args.extend_from_slice(extra);
+        let o = twofold(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(hint), "{extra:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!err.contains(s), "the secret appears in: {err}");
+    }
+    let o = twofold(&["code", "--secret", s, "--kind", "steam", "--at", "0"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim().chars().count(), 5);
+    let o = twofold(&["code", "--secret", s, "--kind", "hotp", "--counter", "0"]);
+    assert_eq!(stdout(&o).trim(), "282760");
+}

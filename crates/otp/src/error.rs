@@ -44,4 +44,8 @@ pub enum OtpError {
     InvalidMigration(String),
     #[error("the code is empty or is not made of digits")]
     MalformedCode,
+    #[error("Steam Guard codes always have 5 characters from SHA1: leave out the digits and the algorithm")]
+    SteamFixed,
+    #[error("a counter is for HOTP accounts only: choose HOTP or leave the counter out")]
+    CounterNotHotp,
 }

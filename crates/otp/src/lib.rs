@@ -9,6 +9,7 @@
 
 pub mod code;
 mod error;
+mod fields;
 pub mod migration;
 mod secret;
 pub mod uri;
@@ -16,6 +17,7 @@ pub mod verify;
 
 pub use code::{Algorithm, Kind, OtpParams};
 pub use error::OtpError;
+pub use fields::KeyFields;
 pub use secret::Secret;
 pub use uri::KeyUri;
 
