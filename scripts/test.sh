@@ -51,6 +51,14 @@ step "test server: conformance with the real django-allauth (headless API, app a
 # `twofold serve --profile allauth`, and compares every exchange (about 40 s).
 crates/server/tests/allauth/run.sh
 
+step "test server: conformance with the real django-two-factor-auth + django-otp (HTML wizards)"
+# Installs the pinned Django + django-two-factor-auth + django-otp from PyPI into
+# target/two-factor-venv, drives the real site (runserver) and `twofold serve --profile
+# two-factor` at once through register, login, the setup wizard, backup tokens, throttling,
+# replay, drift, the backup step, the login timeout and disable, every code from
+# `twofold code`, and compares every exchange (about 2 min: it waits for TOTP steps).
+crates/server/tests/two_factor/run.sh
+
 step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled; macOS paths compiled"
 # Same test files as above, run as Windows programs (tests/windows/run.sh says which and why).
 if [ "${SKIP_WINDOWS:-0}" != 1 ]; then

@@ -210,8 +210,7 @@ impl TotpDevice {
             (-tol..=tol).find_map(|offset| {
                 let drift = self.drift + offset;
                 let t = step_with_drift(params, now_secs, drift);
-                (t > self.last_t && hotp(secret, params, t) == Some(token))
-                    .then_some((t, drift))
+                (t > self.last_t && hotp(secret, params, t) == Some(token)).then_some((t, drift))
             })
         });
         match matched {

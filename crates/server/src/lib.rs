@@ -18,6 +18,7 @@ pub mod headless;
 pub mod html;
 mod input;
 pub mod openapi;
+mod profile;
 pub mod qa;
 pub mod rest;
 

@@ -162,6 +162,21 @@ impl App {
             .collect()
     }
 
+    /// `BackupTokensView.get_device`: `staticdevice_set.get_or_create`: a static device with no
+    /// tokens yet.
+    pub fn empty_static_device(&self, user_id: i64) -> Result<()> {
+        let seed = Self::static_seed();
+        let blob = self
+            .keys
+            .encrypt(&Self::secret_aad(user_id, TYPE_RECOVERY), seed.as_slice())?;
+        self.conn().exec(
+            "INSERT INTO authenticators (user_id, type, data, code_count, used_mask, created_at) VALUES (?1, 'recovery_codes', ?2, 0, 0, ?3)
+             ON CONFLICT (user_id, type) DO NOTHING",
+            params![user_id, blob, self.now() as i64],
+        )?;
+        Ok(())
+    }
+
     /// A new seed for a set of backup tokens.
     pub(crate) fn static_seed() -> Zeroizing<Vec<u8>> {
         Zeroizing::new(crate::crypto::random_bytes::<STATIC_SEED_LEN>().to_vec())

@@ -33,6 +33,8 @@ pub(crate) struct HtmlSession {
     /// A POST that asked for reauthentication first: its path and form, replayed once the
     /// reauthentication succeeds (allauth's `suspend_request` / `resume_request`).
     pub suspended: Option<(String, serde_json::Map<String, serde_json::Value>)>,
+    /// django-two-factor-auth's wizards and django-otp's verified flag (`--profile two-factor`).
+    pub tf: two_factor::TfSession,
 }
 
 const SESSION_COOKIE: &str = "sessionid";
@@ -80,7 +82,7 @@ pub fn router() -> Router<Arc<App>> {
                 get(download_codes),
             );
     }
-    r
+    r.merge(two_factor::router())
 }
 
 /// Django's `HttpResponseRedirect`: 302 Found (allauth's views and middleware redirect with it).
@@ -137,8 +139,12 @@ impl Ctx {
         });
         s.touched = now;
         // django-allauth-2fa's reset middleware: another page abandons a half-done login.
+        // Under --profile allauth-2fa on any request, as allauth_2fa/middleware.py's
+        // AllauthTwoFactorMiddleware.process_request does (every URL not named
+        // two-factor-authenticate); with the flag alone on GET only.
+        let any_method = app.cfg.profile == crate::config::Profile::Allauth2fa;
         if app.cfg.reset_login_on_navigation
-            && *method == Method::GET
+            && (any_method || *method == Method::GET)
             && !path.ends_with("/authenticate/")
             && s.pending_login.is_some()
         {
@@ -490,6 +496,7 @@ macro_rules! require_login {
 // The pages, after the macros above (a macro is visible only below its definition).
 mod mfa;
 mod pages;
+pub(crate) mod two_factor;
 
 use mfa::*;
 use pages::*;
