@@ -1,6 +1,8 @@
 use clap::Args;
 use serde::Serialize;
 
+use twofold_vault::SortOrder;
+
 use crate::cmd_vault::GlobalArgs;
 use crate::{CliResult, Out};
 
@@ -12,6 +14,13 @@ pub struct ListArgs {
     /// Only accounts with this tag (repeat to require several)
     #[arg(long = "tag", value_name = "TAG")]
     tags: Vec<String>,
+    /// Only accounts with this text in their issuer, label, a tag or the note (any case)
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    search: String,
+    /// Order: name (issuer, then label), recent (last used first) or manual (as 'twofold move'
+    /// and the app's drag and drop left it); pinned accounts come first in each
+    #[arg(long, value_name = "ORDER", default_value = "name")]
+    sort: SortOrder,
 }
 
 #[derive(Serialize)]
@@ -31,10 +40,9 @@ struct Row<'a> {
 /// Lists the accounts; never prints a secret.
 pub fn run(args: ListArgs, g: &GlobalArgs, out: Out) -> CliResult {
     let vault = g.open()?;
-    let all = vault.summaries();
+    let all = vault.listing(&args.search, &args.tags, args.sort);
     let rows: Vec<Row> = all
         .iter()
-        .filter(|a| args.tags.iter().all(|t| a.tags.iter().any(|x| x == t)))
         .map(|a| Row {
             id: &a.id,
             issuer: &a.issuer,

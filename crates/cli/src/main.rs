@@ -6,6 +6,7 @@ mod cmd_edit;
 mod cmd_export;
 mod cmd_import;
 mod cmd_list;
+mod cmd_move;
 mod cmd_remove;
 mod cmd_scan;
 mod cmd_serve;
@@ -50,6 +51,8 @@ enum Command {
     List(cmd_list::ListArgs),
     /// Remove an account from the vault
     Remove(cmd_remove::RemoveArgs),
+    /// Move an account in the manual order (the app's drag and drop)
+    Move(cmd_move::MoveArgs),
     /// Change an account's fields
     Edit(cmd_edit::EditArgs),
     /// The vault file and its key slots: info, passphrase set|remove, unlock-test, keyring restore
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Add(args) => cmd_add::run(args, &cli.global, &mut out),
         Command::List(args) => cmd_list::run(args, &cli.global, &mut out),
         Command::Remove(args) => cmd_remove::run(args, &cli.global, &mut out),
+        Command::Move(args) => cmd_move::run(args, &cli.global, &mut out),
         Command::Edit(args) => cmd_edit::run(args, &cli.global, &mut out),
         Command::Vault(args) => cmd_vault::run(args, &cli.global, &mut out),
         Command::Uri(args) => cmd_uri::run(args, &mut out),

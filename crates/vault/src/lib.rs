@@ -19,6 +19,7 @@ mod error;
 pub mod format;
 pub mod intake;
 pub mod keyring;
+mod listing;
 mod passphrase;
 mod private_fs;
 mod store;
@@ -29,6 +30,7 @@ pub use account::{Account, AccountPatch, AccountSummary};
 pub use error::{Result, VaultError};
 pub use format::{KdfParams, FORMAT_VERSION};
 pub use keyring::KEYRING_SERVICE;
+pub use listing::{matches, sort, Position, SortOrder};
 pub use passphrase::{check_new_passphrase, MIN_PASSPHRASE_CHARS};
 pub use private_fs::{create_private_dir_all, read_bounded, read_to_limit, write_private_file};
 pub use store::{

@@ -1,0 +1,113 @@
+//! The CLI twins of what the desktop app does to the list (ARCHITECTURE.md, "Every app action
+//! has a CLI twin"): search over tags and notes, the sort orders, moving an account. Each goes
+//! through the same crate function as the app (twofold_vault::listing). A passphrase-only
+//! vault (no OS keyring needed).
+
+mod common;
+use common::{text, PassVault as Env};
+
+fn add(e: &Env, issuer: &str, label: &str) -> String {
+    let c = label.to_uppercase().chars().next().unwrap();
+    let uri =
+        format!("otpauth://totp/{issuer}:{label}?secret=JBSWY3DPEHPK3P{c}{c}&issuer={issuer}");
+    let o = e.run(&["add", "--uri", &uri]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    text(&o.stdout).trim().to_string()
+}
+
+fn labels(e: &Env, args: &[&str]) -> Vec<String> {
+    let mut a = vec!["list", "--json"];
+    a.extend_from_slice(args);
+    let o = e.run(&a);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn search_sort_and_move_work_from_the_command_line() {
+    let e = Env::new();
+    let c = add(&e, "Cloud", "carol");
+    let a = add(&e, "Alpha", "al");
+    let b = add(&e, "Bank", "bobby");
+    assert!(e
+        .run(&[
+            "edit",
+            &b,
+            "--tag",
+            "money",
+            "--note",
+            "PIN in the blue folder"
+        ])
+        .status
+        .success());
+
+    // Search: a tag and a word of the note find what issuer and label do not.
+    assert_eq!(labels(&e, &["--search", "MONEY"]), ["bobby"]);
+    assert_eq!(labels(&e, &["--search", "blue folder"]), ["bobby"]);
+    assert_eq!(labels(&e, &["--search", "a"]), ["al", "bobby", "carol"]);
+
+    // Orders: name (the default), manual = the order added.
+    assert_eq!(labels(&e, &[]), ["al", "bobby", "carol"]);
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["carol", "al", "bobby"]);
+
+    // Moving changes the manual order only.
+    let o = e.run(&["move", &b, "--before", &c]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("to position 1 of 3"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["bobby", "carol", "al"]);
+    assert!(e.run(&["move", &b, "--after", &a]).status.success());
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["carol", "al", "bobby"]);
+    assert!(e.run(&["move", &a, "--to", "1"]).status.success());
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["al", "carol", "bobby"]);
+    assert_eq!(labels(&e, &[]), ["al", "bobby", "carol"]);
+
+    // Pinned accounts come first in every order.
+    assert!(e.run(&["edit", &c, "--pin"]).status.success());
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["carol", "al", "bobby"]);
+    assert_eq!(labels(&e, &["--sort", "name"]), ["carol", "al", "bobby"]);
+
+    // Bad input: one line naming what to do, nothing changed.
+    for (args, says, status) in [
+        (
+            vec!["list", "--sort", "newest"],
+            "manual, name or recent",
+            2,
+        ),
+        (vec!["move", &a], "--before ID, --after ID or --to N", 2),
+        (
+            vec!["move", &a, "--before", "nosuchaccount"],
+            "no account with id 'nosuchaccount'",
+            1,
+        ),
+        (vec!["move", &a, "--to", "0"], "--to", 2),
+    ] {
+        let o = e.run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(status),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert_eq!(
+            text(&o.stderr).trim().lines().count(),
+            1,
+            "{}",
+            text(&o.stderr)
+        );
+        assert!(
+            text(&o.stderr).contains(says),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+    assert_eq!(labels(&e, &["--sort", "manual"]), ["carol", "al", "bobby"]);
+}
