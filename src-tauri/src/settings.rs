@@ -18,6 +18,8 @@ pub struct Settings {
     pub backup_dir: String,
     /// How many automatic backups to keep (the oldest beyond are deleted).
     pub backup_keep: u64,
+    /// The window's zoom in percent (Ctrl+= / Ctrl+− / Ctrl+0).
+    pub zoom_percent: u64,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             sort: "manual".into(),
             backup_dir: String::new(),
             backup_keep: 10,
+            zoom_percent: 100,
         }
     }
 }
@@ -48,6 +51,9 @@ impl Settings {
         }
         if !(1..=1000).contains(&self.backup_keep) {
             return Err("keep between 1 and 1000 automatic backups".into());
+        }
+        if !(50..=200).contains(&self.zoom_percent) {
+            return Err("the zoom must be between 50 and 200 percent".into());
         }
         self.backup_dir = self.backup_dir.trim().to_string();
         if !self.backup_dir.is_empty() && !Path::new(&self.backup_dir).is_absolute() {

@@ -1,6 +1,7 @@
 import { api, errorText, type Account } from "./api";
 import { byId, h } from "./dom";
-import { toast } from "./toast";
+import { raise, toast } from "./toast";
+import { busy } from "./busy";
 
 /** Opens a modal <dialog> with the given content; resolves when it closes. */
 export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDialogElement {
@@ -9,6 +10,8 @@ export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDi
   byId("modal-body").replaceChildren(body);
   byId("modal-actions").replaceChildren(...actions);
   if (!dlg.open) dlg.showModal();
+  // A message shown before the dialog opened stays readable above it.
+  raise();
   return dlg;
 }
 
@@ -17,9 +20,10 @@ export function closeModal(): void {
   if (dlg.open) dlg.close();
 }
 
+/** A dialog's button; while what it does runs, it is disabled and then shows a spinner. */
 export function button(label: string, cls: string, fn: () => void | Promise<void>): HTMLButtonElement {
   const b = h("button", { type: "button", class: cls, text: label });
-  b.addEventListener("click", () => void fn());
+  b.addEventListener("click", () => void busy(b, async () => fn()));
   return b;
 }
 

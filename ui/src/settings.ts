@@ -135,22 +135,25 @@ export function openSettingsDialog(
   const form = h(
     "form",
     { class: "form", id: "settings-form" },
-    field(
-      "set-clipboard",
-      "Clear copied codes after (seconds)",
-      number("set-clipboard", current.clipboard_clear_seconds, 0, 3600),
-      "0 keeps them until something else is copied.",
-    ),
-    field(
-      "set-idle",
-      "Lock after inactivity (minutes)",
-      number("set-idle", Math.round(current.idle_lock_seconds / 60), 0, 1440),
-      hasPassphrase
-        ? "0 never locks by itself. Ctrl+L locks at once."
-        : "Needs a passphrase (below).",
-    ),
+    // The passphrase first: the idle lock below depends on it.
     h("label", { class: "check", for: "set-pass" }, passOn, " Protect Twofold with a passphrase"),
     passFields,
+    h(
+      "div",
+      { class: "grid" },
+      field(
+        "set-idle",
+        "Lock after inactivity (minutes)",
+        number("set-idle", Math.round(current.idle_lock_seconds / 60), 0, 1440),
+        hasPassphrase ? "0 never locks by itself." : "Needs a passphrase (above).",
+      ),
+      field(
+        "set-clipboard",
+        "Clear copied codes after (s)",
+        number("set-clipboard", current.clipboard_clear_seconds, 0, 3600),
+        "0 keeps them.",
+      ),
+    ),
     h("label", { class: "check", for: "set-backup" }, backupOn, " Automatic encrypted backups after every change"),
     backupFields,
     error,

@@ -5,6 +5,7 @@ import { errorText, transferApi, type ImportEntry, type ImportPreview } from "./
 import { button, closeModal, modal } from "./dialogs";
 import { field, h } from "./dom";
 import { toast } from "./toast";
+import { alreadyIn } from "./add";
 
 const IMPORT_FORMATS: [string, string][] = [
   ["auto", "Detect from the file"],
@@ -46,7 +47,19 @@ function entries(title: string, list: ImportEntry[], cls: string): HTMLElement |
 }
 
 export function openImportDialog(done: () => Promise<void>): void {
-  const files = h("input", { id: "import-files", type: "file", multiple: true });
+  // The file input hides under a button like Export's "Choose…", with the names chosen beside it.
+  const files = h("input", { id: "import-files", type: "file", multiple: true, class: "file" });
+  const chosenNames = h("span", { class: "hint", id: "import-chosen", text: "No file chosen" });
+  const picker = h(
+    "div",
+    { class: "path-row" },
+    h("span", { class: "btn source file-btn" }, h("span", { text: "Choose files…" }), files),
+    chosenNames,
+  );
+  files.addEventListener("change", () => {
+    const names = [...(files.files ?? [])].map((f) => f.name);
+    chosenNames.textContent = names.length ? names.join(", ") : "No file chosen";
+  });
   const format = select("import-format", IMPORT_FORMATS);
   const password = h("input", { id: "import-password", type: "password", autocomplete: "off" });
   const pwField = field("import-password", "Password of the export", password);
@@ -63,7 +76,7 @@ export function openImportDialog(done: () => Promise<void>): void {
   const body = h(
     "form",
     { class: "form", id: "import-form" },
-    field("import-files", "Export files (or QR images)", files, "Aegis, 2FAS, andOTP, FreeOTP+, Bitwarden, Ente, Google Authenticator, Proton, Stratum, otpauth lists"),
+    field("import-files", "Export files (or QR images)", picker, "Aegis, 2FAS, andOTP, FreeOTP+, Bitwarden, Ente, Google Authenticator, Proton, Stratum, otpauth lists"),
     field("import-format", "Format", format),
     pwField,
     error,
@@ -77,8 +90,8 @@ export function openImportDialog(done: () => Promise<void>): void {
       const r = await transferApi.importCommit(conflicts.checked);
       closeModal();
       await done();
-      const dup = r.duplicates ? `, ${r.duplicates} already in Twofold` : "";
-      toast(`Imported ${r.added} account${r.added === 1 ? "" : "s"}${dup}.`);
+      const dup = r.duplicates ? ` ${alreadyIn(r.duplicates)}` : "";
+      toast(`Imported ${r.added} account${r.added === 1 ? "" : "s"}.${dup}`);
     } catch (err) {
       error.textContent = errorText(err);
     }
@@ -120,7 +133,7 @@ export function openImportDialog(done: () => Promise<void>): void {
       const parts: (HTMLElement | null)[] = [
         h("ul", { class: "import-files" }, ...found.map((t) => h("li", { text: t }))),
         entries("New", p.add, "new") ?? h("p", { class: "hint", text: "Nothing new to add." }),
-        entries("Already in Twofold, skipped", p.duplicates, "dup"),
+        entries("Already in Twofold", p.duplicates, "dup"),
         entries("Same issuer and name, another secret", p.conflicts, "conflict"),
         p.skipped.length
           ? h("details", { class: "import-group" }, h("summary", { text: `Left out (${p.skipped.length})` }), h("ul", {}, ...p.skipped.map((s) => h("li", { text: s }))))
@@ -160,7 +173,14 @@ export function openExportDialog(): void {
     field("export-password", "Password", password),
     field("export-password2", "Password again", confirm),
   );
-  const path = h("input", { id: "export-path", autocomplete: "off", spellcheck: "false" });
+  // A path shown whole (wrapped), not cut before its file name.
+  const path = h("textarea", { id: "export-path", autocomplete: "off", spellcheck: "false", rows: 2, class: "path" });
+  path.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      body.requestSubmit();
+    }
+  });
   const choose = h("button", { type: "button", class: "btn", id: "export-choose", text: "Choose…" });
   choose.addEventListener("click", async () => {
     const multi = format.value.endsWith("qr");

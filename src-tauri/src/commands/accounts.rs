@@ -1,0 +1,200 @@
+//! The accounts: their codes, edits, order, copy, QR code and secret.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use twofold_vault::{Account, AccountPatch, AccountSummary};
+
+use super::{err, now, Res};
+use crate::state::AppState;
+
+#[tauri::command]
+pub async fn list_accounts(state: State<'_, AppState>) -> Res<Vec<AccountSummary>> {
+    let guard = state.vault();
+    Ok(guard
+        .as_ref()
+        .map(|v| v.accounts().iter().map(Account::summary).collect())
+        .unwrap_or_default())
+}
+
+#[derive(Serialize)]
+pub struct CodeView {
+    id: String,
+    code: String,
+    next_code: String,
+    seconds_left: u64,
+    period: u64,
+}
+
+/// Every TOTP/Steam account's current and next code, evaluated at one instant so accounts with
+/// the same period change together. HOTP accounts get empty codes (see `next_hotp`).
+#[tauri::command]
+pub async fn codes(state: State<'_, AppState>) -> Res<Vec<CodeView>> {
+    let t = now();
+    let guard = state.vault();
+    let Some(vault) = guard.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::with_capacity(vault.accounts().len());
+    for a in vault.accounts() {
+        let p = a.params();
+        let (code, next_code) = if a.kind.is_timed() {
+            (
+                p.code(&a.secret, t).map_err(err)?.to_string(),
+                p.code(&a.secret, t + a.period).map_err(err)?.to_string(),
+            )
+        } else {
+            (String::new(), String::new())
+        };
+        out.push(CodeView {
+            id: a.id.clone(),
+            code,
+            next_code,
+            seconds_left: if a.kind.is_timed() {
+                p.seconds_left(t)
+            } else {
+                0
+            },
+            period: a.period,
+        });
+    }
+    Ok(out)
+}
+
+/// HOTP: advances and saves the counter, then returns the code.
+#[tauri::command]
+pub async fn next_hotp(state: State<'_, AppState>, id: String) -> Res<CodeView> {
+    state.change(false, |v| {
+        let c = v.code(&id, now()).map_err(err)?;
+        Ok(CodeView {
+            id: id.clone(),
+            code: c.code.to_string(),
+            next_code: String::new(),
+            seconds_left: 0,
+            period: 0,
+        })
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct Patch {
+    issuer: Option<String>,
+    label: Option<String>,
+    tags: Option<Vec<String>>,
+    note: Option<String>,
+    pinned: Option<bool>,
+}
+
+#[tauri::command]
+pub async fn update_account(
+    state: State<'_, AppState>,
+    id: String,
+    patch: Patch,
+) -> Res<AccountSummary> {
+    let p = AccountPatch {
+        issuer: patch.issuer,
+        label: patch.label,
+        tags: patch.tags,
+        note: patch.note,
+        pinned: patch.pinned,
+        ..AccountPatch::default()
+    };
+    state.change(false, |v| v.update(&id, p).map_err(err))
+}
+
+#[tauri::command]
+pub async fn remove_account(state: State<'_, AppState>, id: String) -> Res<()> {
+    let removed = state.change(false, |v| {
+        let account = v
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        v.remove(&id).map_err(err)?;
+        Ok(account)
+    })?;
+    *state.undo.lock().unwrap() = Some(removed);
+    Ok(())
+}
+
+/// Puts the last deleted account back where it was.
+#[tauri::command]
+pub async fn undo_remove(state: State<'_, AppState>) -> Res<Option<String>> {
+    let Some(account) = state.undo.lock().unwrap().take() else {
+        return Ok(None);
+    };
+    state.change(false, |v| {
+        let id = account.id.clone();
+        v.modify(|accounts, _| {
+            accounts.push(account);
+            Ok(())
+        })
+        .map_err(err)?;
+        Ok(Some(id))
+    })
+}
+
+/// Manual order: moves an account to `to_index` in the stored order.
+#[tauri::command]
+pub async fn move_account(state: State<'_, AppState>, id: String, to_index: usize) -> Res<()> {
+    state.change(false, |v| {
+        v.modify(|accounts, _| {
+            if let Some(from) = accounts.iter().position(|a| a.id == id) {
+                let a = accounts.remove(from);
+                accounts.insert(to_index.min(accounts.len()), a);
+            }
+            Ok(())
+        })
+        .map_err(err)
+    })
+}
+
+/// Copies the account's current code (HOTP: the next one) to the clipboard, marked sensitive,
+/// and returns after how many seconds it will be cleared (0: never).
+#[tauri::command]
+pub async fn copy_code(state: State<'_, AppState>, id: String) -> Res<u64> {
+    copy(&state, &id)
+}
+
+/// Copies the code of account `id` (the window's rows and the tray's lines).
+pub fn copy(state: &AppState, id: &str) -> Res<u64> {
+    let code = state.with_vault(false, |v| v.code(id, now()).map_err(err))?;
+    let delay = state.settings.lock().unwrap().clipboard_clear_seconds;
+    let mut clip = state.clipboard.lock().unwrap();
+    if clip.is_none() {
+        *clip = Some(twofold_clipboard::SensitiveClipboard::new().map_err(err)?);
+    }
+    clip.as_ref()
+        .expect("clipboard just created")
+        .copy(&code.code, Duration::from_secs(delay))
+        .map_err(err)?;
+    Ok(delay)
+}
+
+/// The account as a QR code (SVG), to move it to a phone.
+#[tauri::command]
+pub async fn account_qr(state: State<'_, AppState>, id: String) -> Res<String> {
+    let uri = state.with_vault(false, |v| {
+        let a = v
+            .get(&id)
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        Ok(a.to_key_uri().to_uri())
+    })?;
+    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(err)?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .quiet_zone(true)
+        .build())
+}
+
+#[tauri::command]
+pub async fn reveal_secret(state: State<'_, AppState>, id: String) -> Res<String> {
+    state.with_vault(false, |v| {
+        let a = v
+            .get(&id)
+            .ok_or_else(|| format!("no account with id '{id}'"))?;
+        Ok(a.secret.to_base32().to_string())
+    })
+}

@@ -1,0 +1,80 @@
+//! The Tauri commands: each one forwards to a crate and turns its error into one sentence.
+//! The front end receives names, codes and seconds left — never a vault key, and a secret only
+//! through `reveal_secret` and `account_qr`, which the UI puts behind a confirmation. What a scan
+//! or a link finds waits in Rust ([`crate::pending`]); the page gets a handle and the names.
+
+use serde::Serialize;
+use tauri::State;
+
+mod accounts;
+mod add;
+mod vault;
+
+pub use accounts::*;
+pub use add::*;
+pub use vault::*;
+
+use crate::settings::Settings;
+use crate::state::AppState;
+
+pub(crate) type Res<T> = Result<T, String>;
+
+pub(crate) use twofold_otp::unix_now as now;
+
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The one rule for a passphrase or password set from the window (the vault's passphrase, the
+/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
+/// names it in the refusal.
+pub(crate) fn long_enough(secret: &str, what: &str) -> Res<()> {
+    twofold_vault::check_new_passphrase(secret).map_err(|_| {
+        format!(
+            "choose a {what} of at least {} characters",
+            twofold_vault::MIN_PASSPHRASE_CHARS
+        )
+    })
+}
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    name: String,
+    version: String,
+}
+
+/// The name and version shown in the window, from the package metadata.
+#[tauri::command]
+pub fn app_info(app: tauri::AppHandle) -> AppInfo {
+    let info = app.package_info();
+    AppInfo {
+        name: info.name.clone(),
+        version: info.version.to_string(),
+    }
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> Res<Settings> {
+    Ok(state.settings.lock().unwrap().clone())
+}
+
+#[tauri::command]
+pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res<Settings> {
+    let s = settings.validate()?;
+    let before = state.settings.lock().unwrap().clone();
+    let backups_changed = s.backup_dir != before.backup_dir || s.backup_keep != before.backup_keep;
+    if backups_changed && !s.backup_dir.is_empty() && !crate::backup::password_set(&state) {
+        return Err("choose a password for the automatic backups".into());
+    }
+    s.save(&state.settings_path)?;
+    *state.settings.lock().unwrap() = s.clone();
+    if s.backup_dir.is_empty() && !before.backup_dir.is_empty() {
+        // Automatic backups turned off: their password has no use left in the keyring.
+        crate::backup::forget_password(&state);
+    }
+    if backups_changed {
+        // The first backup in a new folder is written at once, not at the next change.
+        state.backups.schedule();
+    }
+    Ok(s)
+}

@@ -1,0 +1,151 @@
+// The account list: what the vault holds, filtered and sorted, its tag chips, the banner of a
+// vault that did not open, the first-run and empty-filter states, and the codes' tick.
+import { api, errorText, type CodeView, type VaultStatus } from "./api";
+import { byId, h } from "./dom";
+import { hideLock, showLock } from "./lock";
+import { buildRow, EAGER_ROWS, lazyRows, paint, placeholder } from "./rows";
+import { list, shownAccounts, state } from "./state";
+import { toast } from "./toast";
+
+/** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
+export async function refresh(known?: VaultStatus): Promise<void> {
+  const status = known ?? (await api.vaultStatus());
+  state.hasPassphrase = status.has_passphrase;
+  state.vaultError = status.state === "error";
+  showBanner(state.vaultError ? status : null);
+  if (status.state === "locked") {
+    showLock(status.message);
+    return;
+  }
+  hideLock();
+  if (status.state !== "ready") {
+    state.accounts = [];
+    render();
+    return;
+  }
+  // The accounts and their codes in one round trip's time, so the first rows show codes at once.
+  const [accounts, views] = await Promise.all([api.listAccounts(), api.codes()]);
+  state.accounts = accounts;
+  received(views);
+  render();
+}
+
+/** Keeps the codes just received (a row built later paints from them) and marks the tick. */
+function received(views: CodeView[]): void {
+  state.lastViews = new Map(views.map((v) => [v.id, v]));
+  document.body.dataset.ticked = String(Date.now());
+}
+
+/** The banner of a vault that did not open: what is wrong and what to do, the technical cause
+ *  under "Details", "Try again", and the passphrase when the vault has one. */
+export function showBanner(status: Pick<VaultStatus, "message" | "detail"> | null): void {
+  byId("banner").hidden = !status;
+  byId("banner-text").textContent = status?.message ?? "The vault could not be opened.";
+  byId("banner-detail").textContent = status?.detail ?? "";
+  byId("banner-details").hidden = !status?.detail;
+  byId("banner-unlock").hidden = !(status && state.hasPassphrase);
+  updateHeader(!!status);
+}
+
+/** The header offers only what can work: Lock needs a passphrase, and neither Lock nor Add
+ *  works on a vault that did not open. */
+function updateHeader(error: boolean): void {
+  byId("lock-btn").hidden = !state.hasPassphrase;
+  byId<HTMLButtonElement>("lock-btn").disabled = error;
+  byId<HTMLButtonElement>("add").disabled = error;
+}
+
+export async function retryVault(): Promise<void> {
+  const button = byId<HTMLButtonElement>("banner-retry");
+  button.disabled = true;
+  button.textContent = "Trying…";
+  try {
+    await refresh(await api.reopen());
+    if (!state.vaultError) toast("Vault opened.");
+  } catch (err) {
+    toast(errorText(err));
+  } finally {
+    button.disabled = false;
+    button.textContent = "Try again";
+  }
+}
+
+function renderTags(): void {
+  const bar = byId("tags");
+  const tags = [...new Set(state.accounts.flatMap((a) => a.tags))].sort();
+  if (state.tag && !tags.includes(state.tag)) state.tag = null;
+  bar.replaceChildren();
+  bar.hidden = tags.length === 0;
+  const chip = (label: string, tag: string | null) => {
+    const b = h("button", {
+      class: "chip",
+      type: "button",
+      "aria-pressed": String(state.tag === tag),
+      text: label,
+    });
+    b.addEventListener("click", () => {
+      state.tag = tag;
+      render();
+    });
+    return b;
+  };
+  bar.append(chip("All", null), ...tags.map((t) => chip(t, t)));
+}
+
+/** "No account matches": what filters the list and how to clear it. */
+function renderNoMatch(): void {
+  const q = state.query.trim();
+  const parts = [];
+  if (q) parts.push(`“${q}”`);
+  if (state.tag) parts.push(`the tag “${state.tag}”`);
+  byId("no-match-text").textContent = `No account matches ${parts.join(" and ")}.`;
+  byId("no-match-how").textContent = q
+    ? "Press Esc in the search field, or clear the filter:"
+    : "Choose “All” above, or clear the filter:";
+}
+
+export function clearFilter(): void {
+  state.query = "";
+  state.tag = null;
+  byId<HTMLInputElement>("search").value = "";
+  render();
+  void tick();
+}
+
+export function render(): void {
+  renderTags();
+  const ul = list();
+  state.rows.clear();
+  ul.replaceChildren();
+  const shown = shownAccounts();
+  const none = state.accounts.length === 0;
+  byId("empty").hidden = !none || state.vaultError;
+  // Nothing to search or sort in a vault that did not open, nor in an empty one.
+  byId("tools").hidden = state.vaultError || none;
+  byId("no-match").hidden = none || shown.length > 0;
+  if (!byId("no-match").hidden) renderNoMatch();
+  lazyRows.disconnect();
+  const frag = document.createDocumentFragment();
+  for (const [i, a] of shown.entries()) {
+    if (i < EAGER_ROWS) {
+      const row = buildRow(a);
+      state.rows.set(a.id, row);
+      frag.append(row.li);
+    } else {
+      frag.append(placeholder(a));
+    }
+  }
+  ul.append(frag);
+  for (const v of state.lastViews.values()) paint(v);
+}
+
+export async function tick(): Promise<void> {
+  if (state.locked || state.rows.size === 0) return;
+  try {
+    const views = await api.codes();
+    received(views);
+    for (const v of views) paint(v);
+  } catch (err) {
+    showBanner({ message: errorText(err), detail: null });
+  }
+}

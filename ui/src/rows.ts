@@ -1,0 +1,223 @@
+// One account's row: its names, code, countdown and menu; built lazily in long lists.
+import { api, errorText, type Account, type CodeView } from "./api";
+import { byId, groupCode, h, ring, setRing } from "./dom";
+import { openEditDialog, showQr, showSecret } from "./dialogs";
+import { refresh } from "./list";
+import { closeMenu, showMenu } from "./menu";
+import { moveBy, wireRowDrag } from "./order";
+import { list, manualOrder, state, type Row } from "./state";
+import { toast } from "./toast";
+
+/**
+ * With hundreds of accounts, building every row at once costs the start and the memory of rows
+ * nobody looks at. The first EAGER_ROWS are built at once; each further account starts as a bare
+ * <li> of a row's height, turned into its row when it comes within a screen of the view, or gets
+ * the focus. Lists up to EAGER_ROWS (nearly everyone's) never see a placeholder.
+ */
+export const EAGER_ROWS = 40;
+
+export const lazyRows = new IntersectionObserver(
+  (entries) => {
+    for (const e of entries) if (e.isIntersecting) materialize(e.target as HTMLLIElement);
+  },
+  { rootMargin: "100% 0px" },
+);
+
+/** One bare <li>, cloned for each placeholder: cheaper than building hundreds at start. */
+const placeholderTemplate = h("li", { class: "row placeholder", tabindex: 0 });
+
+export function placeholder(a: Account): HTMLLIElement {
+  const li = placeholderTemplate.cloneNode() as HTMLLIElement;
+  li.dataset.id = a.id;
+  li.setAttribute("aria-label", rowLabel(a));
+  lazyRows.observe(li);
+  return li;
+}
+
+/** A placeholder that gets the focus (arrow keys, Tab) is built and the focus moves to its row;
+ *  a row that gets the focus says its code and the seconds left. */
+export function wireRowFocus(): void {
+  list().addEventListener("focusin", (e) => {
+    const li = e.target as HTMLElement;
+    if (li.classList.contains("placeholder")) materialize(li as HTMLLIElement)?.li.focus();
+    else if (li.classList.contains("row")) {
+      const v = state.lastViews.get(li.dataset.id ?? "");
+      if (v) paint(v);
+    }
+  });
+}
+
+function materialize(li: HTMLLIElement): Row | undefined {
+  lazyRows.unobserve(li);
+  const id = li.dataset.id ?? "";
+  const a = state.accounts.find((x) => x.id === id);
+  if (!a || !li.isConnected) return undefined;
+  const row = buildRow(a);
+  state.rows.set(a.id, row);
+  li.replaceWith(row.li);
+  const v = state.lastViews.get(a.id);
+  if (v) paint(v);
+  return row;
+}
+
+/** What a screen reader says for an account's row (built or not yet). */
+function rowLabel(a: Account): string {
+  return `${a.issuer} ${a.label}`.trim();
+}
+
+export function buildRow(a: Account): Row {
+  const r = ring();
+  const code = h("span", { class: "code", "aria-live": "off" });
+  const next = h("span", { class: "next", title: "Next code" });
+  const name = h(
+    "div",
+    { class: "names" },
+    h("span", { class: "issuer", text: a.issuer || a.label }),
+    a.issuer ? h("span", { class: "label", text: a.label }) : null,
+    a.tags.length
+      ? h("span", { class: "row-tags" }, ...a.tags.map((t) => h("span", { class: "tag", text: t })))
+      : null,
+  );
+  const menuBtn = h("button", {
+    class: "icon-btn row-menu",
+    type: "button",
+    "aria-label": `Actions for ${a.issuer || a.label}`,
+    "aria-haspopup": "menu",
+    text: "⋯",
+  });
+  const side: Node =
+    a.kind === "hotp"
+      ? h("button", { class: "hotp-next", type: "button", "aria-label": "Next code", title: "Next code", text: "↻" })
+      : r;
+  const li = h(
+    "li",
+    {
+      class: `row${a.pinned ? " pinned" : ""}`,
+      tabindex: 0,
+      "data-id": a.id,
+      "aria-label": rowLabel(a),
+    },
+    side,
+    name,
+    h("div", { class: "codes" }, code, next),
+    menuBtn,
+  );
+  if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": "Pinned", text: "★" }));
+  if (manualOrder()) wireRowDrag(li, a);
+  li.addEventListener("click", (e) => {
+    const t = e.target as HTMLElement;
+    if (t.closest(".row-menu")) return openRowMenu(a, menuBtn);
+    if (t.closest(".hotp-next")) return void nextHotp(a.id);
+    void copy(a.id);
+  });
+  li.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      void copy(a.id);
+    } else if (e.key === "Delete") {
+      e.preventDefault();
+      void remove(a);
+    } else if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      void moveBy(a, e.key === "ArrowDown" ? 1 : -1);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      const sib = (e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling) as
+        | HTMLElement
+        | null;
+      // Up from the first row goes back to the search field.
+      if (!sib && e.key === "ArrowUp") byId("search").focus();
+      sib?.focus();
+    } else if (e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+      e.preventDefault();
+      openRowMenu(a, menuBtn);
+    }
+  });
+  return { li, ring: r, code, next, account: a };
+}
+
+export function paint(v: CodeView): void {
+  const row = state.rows.get(v.id);
+  if (!row) return;
+  if (row.account.kind === "hotp") {
+    const shown = state.hotpCodes.get(v.id);
+    row.code.textContent = shown ? groupCode(shown) : "••• •••";
+    return;
+  }
+  // Touch the DOM only where something changed: most ticks change just the ring.
+  const code = groupCode(v.code);
+  if (row.code.textContent !== code) row.code.textContent = code;
+  setRing(row.ring, v.seconds_left, v.period);
+  const warn = v.seconds_left <= 5;
+  row.li.classList.toggle("expiring", warn);
+  const next = warn ? groupCode(v.next_code) : "";
+  if (row.next.textContent !== next) row.next.textContent = next;
+  // The focused row's name carries its code and the time left, for a screen reader.
+  if (document.activeElement === row.li) {
+    row.li.setAttribute("aria-label", `${rowLabel(row.account)}, code ${code}, ${v.seconds_left} seconds left`);
+  }
+}
+
+async function nextHotp(id: string): Promise<void> {
+  try {
+    const v = await api.nextHotp(id);
+    state.hotpCodes.set(id, v.code);
+    paint(v);
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+export async function copy(id: string): Promise<void> {
+  try {
+    const seconds = await api.copyCode(id);
+    toast(seconds > 0 ? `Code copied. The clipboard clears in ${seconds} s.` : "Code copied.");
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+async function remove(a: Account): Promise<void> {
+  try {
+    await api.removeAccount(a.id);
+    await refresh();
+    toast(`Deleted ${a.issuer || a.label}.`, {
+      action: "Undo",
+      onAction: async () => {
+        await api.undoRemove();
+        await refresh();
+      },
+      seconds: 10,
+    });
+  } catch (err) {
+    toast(errorText(err));
+  }
+}
+
+function openRowMenu(a: Account, anchor: HTMLElement): void {
+  const menu = byId("row-menu");
+  menu.replaceChildren();
+  const item = (label: string, fn: () => void | Promise<void>) => {
+    const b = h("button", { type: "button", role: "menuitem", text: label });
+    b.addEventListener("click", () => {
+      closeMenu();
+      void fn();
+    });
+    return b;
+  };
+  menu.append(
+    item("Copy code", () => copy(a.id)),
+    item(a.pinned ? "Unpin" : "Pin to top", async () => {
+      await api.updateAccount(a.id, { pinned: !a.pinned });
+      await refresh();
+    }),
+    ...(manualOrder()
+      ? [item("Move up", () => moveBy(a, -1)), item("Move down", () => moveBy(a, 1))]
+      : []),
+    item("Edit…", () => openEditDialog(a, refresh)),
+    item("Show QR code…", () => showQr(a)),
+    item("Reveal secret…", () => showSecret(a)),
+    item("Delete", () => remove(a)),
+  );
+  showMenu(menu, anchor);
+}
