@@ -18,8 +18,8 @@ pub struct ServerState {
 #[derive(Deserialize)]
 pub struct StartRequest {
     port: u16,
-    /// The library the server stands in for (`allauth`, `jwt-allauth`, `django-otp`); absent:
-    /// jwt-allauth, as `twofold serve`.
+    /// The library the server stands in for (`allauth`, `jwt-allauth`, `django-otp`,
+    /// `two-factor`, `allauth-2fa`); absent: jwt-allauth, as `twofold serve`.
     #[serde(default)]
     profile: Option<String>,
     mode: String,
@@ -38,17 +38,17 @@ pub struct PanelUrls {
     app: String,
     /// django-jwt-allauth's REST root (`login/`, `mfa/verify/`, …).
     rest: String,
-    /// The HTML pages (allauth's `/accounts/`).
+    /// The HTML pages (allauth's `/accounts/`, django-two-factor-auth's `/account/login/`).
     pages: String,
 }
 
 impl PanelUrls {
-    fn new(base: &str) -> Self {
+    fn new(base: &str, profile: Profile) -> Self {
         PanelUrls {
             browser: format!("{base}/_allauth/browser/v1"),
             app: format!("{base}/_allauth/app/v1"),
             rest: format!("{base}/"),
-            pages: format!("{base}/accounts/"),
+            pages: format!("{base}{}", profile.pages_path()),
         }
     }
 }
@@ -165,7 +165,7 @@ pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus
         mode: Some(h.app().config().mode.as_str().to_string()),
         profile: Some(h.app().config().profile.as_str().to_string()),
         issuer: Some(h.app().config().issuer.clone()),
-        urls: Some(PanelUrls::new(&h.url())),
+        urls: Some(PanelUrls::new(&h.url(), h.app().config().profile)),
         users: users
             .into_iter()
             .map(|u| PanelUser {
@@ -301,8 +301,17 @@ mod tests {
         assert_eq!((c.profile, c.tolerance), (Profile::JwtAllauth, 1));
         let c = panel_config(&req(Some("django-otp"), None)).unwrap();
         assert_eq!(c.profile, Profile::DjangoOtp);
+        let c = panel_config(&req(Some("two-factor"), None)).unwrap();
+        assert_eq!(
+            (c.profile, c.tolerance, c.login_timeout),
+            (Profile::TwoFactor, 1, 600)
+        );
+        let c = panel_config(&req(Some("allauth-2fa"), None)).unwrap();
+        assert_eq!((c.profile, c.recovery_codes), (Profile::Allauth2fa, 3));
         assert!(panel_config(&req(Some("devise"), None)).is_err());
-        let urls = PanelUrls::new("http://127.0.0.1:8765");
+        let two_factor = PanelUrls::new("http://127.0.0.1:8765", Profile::TwoFactor);
+        assert_eq!(two_factor.pages, "http://127.0.0.1:8765/account/login/");
+        let urls = PanelUrls::new("http://127.0.0.1:8765", Profile::JwtAllauth);
         assert_eq!(urls.browser, "http://127.0.0.1:8765/_allauth/browser/v1");
         assert_eq!(urls.app, "http://127.0.0.1:8765/_allauth/app/v1");
         assert_eq!(urls.rest, "http://127.0.0.1:8765/");

@@ -49,6 +49,14 @@ impl Profile {
     pub fn is_allauth(self) -> bool {
         self == Profile::Allauth
     }
+    /// Where the profile's HTML pages start: django-two-factor-auth's `/account/` under
+    /// `two-factor`, allauth's `/accounts/` otherwise.
+    pub fn pages_path(self) -> &'static str {
+        match self {
+            Profile::TwoFactor => "/account/login/",
+            _ => "/accounts/",
+        }
+    }
     /// The profiles on django-otp's devices (src/django_otp.rs).
     pub fn is_django_otp(self) -> bool {
         matches!(
