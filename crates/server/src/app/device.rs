@@ -226,6 +226,48 @@ impl App {
         Ok(true)
     }
 
+    /// `allauth_2fa/forms.py`, `TOTPDeviceForm.clean_otp_token`: the unconfirmed device's own
+    /// `verify_token` (tolerance, drift, `last_t`, throttling), so the setup code is spent and
+    /// an off-centre code sets the drift; the device confirmed on success.
+    pub fn otp_activate_verified(&self, user: &User, token: &str) -> Result<Verdict> {
+        if self.has_totp(user.id)? {
+            return Err(ServerError::bad_request("TOTP already activated."));
+        }
+        let secret = self
+            .pending_secret(user)?
+            .ok_or_else(|| ServerError::bad_request("Setup not initiated."))?;
+        let mut dev = TotpDevice::default();
+        let verdict = if self.bypass(token) {
+            Verdict::Accepted
+        } else {
+            dev.verify_token(
+                &secret,
+                &self.otp_params(),
+                token,
+                &self.otp_rules(),
+                self.now_ms(),
+            )
+        };
+        if verdict != Verdict::Accepted {
+            return Ok(verdict);
+        }
+        let blob = self
+            .keys
+            .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
+        self.atomic(|tx| {
+            tx.exec(
+                "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?5)",
+                params![user.id, blob, dev.last_t, dev.drift, self.now() as i64],
+            )?;
+            tx.exec(
+                "DELETE FROM setup_secrets WHERE user_id = ?1",
+                params![user.id],
+            )?;
+            Ok(())
+        })?;
+        Ok(verdict)
+    }
+
     /// The device's state, for the QA endpoints and tests: (drift, last_t, throttle count).
     pub fn otp_totp_state(&self, user_id: i64) -> Result<Option<(i64, i64, u32)>> {
         Ok(self

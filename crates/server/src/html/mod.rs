@@ -82,7 +82,7 @@ pub fn router() -> Router<Arc<App>> {
                 get(download_codes),
             );
     }
-    r.merge(two_factor::router())
+    r.merge(two_factor::router()).merge(allauth_2fa::router())
 }
 
 /// Django's `HttpResponseRedirect`: 302 Found (allauth's views and middleware redirect with it).
@@ -494,6 +494,7 @@ macro_rules! require_login {
 }
 
 // The pages, after the macros above (a macro is visible only below its definition).
+pub(crate) mod allauth_2fa;
 mod mfa;
 mod pages;
 pub(crate) mod two_factor;

@@ -125,7 +125,14 @@ pub(super) async fn login(State(app): State<Arc<App>>, req: Request) -> Response
                 if needs_code {
                     ctx.s.user_id = None;
                     ctx.s.pending_login = Some((user.id, app.now()));
-                    return ctx.finish(found(AUTHENTICATE));
+                    // django-allauth-2fa: allauth_2fa/adapter.py, OTPAdapter.pre_login
+                    // redirects to its own two-factor-authenticate URL.
+                    let to = if app.cfg.profile == crate::config::Profile::Allauth2fa {
+                        allauth_2fa::AUTHENTICATE
+                    } else {
+                        AUTHENTICATE
+                    };
+                    return ctx.finish(found(to));
                 }
                 ctx.s.user_id = Some(user.id);
                 let to = after_login(&app, &user);
