@@ -29,7 +29,7 @@ fn new_handle() -> Result<String, String> {
     let mut b = [0u8; 16];
     twofold_vault::format::fill_random(&mut b)
         .map_err(|_| "no random numbers from the system: try again".to_string())?;
-    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+    Ok(hex::encode(b))
 }
 
 impl Pending {

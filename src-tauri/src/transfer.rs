@@ -248,17 +248,6 @@ pub async fn export_default_path(format: String) -> Res<String> {
     let dir = dirs::document_dir()
         .or_else(dirs::home_dir)
         .ok_or("no home folder")?;
-    let day = twofold_transfer::auto::timestamp(twofold_otp::unix_now());
-    let day = day.split('-').next().unwrap_or(&day).to_string();
-    let name = match format {
-        ExportFormat::Twofold => format!(
-            "twofold-backup-{day}.{}",
-            twofold_transfer::twofold::EXTENSION
-        ),
-        ExportFormat::Otpauth => format!("twofold-otpauth-{day}.txt"),
-        ExportFormat::Aegis => format!("twofold-aegis-{day}.json"),
-        ExportFormat::GoogleQr => format!("twofold-google-{day}"),
-        ExportFormat::Qr => format!("twofold-qr-{day}"),
-    };
+    let name = format.default_name(twofold_otp::unix_now());
     Ok(dir.join(name).display().to_string())
 }

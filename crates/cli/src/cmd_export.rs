@@ -19,13 +19,16 @@ pub struct ExportArgs {
     /// plain without), google-qr (migration QR PNGs), qr (one QR PNG per account)
     #[arg(long, value_name = "F")]
     pub format: String,
-    /// Output file (a directory for google-qr and qr); otpauth and plain aegis go to stdout
-    /// without it
+    /// Output file, or an existing folder to write it in under a dated name (twofold-backup-YYYYMMDD.twofoldbackup, …); a folder for google-qr and qr. otpauth and plain aegis go to stdout without it
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Password of the encrypted export, read from this file (one trailing newline is ignored)
     #[arg(long, value_name = "P")]
     pub password_file: Option<PathBuf>,
+    /// Use the automatic backups' password kept in the OS keyring (set in the app's Settings or
+    /// with 'twofold vault keyring backup-password'), as the app's automatic backups do
+    #[arg(long, conflicts_with = "password_file")]
+    pub keyring_password: bool,
     /// Write a dated Twofold backup into this folder, keeping the newest --keep
     #[arg(long, value_name = "DIR", conflicts_with = "out")]
     pub auto_dir: Option<PathBuf>,
@@ -48,13 +51,26 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
             ExportFormat::ids()
         ))
     })?;
-    let password = match &args.password_file {
+    let mut password = match &args.password_file {
         Some(p) => Some(read_password_file(p)?),
         None => None,
     };
+    let mut opened = None;
+    if args.keyring_password {
+        let vault = g.open()?;
+        password = Some(
+            twofold_vault::keyring::load_backup_password(&vault.vault_id())?.ok_or_else(|| {
+                CliError::Usage(
+                    "no automatic backup password in the OS keyring for this vault: set one in the app's Settings or with 'twofold vault keyring backup-password --password-file FILE'"
+                        .into(),
+                )
+            })?,
+        );
+        opened = Some(vault);
+    }
     if format == ExportFormat::Twofold && password.is_none() {
         return Err(CliError::Usage(
-            "a Twofold backup is always encrypted: give its password with --password-file FILE"
+            "a Twofold backup is always encrypted: give its password with --password-file FILE (or --keyring-password)"
                 .into(),
         ));
     }
@@ -74,7 +90,10 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
             "give --out FILE (or --auto-dir DIR) for the backup".into(),
         ));
     }
-    let vault = g.open()?;
+    let vault = match opened {
+        Some(v) => v,
+        None => g.open()?,
+    };
     let accounts: Vec<_> = vault
         .accounts()
         .iter()
@@ -118,6 +137,14 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
             }
         }
         Some(dest) => {
+            // An existing folder gets the file under the name the app suggests too.
+            let named;
+            let dest = if !format.is_multi_file() && dest.is_dir() {
+                named = dest.join(format.default_name(twofold_otp::unix_now()));
+                &named
+            } else {
+                dest
+            };
             let written = exported
                 .save(dest, format, args.force)
                 .map_err(|e| match &e {

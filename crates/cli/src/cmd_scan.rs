@@ -132,7 +132,7 @@ pub fn run(args: ScanArgs, out: Out) -> CliResult {
                     payload: text
                         .clone()
                         .unwrap_or_else(|| item.bytes.iter().map(|&b| b as char).collect()),
-                    payload_hex: text.is_none().then(|| hex(&item.bytes)),
+                    payload_hex: text.is_none().then(|| hex::encode(&item.bytes)),
                     from_migration: item.from_migration,
                 });
             } else {
@@ -191,10 +191,6 @@ fn items(source: &str, codes: Vec<Code>, expand: bool) -> Vec<Item> {
         });
     }
     v
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn scan_screen(limits: &Limits) -> Result<Vec<Code>, ScanError> {

@@ -145,6 +145,16 @@ enum PassphraseCommand {
 enum KeyringCommand {
     /// Store the vault key in the OS keyring again (after opening with the passphrase)
     Restore,
+    /// Set or forget the password of automatic backups kept in the OS keyring (the app's
+    /// Settings > Backups; `twofold export --auto-dir DIR --keyring-password` uses it)
+    BackupPassword {
+        /// File holding the password (one trailing newline is ignored; `-` reads standard input)
+        #[arg(long, value_name = "FILE", required_unless_present = "forget")]
+        password_file: Option<PathBuf>,
+        /// Delete the stored password
+        #[arg(long, conflicts_with = "password_file")]
+        forget: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -265,6 +275,29 @@ pub fn run(args: VaultArgs, g: &GlobalArgs, out: Out) -> CliResult {
                 "twofold: the vault key is in the OS keyring (service '{}', user 'vault-{}')",
                 twofold_vault::KEYRING_SERVICE,
                 v.vault_id()
+            );
+            Ok(0)
+        }
+        VaultCommand::Keyring {
+            command:
+                KeyringCommand::BackupPassword {
+                    password_file,
+                    forget,
+                },
+        } => {
+            let id = g.open()?.vault_id();
+            if forget {
+                twofold_vault::keyring::delete_backup_password(&id)?;
+                eprintln!("twofold: the automatic backups' password is no longer in the keyring");
+                return Ok(0);
+            }
+            let file = password_file.expect("clap requires --password-file without --forget");
+            let pw = crate::cmd_import::read_password_file(&file)?;
+            twofold_vault::check_new_passphrase(&pw).map_err(CliError::Vault)?;
+            twofold_vault::keyring::store_backup_password(&id, &pw)?;
+            eprintln!(
+                "twofold: the automatic backups' password is in the OS keyring (service '{}')",
+                twofold_vault::keyring::BACKUP_PASSWORD_SERVICE
             );
             Ok(0)
         }

@@ -111,3 +111,36 @@ fn search_sort_and_move_work_from_the_command_line() {
     }
     assert_eq!(labels(&e, &["--sort", "manual"]), ["carol", "al", "bobby"]);
 }
+
+/// Export file naming is the crate's (ExportFormat::default_name), as the app's Export dialog
+/// suggests it: an existing folder given to --out gets the dated name.
+#[test]
+fn an_export_into_a_folder_gets_the_apps_dated_name() {
+    let e = Env::new();
+    add(&e, "Alpha", "al");
+    let dir = e.p("exports");
+    std::fs::create_dir(&dir).unwrap();
+    let o = e.run(&[
+        "export",
+        "--format",
+        "otpauth",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let n = &names[0];
+    assert!(
+        n.starts_with("twofold-otpauth-20")
+            && n.ends_with(".txt")
+            && n.len() == "twofold-otpauth-20261206.txt".len(),
+        "{n}"
+    );
+    assert_eq!(text(&o.stdout).trim(), dir.join(n).display().to_string());
+    let body = std::fs::read_to_string(dir.join(n)).unwrap();
+    assert!(body.contains("otpauth://totp/Alpha:al?"), "{body}");
+}

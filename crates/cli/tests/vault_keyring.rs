@@ -417,3 +417,86 @@ fn two_processes_with_the_keyring_slot_end_with_400() {
     let j: serde_json::Value = serde_json::from_str(&e.ok(&["list", "--json"])).unwrap();
     assert_eq!(j.as_array().unwrap().len(), 401);
 }
+
+/// The CLI twin of the app's automatic backups: the password kept in the OS keyring under the
+/// vault's id (the app's Settings > Backups writes the same entry), then a dated backup
+/// written with it, which opens with that password; forgotten, the export says how to set it.
+#[test]
+#[ignore = "needs the OS keyring: tests/with-keyring.sh, or tests/windows/run.sh"]
+fn automatic_backups_with_the_password_kept_in_the_keyring() {
+    let e = Env::new();
+    e.ok(&[
+        "add", "--secret", SECRET_B32, "--issuer", "Acme", "--label", "ann",
+    ]);
+    let pw = e.dir.path().join("pw");
+    std::fs::write(&pw, "backup password 1\n").unwrap();
+    e.ok(&[
+        "vault",
+        "keyring",
+        "backup-password",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+
+    let dir = e.dir.path().join("backups");
+    let made = e.ok(&[
+        "export",
+        "--format",
+        "twofold",
+        "--auto-dir",
+        dir.to_str().unwrap(),
+        "--keyring-password",
+    ]);
+    let made = made.trim();
+    assert!(made.ends_with(".twofoldbackup"), "{made}");
+
+    // The backup opens with the keyring's password, in another vault.
+    let o = e
+        .cmd(&["import", made, "--password-file", pw.to_str().unwrap()])
+        .env("TWOFOLD_VAULT", e.dir.path().join("other/v2.twofold"))
+        .env("TWOFOLD_PASSPHRASE", "another passphrase")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Acme"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    e.ok(&["vault", "keyring", "backup-password", "--forget"]);
+    let o = e.run(&[
+        "export",
+        "--format",
+        "twofold",
+        "--auto-dir",
+        dir.to_str().unwrap(),
+        "--keyring-password",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("twofold vault keyring backup-password --password-file FILE"),
+        "{err}"
+    );
+
+    // A short password is refused by the one passphrase rule, and nothing is stored.
+    std::fs::write(&pw, "short\n").unwrap();
+    let o = e.run(&[
+        "vault",
+        "keyring",
+        "backup-password",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    let o = e.run(&[
+        "export",
+        "--format",
+        "twofold",
+        "--auto-dir",
+        dir.to_str().unwrap(),
+        "--keyring-password",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

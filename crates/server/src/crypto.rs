@@ -50,8 +50,7 @@ impl Keys {
             })?,
             None => {
                 let key = Zeroizing::new(random_bytes::<32>().to_vec());
-                let hex: Zeroizing<String> =
-                    Zeroizing::new(key.iter().map(|b| format!("{b:02x}")).collect());
+                let hex: Zeroizing<String> = Zeroizing::new(hex::encode(&*key));
                 keyring::set(&user, &hex)?;
                 key
             }
@@ -254,18 +253,9 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A random UUID (version 4), hyphenated, as django-jwt-allauth's challenge ids look.
 pub fn uuid4() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    uuid::Builder::from_random_bytes(random_bytes::<16>())
+        .into_uuid()
+        .to_string()
 }
 
 /// A random URL-safe token (sessions, CSRF).
@@ -277,19 +267,14 @@ pub fn random_token() -> String {
 /// nothing usable.
 pub fn digest(token: &str) -> String {
     let d = Sha256::digest(token.as_bytes());
-    d.iter().map(|x| format!("{x:02x}")).collect()
+    hex::encode(d)
 }
 
 fn decode_hex_key(hex: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
     if hex.len() != 64 {
         return None;
     }
-    let mut out = Zeroizing::new(Vec::with_capacity(32));
-    for pair in hex.chunks(2) {
-        let text = std::str::from_utf8(pair).ok()?;
-        out.push(u8::from_str_radix(text, 16).ok()?);
-    }
-    Some(out)
+    hex::decode(hex).ok().map(Zeroizing::new)
 }
 
 /// The server key in the OS keyring, through `twofold-keyring` (the Secret Service on Linux,

@@ -266,18 +266,8 @@ impl Default for AegisExporter {
 }
 
 fn uuid() -> Result<String, TransferError> {
-    let mut b: [u8; 16] = crypto::random()?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    ))
+    let b: [u8; 16] = crypto::random()?;
+    Ok(uuid::Builder::from_random_bytes(b).into_uuid().to_string())
 }
 
 impl Exporter for AegisExporter {

@@ -230,6 +230,22 @@ impl ExportFormat {
     pub fn is_multi_file(self) -> bool {
         matches!(self, ExportFormat::GoogleQr | ExportFormat::Qr)
     }
+
+    /// The name an export made at Unix time `now` gets when the user names none (the app's
+    /// Export dialog, `twofold export --out DIR`): the format and the day, e.g.
+    /// `twofold-backup-20261206.twofoldbackup`; a folder's name for the formats that write several
+    /// files.
+    pub fn default_name(self, now: u64) -> String {
+        let stamp = auto::timestamp(now);
+        let day = stamp.split('-').next().unwrap_or(&stamp);
+        match self {
+            ExportFormat::Twofold => format!("twofold-backup-{day}.{}", twofold::EXTENSION),
+            ExportFormat::Otpauth => format!("twofold-otpauth-{day}.txt"),
+            ExportFormat::Aegis => format!("twofold-aegis-{day}.json"),
+            ExportFormat::GoogleQr => format!("twofold-google-{day}"),
+            ExportFormat::Qr => format!("twofold-qr-{day}"),
+        }
+    }
 }
 
 /// One output file: a suggested name and its bytes (zeroized on drop: they may hold secrets).

@@ -241,7 +241,7 @@ pub fn new_id() -> String {
             .unwrap_or(0);
         b.copy_from_slice(&t.to_le_bytes()[..6]);
     }
-    crate::format::hex(&b)
+    hex::encode(b)
 }
 
 /// How a query matches an account, best first.

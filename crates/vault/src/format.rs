@@ -66,12 +66,7 @@ impl VaultKey {
     }
 
     pub fn to_hex(&self) -> Zeroizing<String> {
-        let mut s = Zeroizing::new(String::with_capacity(KEY_LEN * 2));
-        for b in self.0.iter() {
-            s.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
-            s.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
-        }
-        s
+        Zeroizing::new(hex::encode(&*self.0))
     }
 
     pub fn from_hex(text: &[u8]) -> Option<Self> {
@@ -387,7 +382,7 @@ pub enum FormatError {
 
 impl Header {
     pub fn vault_id_hex(&self) -> String {
-        hex(&self.vault_id)
+        hex::encode(self.vault_id)
     }
 
     pub fn keyring_slot(&self) -> Option<&Slot> {
@@ -677,10 +672,6 @@ pub fn open(
         )
         .map(Zeroizing::new)
         .map_err(|_| FormatError::Crypto)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub(crate) fn temp_beside(path: &Path) -> io::Result<PathBuf> {
     Ok(dir.join(format!(
         ".{name}.tmp-{}-{}",
         std::process::id(),
-        crate::format::hex(&rnd)
+        hex::encode(rnd)
     )))
 }
 

@@ -592,7 +592,7 @@ impl Vault {
         let key = VaultKey::random().map_err(|e| map_format(path, e))?;
         let mut vault_id = [0u8; 16];
         format::fill_random(&mut vault_id).map_err(|e| map_format(path, e))?;
-        let id_hex = format::hex(&vault_id);
+        let id_hex = hex::encode(vault_id);
         let mut slots = Vec::new();
         let mut kinds = Vec::new();
         let mut keyring_error = None;

@@ -37,13 +37,7 @@ impl App {
         // allauth: `secrets.token_hex(40)`, the codes derived as its recovery_codes/internal/
         // auth.py derives them (the seed's length says which derivation a stored set uses).
         let seed: Zeroizing<Vec<u8>> = if self.cfg.profile.is_allauth() {
-            Zeroizing::new(
-                crypto::random_bytes::<40>()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-                    .into_bytes(),
-            )
+            Zeroizing::new(hex::encode(crypto::random_bytes::<40>()).into_bytes())
         } else if self.cfg.profile.is_django_otp() {
             // django_otp/plugins/otp_static/models.py, StaticToken.random_token.
             Self::static_seed()

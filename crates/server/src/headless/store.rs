@@ -253,7 +253,7 @@ impl App {
         let mac = self
             .keys
             .mac(format!("allauth.mfa.trust|{}", parts.join("|")).as_bytes());
-        Ok(mac.iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex::encode(mac))
     }
 
     /// `trust.py`, `decode_trust_cookie` / `is_trusted_browser`.
@@ -273,7 +273,7 @@ impl App {
             let expect = self
                 .keys
                 .mac(format!("trust|{at}|{fingerprint}").as_bytes());
-            let expect: String = expect[..16].iter().map(|b| format!("{b:02x}")).collect();
+            let expect = hex::encode(&expect[..16]);
             let at: u64 = at.parse().unwrap_or(0);
             crypto::digest(sig) == crypto::digest(&expect)
                 && fingerprint == fp
@@ -285,7 +285,7 @@ impl App {
         let fp = self.trust_fingerprint(user)?;
         let at = self.now();
         let sig = self.keys.mac(format!("trust|{at}|{fp}").as_bytes());
-        let sig: String = sig[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let sig = hex::encode(&sig[..16]);
         let mut entries: Vec<String> = existing
             .map(|v| v.split('.').map(str::to_string).collect())
             .unwrap_or_default();
