@@ -1,7 +1,8 @@
-//! What the window says when the vault cannot be opened. The vault crate's messages are written
-//! for the CLI (they name its flags and commands); the window says the same thing in its own
-//! words, and keeps the technical cause (a D-Bus error, the reason a check failed) apart, for a
-//! "Details" the user may open. Neither ever holds a secret: both come from the vault's errors.
+//! What the window says when the vault cannot be opened. The vault crate's messages say what
+//! went wrong for any front end; the window adds its own way out (its Try again and Unlock
+//! buttons) where one helps, and keeps the technical cause (a D-Bus error, the reason a check
+//! failed) apart, for a "Details" the user may open. Neither ever holds a secret: both come
+//! from the vault's errors.
 
 use twofold_vault::VaultError;
 

@@ -2,11 +2,13 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Every way a vault operation can fail. Each message is one sentence naming the cause and the
-/// way out. No message ever contains a secret, a passphrase or key material.
+/// Every way a vault operation can fail. Each message says what went wrong, in words that fit
+/// any front end; a front end adds its own way out (the CLI names its flags and commands in
+/// `cli/src/error.rs`, the window its buttons in `src-tauri/src/vault_banner.rs`). No message
+/// ever contains a secret, a passphrase or key material.
 #[derive(Debug, Error)]
 pub enum VaultError {
-    #[error("no vault at {}: run 'twofold add' to create one, or point --vault / TWOFOLD_VAULT at an existing vault", .0.display())]
+    #[error("no vault at {}", .0.display())]
     NotFound(PathBuf),
 
     #[error("no vault at {} but its backup {} exists: copy the backup to the vault path to restore it (nothing was created)", .path.display(), .backup.display())]
@@ -32,34 +34,36 @@ pub enum VaultError {
         supported: u16,
     },
 
-    #[error("no OS keyring service is running ({detail}): start one (gnome-keyring, KWallet, KeePassXC) or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    #[error("no OS keyring service is running ({detail}): start one (gnome-keyring, KWallet, KeePassXC) or unlock the vault with its passphrase")]
     NoKeyringService { detail: String },
 
-    #[error("the OS keyring is locked or refused access ({detail}): unlock it (log in to your desktop session) or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    #[error("the OS keyring is locked or refused access ({detail}): unlock it (log in to your desktop session) or unlock the vault with its passphrase")]
     KeyringLocked { detail: String },
 
-    #[error("the OS keyring did not answer within {0} s (probably waiting on an unlock prompt): unlock the keyring and retry, or use the passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    #[error("the OS keyring did not answer within {0} s (probably waiting on an unlock prompt): unlock the keyring and retry, or use the passphrase")]
     KeyringTimeout(u64),
 
-    #[error("the vault key is not in the OS keyring (service '{service}', user '{user}'): unlock the vault with its passphrase and run 'twofold vault keyring restore', or restore the keyring from a backup")]
+    #[error("the vault key is not in the OS keyring (service '{service}', user '{user}')")]
     KeyMissing { service: String, user: String },
 
-    #[error("the OS keyring holds a key under '{service}' / '{user}' that does not open this vault: unlock with the passphrase and run 'twofold vault keyring restore'")]
+    #[error(
+        "the OS keyring holds a key under '{service}' / '{user}' that does not open this vault"
+    )]
     KeyMismatch { service: String, user: String },
 
-    #[error("the OS keyring failed ({detail}): retry, or unlock the vault with its passphrase (TWOFOLD_PASSPHRASE or --passphrase-file)")]
+    #[error("the OS keyring failed ({detail}): retry, or unlock the vault with its passphrase")]
     Keyring { detail: String },
 
-    #[error("wrong passphrase for this vault: check TWOFOLD_PASSPHRASE or the --passphrase-file content (a trailing newline is ignored)")]
+    #[error("wrong passphrase for this vault")]
     WrongPassphrase,
 
-    #[error("this vault has no passphrase slot, so a passphrase cannot open it: leave out TWOFOLD_PASSPHRASE/--passphrase-file to use the OS keyring, or add one with 'twofold vault passphrase set'")]
+    #[error("this vault has no passphrase slot, so a passphrase cannot open it: it opens with the OS keyring")]
     NoPassphraseSlot,
 
-    #[error("this vault has no keyring slot and opens only with its passphrase: set TWOFOLD_PASSPHRASE or use --passphrase-file")]
+    #[error("this vault has no keyring slot and opens only with its passphrase")]
     PassphraseRequired,
 
-    #[error("the vault has no OS keyring slot left to open it without the passphrase: run 'twofold vault keyring restore' first")]
+    #[error("the vault has no OS keyring slot left to open it without the passphrase: put the key back in the keyring first")]
     WouldLockOut,
 
     #[error("the passphrase is empty: choose a non-empty passphrase")]
@@ -77,7 +81,7 @@ pub enum VaultError {
     #[error("invalid Argon2id parameters ({0})")]
     KdfParams(String),
 
-    #[error("no account with id '{0}': see 'twofold list' for the ids")]
+    #[error("no account with id '{0}'")]
     AccountNotFound(String),
 
     #[error("{0}")]
@@ -94,7 +98,7 @@ pub enum VaultError {
     #[error("the system random number generator failed: {0}")]
     Random(String),
 
-    #[error("cannot find a data directory for the vault (no HOME?): set TWOFOLD_VAULT or use --vault PATH")]
+    #[error("cannot find a data directory for the vault (no HOME?)")]
     NoDataDir,
 }
 
