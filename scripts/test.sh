@@ -59,6 +59,12 @@ step "test server: conformance with the real django-two-factor-auth + django-otp
 # `twofold code`, and compares every exchange (about 2 min: it waits for TOTP steps).
 crates/server/tests/two_factor/run.sh
 
+step "test server: conformance with the real django-allauth-2fa (its pages on allauth's)"
+# Installs the pinned django-allauth-2fa 0.12.0 + django-allauth 0.57.2 + django-otp 1.7.0
+# (its requirements.txt says why those) into target/allauth-2fa-venv, drives the real site and
+# `twofold serve --profile allauth-2fa` at once and compares every exchange (about 25 s).
+crates/server/tests/allauth_2fa/run.sh
+
 step "windows: the CLI and the server cross-built and tested under Wine, the desktop app compiled; macOS paths compiled"
 # Same test files as above, run as Windows programs (tests/windows/run.sh says which and why).
 if [ "${SKIP_WINDOWS:-0}" != 1 ]; then

@@ -192,10 +192,14 @@ impl Ctx {
     }
 
     /// A page with a form: 200, or 400 when the form came back with errors; under
-    /// `--profile allauth` 200 either way, as Django's `FormView.form_invalid` re-renders the
+    /// `--profile allauth` and `allauth-2fa` 200 either way, as Django's `FormView.form_invalid` re-renders the
     /// form (checked against allauth 65.22.1 by crates/server/tests/allauth/pages_check.py).
     fn form_page(mut self, title: &str, body: &str, errs: &[String]) -> Response {
-        let status = if errs.is_empty() || self.app.cfg.profile.is_allauth() {
+        let django = matches!(
+            self.app.cfg.profile,
+            crate::config::Profile::Allauth | crate::config::Profile::Allauth2fa
+        );
+        let status = if errs.is_empty() || django {
             StatusCode::OK
         } else {
             StatusCode::BAD_REQUEST

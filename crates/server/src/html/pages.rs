@@ -148,6 +148,7 @@ pub(super) async fn login(State(app): State<Arc<App>>, req: Request) -> Response
 <input type="email" name="login" id="id_login" value="{login}" autocomplete="email" required>
 <label for="id_password">Password:</label>
 <input type="password" name="password" id="id_password" autocomplete="current-password" required>
+<label for="id_remember"><input type="checkbox" name="remember" id="id_remember"> Remember Me</label>
 <button type="submit">Sign In</button>
 </form>"#,
         csrf = ctx.csrf_input(),
