@@ -464,7 +464,7 @@ pub async fn mfa_activate(
 #[utoipa::path(post, path = "/mfa/verify/", tag = "mfa", request_body = VerifyRequest,
     responses((status = 200, body = TokenResponse),
               (status = 400, body = ErrorResponse, description = "Invalid code. / Challenge expired or invalid. / Too many failed attempts. Challenge invalidated."),
-              (status = 403, body = ErrorResponse), (status = 429, body = ErrorResponse, description = "Locked out; see Retry-After")))]
+              (status = 403, body = ErrorResponse), (status = 429, body = ErrorResponse, description = "Locked out, or under the django-otp profiles the device throttled (django-otp's message); see Retry-After")))]
 pub async fn mfa_verify(State(app): State<Arc<App>>, input: Input) -> Result<Response> {
     mfa_enabled(&app)?;
     let mut f = Fields::default();
