@@ -261,8 +261,9 @@ pub fn run(args: ServeArgs, out: Out) -> CliResult {
         )?;
         out.flush()?;
         eprintln!(
-            "  REST: {0}/login/  pages: {0}/accounts/login/  allauth headless: {0}/_allauth/browser/v1 and {0}/_allauth/app/v1\n  OpenAPI: {0}/openapi.json  QA: {0}/_twofold/users\n  Ctrl-C stops it.",
-            handle.url()
+            "  REST: {0}/login/  pages: {0}{1}  allauth headless: {0}/_allauth/browser/v1 and {0}/_allauth/app/v1\n  OpenAPI: {0}/openapi.json  QA: {0}/_twofold/users\n  Ctrl-C stops it.",
+            handle.url(),
+            profile.pages_path()
         );
         let stop = async {
             #[cfg(unix)]
