@@ -76,7 +76,7 @@ impl OtpArgs {
             .as_deref()
             .map(str::parse::<Algorithm>)
             .transpose()?;
-        Ok(KeyUri::from_fields(&KeyFields {
+        KeyUri::from_fields(&KeyFields {
             kind,
             secret: secret.as_str(),
             issuer: issuer.as_deref().unwrap_or(""),
@@ -101,6 +101,6 @@ impl OtpArgs {
             ),
             e => e.into(),
         }
-        })?)
+        })
     }
 }

@@ -152,7 +152,9 @@ pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
     hex::decode(s.trim()).ok()
 }
 
-pub(crate) use hex::encode as hex;
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
 
 pub(crate) fn b64_decode(s: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};

@@ -66,7 +66,7 @@ impl VaultKey {
     }
 
     pub fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex::encode(&*self.0))
+        Zeroizing::new(hex::encode(self.0.as_slice()))
     }
 
     pub fn from_hex(text: &[u8]) -> Option<Self> {
