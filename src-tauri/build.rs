@@ -41,6 +41,9 @@ const COMMANDS: &[&str] = &[
     "backup_status",
     "backup_set_password",
     "backup_now",
+    "hide_to_tray",
+    "quit_app",
+    "tray_available",
 ];
 
 fn main() {

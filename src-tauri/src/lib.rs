@@ -9,6 +9,7 @@ mod state;
 mod transfer;
 mod tray;
 mod vault_banner;
+mod window;
 
 pub fn run() {
     software_compositing_by_default();
@@ -30,10 +31,14 @@ pub fn run() {
         // no empty frame first, and no half-second stall when the window is mapped while the
         // web process has nothing to paint yet (WebKit then waits 500 ms for a frame).
         .on_page_load(|webview, payload| {
-            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished
+                && window::show_on_load(&tauri::Manager::app_handle(webview).clone())
+            {
                 let _ = webview.window().show();
             }
         })
+        .plugin(window::state_plugin())
+        .on_window_event(window::on_window_event)
         .manage(state::AppState::new())
         .manage(server::ServerState::default())
         .plugin(tauri_plugin_opener::init())
@@ -85,6 +90,9 @@ pub fn run() {
             backup::backup_status,
             backup::backup_set_password,
             backup::backup_now,
+            window::hide_to_tray,
+            window::quit_app,
+            window::tray_available,
         ])
         .build(tauri::generate_context!());
     match result {
@@ -102,6 +110,10 @@ pub fn run() {
 
 /// Brings the window to the front (a second start; "Show Twofold" in the tray).
 pub(crate) fn show_main_window(app: &tauri::AppHandle) {
+    show_main_window_of(app);
+}
+
+pub(crate) fn show_main_window_of<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Manager;
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.unminimize();

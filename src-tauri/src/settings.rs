@@ -20,6 +20,12 @@ pub struct Settings {
     pub backup_keep: u64,
     /// The window's zoom in percent (Ctrl+= / Ctrl+− / Ctrl+0).
     pub zoom_percent: u64,
+    /// Closing the window keeps Twofold in the tray (where a tray icon is shown).
+    pub close_to_tray: bool,
+    /// Start with the window hidden in the tray (where a tray icon is shown).
+    pub start_hidden: bool,
+    /// The one-time note on closing to the tray has been shown.
+    pub close_note_shown: bool,
 }
 
 impl Default for Settings {
@@ -31,6 +37,9 @@ impl Default for Settings {
             backup_dir: String::new(),
             backup_keep: 10,
             zoom_percent: 100,
+            close_to_tray: true,
+            start_hidden: false,
+            close_note_shown: false,
         }
     }
 }

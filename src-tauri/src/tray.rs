@@ -118,7 +118,9 @@ pub fn install(app: &AppHandle) {
         .name("twofold-tray".into())
         .spawn(move || {
             let lines = current(&app.state::<AppState>());
-            let Some((tray, items)) = create_on_main_thread(&app, &lines) else {
+            let made = create_on_main_thread(&app, &lines);
+            crate::window::tray_ready(&app, made.is_some());
+            let Some((tray, items)) = made else {
                 return;
             };
             let shown = Mutex::new(Shown { lines, items });

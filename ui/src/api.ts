@@ -87,7 +87,19 @@ export interface Settings {
   backup_keep: number;
   /** The window's zoom in percent (Ctrl+= / Ctrl+− / Ctrl+0). */
   zoom_percent: number;
+  /** Closing the window keeps Twofold in the tray (where a tray icon is shown). */
+  close_to_tray: boolean;
+  /** Start with the window hidden in the tray. */
+  start_hidden: boolean;
+  close_note_shown: boolean;
 }
+
+/** The window beside the tray (src-tauri/src/window.rs). */
+export const windowApi = {
+  hideToTray: () => invoke<void>("hide_to_tray"),
+  quit: () => invoke<void>("quit_app"),
+  trayAvailable: () => invoke<boolean>("tray_available"),
+};
 
 export interface BackupStatus {
   password_set: boolean;

@@ -14,6 +14,7 @@ import { closeMenu, showMenu, wireMenuDismiss } from "./menu";
 import { ROW_TYPE } from "./order";
 import { wireRowFocus } from "./rows";
 import { state } from "./state";
+import { wireWindow } from "./window";
 
 /** The header's ☰ menu: import, export, settings, the shortcuts. */
 function wireAppMenu(): void {
@@ -151,6 +152,7 @@ async function start(): Promise<void> {
     if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);
   };
   await listen("otpauth-links", () => void showLinks());
+  await wireWindow();
   // The automatic backup runs in the background: a failure must not go unnoticed.
   await listen<string>("backup-failed", (e) => toast(e.payload, { seconds: 10 }));
   await showLinks();

@@ -1,5 +1,5 @@
 import { open } from "@tauri-apps/plugin-dialog";
-import { api, backupApi, errorText, type BackupStatus, type Settings } from "./api";
+import { api, backupApi, errorText, windowApi, type BackupStatus, type Settings } from "./api";
 import { byId, field, h } from "./dom";
 import { button, closeModal, modal } from "./dialogs";
 import { toast } from "./toast";
@@ -132,6 +132,17 @@ export function openSettingsDialog(
     return true;
   };
 
+  // The tray: offered only where a tray icon is shown.
+  const trayOn = h("input", { id: "set-close-tray", type: "checkbox", checked: current.close_to_tray });
+  const hiddenOn = h("input", { id: "set-start-hidden", type: "checkbox", checked: current.start_hidden });
+  const trayFields = h(
+    "div",
+    { class: "form", id: "tray-fields", hidden: true },
+    h("label", { class: "check", for: "set-close-tray" }, trayOn, " Closing the window keeps Twofold in the tray"),
+    h("label", { class: "check", for: "set-start-hidden" }, hiddenOn, " Start hidden in the tray"),
+  );
+  void windowApi.trayAvailable().then((shown) => (trayFields.hidden = !shown));
+
   const form = h(
     "form",
     { class: "form", id: "settings-form" },
@@ -154,6 +165,7 @@ export function openSettingsDialog(
         "0 keeps them.",
       ),
     ),
+    trayFields,
     h("label", { class: "check", for: "set-backup" }, backupOn, " Automatic encrypted backups after every change"),
     backupFields,
     error,
@@ -208,6 +220,8 @@ export function openSettingsDialog(
         idle_lock_seconds: idleMin * 60,
         backup_dir: backupOn.checked ? dir.value.trim() : "",
         backup_keep: backupOn.checked ? keep : current.backup_keep,
+        close_to_tray: trayOn.checked,
+        start_hidden: hiddenOn.checked,
       });
       closeModal();
       saved(s, hasPass);
