@@ -219,16 +219,19 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
 
   const manual = manualForm(done);
   const tabs = h("div", { class: "tabs", role: "tablist" });
+  // A form may not be a tabpanel: each sits in one.
+  const linkPanel = h("div", {}, linkTab);
+  const manualPanel = h("div", {}, manual);
   const panels: [string, HTMLElement][] = [
     ["Scan", sourceTab],
-    ["Link", linkTab],
-    ["Manual", manual],
+    ["Link", linkPanel],
+    ["Manual", manualPanel],
   ];
   // Each form's submit button sits in the dialog's action row, beside Cancel, shown with its tab.
   const submit = (form: string, text: string) => h("button", { type: "submit", class: "btn primary", form, text });
   const submits = new Map<HTMLElement, HTMLButtonElement>([
-    [linkTab, submit("add-link-form", "Add link")],
-    [manual, submit("add-manual-form", "Add account")],
+    [linkPanel, submit("add-link-form", "Add link")],
+    [manualPanel, submit("add-manual-form", "Add account")],
   ]);
   const showSubmit = (panel: HTMLElement) => submits.forEach((b, p) => (b.hidden = p !== panel));
   const body = h("div", { class: "add" }, tabs);
