@@ -109,7 +109,7 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
             kdf_params()?,
             args.keep,
         )
-        .map_err(|e| CliError::Transfer(e.to_string()))?;
+        .map_err(CliError::Transfer)?;
         writeln!(out, "{}", path.display())?;
         eprintln!(
             "twofold: wrote an encrypted backup of {} account(s); keeping the newest {}",
@@ -126,7 +126,7 @@ pub fn run(args: ExportArgs, g: &GlobalArgs, out: Out) -> CliResult {
     }
     let exported = transfer::exporter(format, kdf_params()?)
         .export(&accounts, pw)
-        .map_err(|e| CliError::Transfer(e.to_string()))?;
+        .map_err(CliError::Transfer)?;
     for s in &exported.skipped {
         eprintln!("twofold: left out {s}");
     }

@@ -94,9 +94,9 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
         .iter()
         .map(|path| batch::Input::from_file(path))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Transfer(e.to_string()))?;
-    let mut read =
-        batch::read(&inputs, forced, pw).map_err(|e| CliError::Transfer(e.to_string()))?;
+        .map_err(CliError::Transfer)?;
+    let mut read = batch::read(&inputs, forced, pw)
+        .map_err(|e| CliError::Usage(format!("{}: {}", e.file, CliError::Transfer(e.error))))?;
     for f in &read.files {
         if f.format == Format::GoogleMigration {
             writeln!(

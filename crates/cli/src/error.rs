@@ -1,5 +1,6 @@
 use thiserror::Error;
 use twofold_otp::OtpError;
+use twofold_transfer::TransferError;
 use twofold_vault::VaultError;
 
 /// Everything the CLI can fail with. `exit_code` maps each to the documented exit status.
@@ -20,8 +21,8 @@ pub enum CliError {
     #[error("{}", vault_message(.0))]
     Vault(#[from] VaultError),
     /// An import or export failed (wrong password, damaged file, unknown format). Exit status 2.
-    #[error("{0}")]
-    Transfer(String),
+    #[error("{}", transfer_message(.0))]
+    Transfer(#[from] TransferError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -32,6 +33,15 @@ impl CliError {
             CliError::Otp(_) | CliError::Usage(_) | CliError::Scan(_) | CliError::Transfer(_) => 2,
             CliError::Output(_) | CliError::Server(_) | CliError::Vault(_) => 1,
         }
+    }
+}
+
+/// An import's or export's message, with the flag that answers it.
+fn transfer_message(e: &TransferError) -> String {
+    match e {
+        TransferError::UnknownFormat(_) => format!("{e} with --format"),
+        TransferError::PasswordRequired { .. } => format!("{e} with --password-file FILE"),
+        other => other.to_string(),
     }
 }
 

@@ -293,3 +293,25 @@ fn export_then_import_round_trips_and_python_reads_the_backup() {
     }
     let _ = e.list_count();
 }
+
+/// The transfer library says what is wrong in neutral words; the CLI names its own flag.
+#[test]
+fn unknown_and_encrypted_files_name_the_clis_flags() {
+    let e = Env::new("flags");
+    std::fs::write(e.dir.join("hello.txt"), "hello world\n").unwrap();
+    let o = e.run(&["import", &e.p("hello.txt")]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot tell which app wrote this file") && err.contains("with --format"),
+        "{err}"
+    );
+    let o = e.run(&["import", &fixture("aegis_encrypted.json")]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is encrypted: give its password with --password-file FILE"),
+        "{err}"
+    );
+    assert_eq!(e.list_count(), 0);
+}

@@ -3,13 +3,14 @@ use std::path::PathBuf;
 use thiserror::Error;
 
 /// Every way an import or export can fail. Messages name the file format and, for damaged
-/// files, where the damage is; they never contain a secret, a password or key material.
+/// files, where the damage is, in words for any front end (the CLI adds its flags in
+/// `cli/src/error.rs`); they never contain a secret, a password or key material.
 #[derive(Debug, Error)]
 pub enum TransferError {
-    #[error("cannot tell which app wrote this file ({0}): name the format with --format (one of: {list})", list = super::Format::ids())]
+    #[error("cannot tell which app wrote this file ({0}): name its format (one of: {list})", list = super::Format::ids())]
     UnknownFormat(String),
 
-    #[error("this {format} file is encrypted: give its password (--password-file FILE)")]
+    #[error("this {format} file is encrypted: give its password")]
     PasswordRequired { format: &'static str },
 
     #[error("wrong password for this {format} file (nothing was imported)")]
