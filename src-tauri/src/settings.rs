@@ -26,6 +26,8 @@ pub struct Settings {
     pub start_hidden: bool,
     /// The one-time note on closing to the tray has been shown.
     pub close_note_shown: bool,
+    /// The list in collapsible sections, one per tag.
+    pub group_by_tag: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
             close_to_tray: true,
             start_hidden: false,
             close_note_shown: false,
+            group_by_tag: false,
         }
     }
 }

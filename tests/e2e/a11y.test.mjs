@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
-import { focusWindow, launch } from "./driver.mjs";
+import { focusWindow, launch, screenshot } from "./driver.mjs";
 import { axeViolations } from "./axe.mjs";
 import { freshVault, rows, twofold, waitFor } from "./helpers.mjs";
 
@@ -47,14 +47,19 @@ const views = [
   ["Settings", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-settings").click(); }, () => browser.keys(["Escape"])],
   ["the shortcuts", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-shortcuts").click(); }, () => browser.keys(["Escape"])],
   ["the server panel", () => browser.$("#server-btn").click(), () => browser.$("#srv-back").click()],
+  ["grouped by tag", () => browser.$("#group-toggle").click(), () => browser.$("#group-toggle").click()],
   ["an empty filter", () => browser.$("#search").setValue("nothing-matches"), () => browser.$("#no-match-clear").click()],
 ];
+
+/** Dark screenshots for docs/screenshots (the light ones come from the other tests). */
+const DARK_SHOTS = { "the list": "25-list-dark", "the Add dialog, manual": "26-add-manual-dark", Settings: "27-settings-dark", "grouped by tag": "28-group-by-tag-dark" };
 
 async function checkAll(theme) {
   const found = [];
   for (const [name, open, close] of views) {
     await open();
     await browser.pause(150);
+    if (theme === "dark" && DARK_SHOTS[name]) await screenshot(browser, DARK_SHOTS[name]);
     for (const line of await axeViolations(browser)) found.push(`${theme}, ${name}: ${line}`);
     await close();
     await browser.pause(100);
@@ -127,6 +132,7 @@ test("axe-core: the first run and the lock screen, light and dark", async () => 
   await browser.$("body[data-ready='true']").waitForExist({ timeout: 20000 });
   await browser.$("#empty").waitForDisplayed({ timeout: 10000 });
   const found = await bothThemes("the first run");
+  await screenshot(browser, "21-first-run-dark");
   await app.close();
   const locked = freshVault();
   const lockedEnv = { ...locked.env, TWOFOLD_KDF: "m=8192,t=1,p=1" };

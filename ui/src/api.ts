@@ -92,6 +92,8 @@ export interface Settings {
   /** Start with the window hidden in the tray. */
   start_hidden: boolean;
   close_note_shown: boolean;
+  /** The list in collapsible sections, one per tag. */
+  group_by_tag: boolean;
 }
 
 /** The window beside the tray (src-tauri/src/window.rs). */

@@ -4,7 +4,8 @@ import { api, errorText, type CodeView, type VaultStatus } from "./api";
 import { byId, h } from "./dom";
 import { hideLock, showLock } from "./lock";
 import { buildRow, EAGER_ROWS, lazyRows, paint, placeholder } from "./rows";
-import { list, shownAccounts, state } from "./state";
+import { addRow, groups, list, shownAccounts, state } from "./state";
+
 import { toast } from "./toast";
 
 /** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
@@ -89,7 +90,7 @@ function renderTags(): void {
     });
     return b;
   };
-  bar.append(chip("All", null), ...tags.map((t) => chip(t, t)));
+  bar.append(chip("All", null), ...tags.map((t) => chip(t, t)), groupToggle());
 }
 
 /** "No account matches": what filters the list and how to clear it. */
@@ -126,17 +127,57 @@ export function render(): void {
   if (!byId("no-match").hidden) renderNoMatch();
   lazyRows.disconnect();
   const frag = document.createDocumentFragment();
-  for (const [i, a] of shown.entries()) {
-    if (i < EAGER_ROWS) {
-      const row = buildRow(a);
-      state.rows.set(a.id, row);
-      frag.append(row.li);
-    } else {
-      frag.append(placeholder(a));
+  const grouped = !!state.settings?.group_by_tag && state.accounts.some((a) => a.tags.length > 0);
+  let built = 0;
+  for (const [tag, accounts] of grouped ? groups(shown) : [[null, shown] as const]) {
+    if (tag !== null) frag.append(groupHead(tag, accounts.length));
+    if (tag !== null && state.collapsed.has(tag)) continue;
+    for (const a of accounts) {
+      if (built++ < EAGER_ROWS) {
+        const row = buildRow(a);
+        addRow(row);
+        frag.append(row.li);
+      } else {
+        frag.append(placeholder(a));
+      }
     }
   }
   ul.append(frag);
   for (const v of state.lastViews.values()) paint(v);
+}
+
+/** A group's heading (group by tag): its name and count, a button that folds it. */
+function groupHead(tag: string, count: number): HTMLLIElement {
+  const open = !state.collapsed.has(tag);
+  const name = tag || "No tag";
+  const b = h(
+    "button",
+    { type: "button", class: "group-toggle", "aria-expanded": String(open), "data-tag": tag },
+    h("span", { class: "chevron", "aria-hidden": "true", text: open ? "▾" : "▸" }),
+    ` ${name} `,
+    h("span", { class: "count", text: `(${count})` }),
+  );
+  b.addEventListener("click", () => {
+    if (open) state.collapsed.add(tag);
+    else state.collapsed.delete(tag);
+    render();
+    list().querySelector<HTMLElement>(`.group-toggle[data-tag="${CSS.escape(tag)}"]`)?.focus();
+  });
+  return h("li", { class: "group-head" }, h("h2", {}, b));
+}
+
+/** "Group by tag": the list in collapsible sections, one per tag, instead of one list. */
+function groupToggle(): HTMLButtonElement {
+  const on = !!state.settings?.group_by_tag;
+  const b = h("button", { class: "chip group", id: "group-toggle", type: "button", "aria-pressed": String(on), text: "Group by tag" });
+  b.addEventListener("click", async () => {
+    if (!state.settings) return;
+    state.settings = await api.saveSettings({ ...state.settings, group_by_tag: !on });
+    render();
+    void tick();
+    byId("group-toggle").focus();
+  });
+  return b;
 }
 
 export async function tick(): Promise<void> {

@@ -49,7 +49,7 @@ async function moveTo(id: string, toIndex: number): Promise<void> {
   try {
     await api.moveAccount(id, toIndex);
     await refresh();
-    state.rows.get(id)?.li.focus();
+    state.rows.get(id)?.[0]?.li.focus();
   } catch (err) {
     toast(errorText(err));
   }

@@ -5,7 +5,7 @@ import { openEditDialog, showQr, showSecret } from "./dialogs";
 import { refresh } from "./list";
 import { closeMenu, showMenu } from "./menu";
 import { moveBy, wireRowDrag } from "./order";
-import { list, manualOrder, state, type Row } from "./state";
+import { addRow, list, manualOrder, state, type Row } from "./state";
 import { toast } from "./toast";
 
 /**
@@ -53,7 +53,7 @@ function materialize(li: HTMLLIElement): Row | undefined {
   const a = state.accounts.find((x) => x.id === id);
   if (!a || !li.isConnected) return undefined;
   const row = buildRow(a);
-  state.rows.set(a.id, row);
+  addRow(row);
   li.replaceWith(row.li);
   const v = state.lastViews.get(a.id);
   if (v) paint(v);
@@ -122,9 +122,10 @@ export function buildRow(a: Account): Row {
       void moveBy(a, e.key === "ArrowDown" ? 1 : -1);
     } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
-      const sib = (e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling) as
-        | HTMLElement
-        | null;
+      // The next row, past a group's heading (group by tag).
+      const step = (el: Element | null) => (e.key === "ArrowDown" ? el?.nextElementSibling : el?.previousElementSibling) ?? null;
+      let sib = step(li) as HTMLElement | null;
+      while (sib && !sib.classList.contains("row")) sib = step(sib) as HTMLElement | null;
       // Up from the first row goes back to the search field.
       if (!sib && e.key === "ArrowUp") byId("search").focus();
       sib?.focus();
@@ -137,8 +138,10 @@ export function buildRow(a: Account): Row {
 }
 
 export function paint(v: CodeView): void {
-  const row = state.rows.get(v.id);
-  if (!row) return;
+  for (const row of state.rows.get(v.id) ?? []) paintRow(row, v);
+}
+
+function paintRow(row: Row, v: CodeView): void {
   if (row.account.kind === "hotp") {
     const shown = state.hotpCodes.get(v.id);
     row.code.textContent = shown ? groupCode(shown) : "••• •••";

@@ -12,7 +12,10 @@ export interface Row {
 
 export const state = {
   accounts: [] as Account[],
-  rows: new Map<string, Row>(),
+  /** The rows built, by account (an account with several tags has a row in each group). */
+  rows: new Map<string, Row[]>(),
+  /** Groups folded away (group by tag), by tag; "" is the group of accounts with no tag. */
+  collapsed: new Set<string>(),
   query: "",
   tag: null as string | null,
   settings: null as Settings | null,
@@ -45,6 +48,21 @@ export function sorted(accounts: Account[]): Account[] {
   if (sort === "recent") out.sort((a, b) => (b.last_used ?? 0) - (a.last_used ?? 0));
   // Pinned accounts come first, keeping the chosen order among them.
   return out.sort((a, b) => Number(b.pinned) - Number(a.pinned));
+}
+
+export function addRow(row: Row): void {
+  const rows = state.rows.get(row.account.id);
+  if (rows) rows.push(row);
+  else state.rows.set(row.account.id, [row]);
+}
+
+/** Grouped by tag: each tag's accounts (an account in each of its tags), then those with none. */
+export function groups(accounts: Account[]): [string, Account[]][] {
+  const tags = [...new Set(accounts.flatMap((a) => a.tags))].sort((a, b) => a.localeCompare(b));
+  const out: [string, Account[]][] = tags.map((t) => [t, accounts.filter((a) => a.tags.includes(t))]);
+  const none = accounts.filter((a) => a.tags.length === 0);
+  if (none.length) out.push(["", none]);
+  return out;
 }
 
 /** The accounts the list shows, in its order. */
