@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::state::AppState;
 
-type Res<T> = Result<T, String>;
+use crate::error::{err, CmdError, Res};
 
 /// How long the worker waits after a change for the next one before it writes.
 const SETTLE: Duration = Duration::from_millis(1500);
@@ -114,7 +114,12 @@ fn write(state: &AppState) -> Res<Option<String>> {
     }
     let (vault_id, accounts) = state
         .with_vault(false, |v| Ok((v.vault_id(), v.accounts().to_vec())))
-        .map_err(|e| fail(state, format!("no automatic backup was written: {e}")))?;
+        .map_err(|e| {
+            fail(
+                state,
+                format!("no automatic backup was written: {}", e.message()),
+            )
+        })?;
     let password = match keyring::load_backup_password(&vault_id) {
         Ok(Some(p)) => p,
         Ok(None) => {
@@ -142,9 +147,9 @@ fn write(state: &AppState) -> Res<Option<String>> {
     Ok(Some(shown))
 }
 
-fn fail(state: &AppState, message: String) -> String {
+fn fail(state: &AppState, message: String) -> CmdError {
     state.backups.status.lock().unwrap().error = Some(message.clone());
-    message
+    err(message)
 }
 
 /// The vault id under which the backup password is kept; creates the vault when there is none
@@ -182,7 +187,7 @@ pub async fn backup_set_password(state: State<'_, AppState>, password: String) -
     let password = Zeroizing::new(password);
     crate::commands::long_enough(&password, "backup password")?;
     let id = vault_id(&state)?;
-    keyring::store_backup_password(&id, &password).map_err(|e| e.to_string())
+    keyring::store_backup_password(&id, &password).map_err(err)
 }
 
 /// Writes a backup now (the "Back up now" button); returns its path.

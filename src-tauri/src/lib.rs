@@ -2,6 +2,7 @@
 
 mod backup;
 mod commands;
+mod error;
 mod pending;
 mod server;
 mod settings;

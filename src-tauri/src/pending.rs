@@ -3,6 +3,7 @@
 //! handle and what it shows (issuer, name, kind, duplicates), never the URI or its secret, and
 //! adds by handle. Entries expire, and a lock clears them all.
 
+use crate::error::Res;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ pub struct Pending {
 }
 
 /// 128 random bits in hex: names an entry, says nothing about it.
-fn new_handle() -> Result<String, String> {
+fn new_handle() -> Res<String> {
     let mut b = [0u8; 16];
     twofold_vault::format::fill_random(&mut b)
         .map_err(|_| "no random numbers from the system: try again".to_string())?;
@@ -34,11 +35,11 @@ fn new_handle() -> Result<String, String> {
 
 impl Pending {
     /// Keeps `accounts` and returns their handle.
-    pub fn put(&self, accounts: Vec<Account>) -> Result<String, String> {
+    pub fn put(&self, accounts: Vec<Account>) -> Res<String> {
         self.put_at(accounts, Instant::now())
     }
 
-    fn put_at(&self, accounts: Vec<Account>, now: Instant) -> Result<String, String> {
+    fn put_at(&self, accounts: Vec<Account>, now: Instant) -> Res<String> {
         let handle = new_handle()?;
         let mut entries = self.entries.lock().unwrap();
         entries.retain(|e| now.saturating_duration_since(e.at) < TTL);
@@ -55,11 +56,11 @@ impl Pending {
 
     /// The accounts behind `handles`, in that order (kept until [`remove`](Self::remove)): an
     /// unknown or expired handle is refused, and then nothing is returned.
-    pub fn accounts(&self, handles: &[String]) -> Result<Vec<Account>, String> {
+    pub fn accounts(&self, handles: &[String]) -> Res<Vec<Account>> {
         self.accounts_at(handles, Instant::now())
     }
 
-    fn accounts_at(&self, handles: &[String], now: Instant) -> Result<Vec<Account>, String> {
+    fn accounts_at(&self, handles: &[String], now: Instant) -> Res<Vec<Account>> {
         let mut entries = self.entries.lock().unwrap();
         entries.retain(|e| now.saturating_duration_since(e.at) < TTL);
         let mut out = Vec::new();
@@ -124,8 +125,8 @@ mod tests {
         let p = Pending::default();
         let a = p.put(accounts("Alpha")).unwrap();
         let e = p.accounts(&[a, "00".repeat(16)]).unwrap_err();
-        assert!(e.contains("no longer waiting"), "{e}");
-        assert!(!e.contains(SECRET));
+        assert!(e.message().contains("no longer waiting"), "{e:?}");
+        assert!(!e.message().contains(SECRET));
     }
 
     #[test]

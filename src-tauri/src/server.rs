@@ -8,6 +8,7 @@ use tauri::State;
 use twofold_server::{Config, Profile, Server, ServerHandle};
 use twofold_vault::intake;
 
+use crate::error::{err, Res};
 use crate::state::AppState;
 
 #[derive(Default)]
@@ -84,14 +85,10 @@ pub struct PanelStatus {
     log: Vec<PanelLog>,
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 /// The panel's server: on 127.0.0.1 only, with the server's defaults otherwise (its guard
 /// refuses other web pages, as `twofold serve`'s does: a foreign Host or Origin, a QA POST
 /// that is not JSON).
-fn panel_config(req: &StartRequest) -> Result<Config, String> {
+fn panel_config(req: &StartRequest) -> Res<Config> {
     let profile: Profile = req
         .profile
         .as_deref()
@@ -113,10 +110,7 @@ fn panel_config(req: &StartRequest) -> Result<Config, String> {
 }
 
 #[tauri::command]
-pub async fn server_start(
-    server: State<'_, ServerState>,
-    req: StartRequest,
-) -> Result<PanelStatus, String> {
+pub async fn server_start(server: State<'_, ServerState>, req: StartRequest) -> Res<PanelStatus> {
     {
         let mut guard = server.handle.lock().await;
         if guard.is_none() {
@@ -128,7 +122,7 @@ pub async fn server_start(
 }
 
 #[tauri::command]
-pub async fn server_stop(server: State<'_, ServerState>) -> Result<PanelStatus, String> {
+pub async fn server_stop(server: State<'_, ServerState>) -> Res<PanelStatus> {
     let handle = server.handle.lock().await.take();
     if let Some(h) = handle {
         h.stop().await;
@@ -137,7 +131,7 @@ pub async fn server_stop(server: State<'_, ServerState>) -> Result<PanelStatus, 
 }
 
 #[tauri::command]
-pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus, String> {
+pub async fn server_status(server: State<'_, ServerState>) -> Res<PanelStatus> {
     let guard = server.handle.lock().await;
     let Some(h) = guard.as_ref() else {
         return Ok(PanelStatus {
@@ -155,7 +149,7 @@ pub async fn server_status(server: State<'_, ServerState>) -> Result<PanelStatus
     let (users, log) = tokio::task::spawn_blocking(move || {
         let users = app.list_users().map_err(err)?;
         let log = app.request_log(100);
-        Ok::<_, String>((users, log))
+        Ok::<_, crate::error::CmdError>((users, log))
     })
     .await
     .map_err(err)??;
@@ -201,7 +195,7 @@ pub struct CreateUser {
 pub async fn server_create_user(
     server: State<'_, ServerState>,
     req: CreateUser,
-) -> Result<PanelStatus, String> {
+) -> Res<PanelStatus> {
     let app = {
         let guard = server.handle.lock().await;
         guard
@@ -226,7 +220,7 @@ pub async fn server_add_to_twofold(
     server: State<'_, ServerState>,
     state: State<'_, AppState>,
     email: String,
-) -> Result<String, String> {
+) -> Res<String> {
     let (url, app) = {
         let guard = server.handle.lock().await;
         let h = guard.as_ref().ok_or("start the test server first")?;
@@ -241,7 +235,7 @@ pub async fn server_add_to_twofold(
             .ok_or_else(|| format!("no user {email:?} on the test server"))?;
         app.totp_uri(user.id)
             .map_err(err)?
-            .ok_or_else(|| format!("{email} has no TOTP activated: activate it first"))
+            .ok_or_else(|| err(format!("{email} has no TOTP activated: activate it first")))
     })
     .await
     .map_err(err)??;
@@ -255,7 +249,7 @@ pub async fn server_add_to_twofold(
         let ids = v.add_many(keep).map_err(err)?;
         ids.into_iter()
             .next()
-            .ok_or_else(|| "that user is already in Twofold".to_string())
+            .ok_or_else(|| err("that user is already in Twofold"))
     })
 }
 

@@ -1,6 +1,7 @@
 //! What the desktop process holds: the path of the vault, the unlocked vault (or why not), the
 //! last deleted account for undo, the clipboard handle and the preferences.
 
+use crate::error::Res;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -232,17 +233,13 @@ impl AppState {
         }
     }
 
-    pub fn path(&self) -> Result<PathBuf, String> {
-        self.vault_path.clone()
+    pub fn path(&self) -> Res<PathBuf> {
+        Ok(self.vault_path.clone()?)
     }
 
     /// Runs `f` on the open vault; creates the vault (keyring slot) first when `create` is set
     /// and there is none yet.
-    pub fn with_vault<R>(
-        &self,
-        create: bool,
-        f: impl FnOnce(&mut Vault) -> Result<R, String>,
-    ) -> Result<R, String> {
+    pub fn with_vault<R>(&self, create: bool, f: impl FnOnce(&mut Vault) -> Res<R>) -> Res<R> {
         let mut guard = self.vault();
         if guard.is_none() {
             let st = self.status();
@@ -251,7 +248,8 @@ impl AppState {
                 VaultState::Error => {
                     return Err(st
                         .message
-                        .unwrap_or_else(|| "the vault could not be opened".into()))
+                        .unwrap_or_else(|| "the vault could not be opened".into())
+                        .into())
                 }
                 VaultState::Ready if !create => {
                     return Err("there are no accounts yet: add one first".into())
@@ -270,11 +268,7 @@ impl AppState {
 
     /// [`with_vault`](Self::with_vault) for a change to the accounts: once it succeeds, an
     /// automatic backup is due.
-    pub fn change<R>(
-        &self,
-        create: bool,
-        f: impl FnOnce(&mut Vault) -> Result<R, String>,
-    ) -> Result<R, String> {
+    pub fn change<R>(&self, create: bool, f: impl FnOnce(&mut Vault) -> Res<R>) -> Res<R> {
         let r = self.with_vault(create, f)?;
         self.backups.schedule();
         Ok(r)

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::state::AppState;
 
-type Res<T> = Result<T, String>;
+use crate::error::Res;
 
 /// Largest file the Import dialog reads (the CLI's limit too).
 
@@ -69,7 +69,7 @@ fn inputs(files: Vec<FileIn>) -> Res<Vec<batch::Input>> {
         .into_iter()
         .map(|mut f| {
             let bytes = Zeroizing::new(std::mem::take(&mut f.bytes));
-            batch::Input::from_bytes(f.name.clone(), bytes).map_err(|e| e.to_string())
+            batch::Input::from_bytes(f.name.clone(), bytes).map_err(crate::error::err)
         })
         .collect()
 }

@@ -206,7 +206,7 @@ fn on_menu(app: &AppHandle, id: &str) {
             if let Some(account) = id.strip_prefix("copy:") {
                 let state = app.state::<AppState>();
                 if let Err(e) = crate::commands::copy(&state, account) {
-                    eprintln!("twofold: could not copy from the tray: {e}");
+                    eprintln!("twofold: could not copy from the tray: {}", e.message());
                 }
             }
         }

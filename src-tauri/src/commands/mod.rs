@@ -17,23 +17,19 @@ pub use vault::*;
 use crate::settings::Settings;
 use crate::state::AppState;
 
-pub(crate) type Res<T> = Result<T, String>;
+pub(crate) use crate::error::{err, Res};
 
 pub(crate) use twofold_otp::unix_now as now;
-
-pub(crate) fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
 
 /// The one rule for a passphrase or password set from the window (the vault's passphrase, the
 /// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
 /// names it in the refusal.
 pub(crate) fn long_enough(secret: &str, what: &str) -> Res<()> {
     twofold_vault::check_new_passphrase(secret).map_err(|_| {
-        format!(
+        err(format!(
             "choose a {what} of at least {} characters",
             twofold_vault::MIN_PASSPHRASE_CHARS
-        )
+        ))
     })
 }
 
