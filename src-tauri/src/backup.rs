@@ -4,83 +4,17 @@
 //! lives in the OS keyring beside the vault key (`twofold_vault::keyring`), never in a file.
 //!
 //! A worker thread writes the backups, so a change never waits on Argon2id. Changes that come
-//! within [`SETTLE`] of each other make one backup.
+//! within `backup_queue::SETTLE` of each other make one backup.
 
-use std::sync::{Condvar, Mutex};
-use std::time::Duration;
-
-use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, State};
 use twofold_transfer as transfer;
 use twofold_vault::{keyring, KdfParams};
 use zeroize::Zeroizing;
 
+use crate::backup_queue::BackupStatus;
 use crate::state::AppState;
 
 use crate::error::{err, CmdError, Res};
-
-/// How long the worker waits after a change for the next one before it writes.
-const SETTLE: Duration = Duration::from_millis(1500);
-
-/// What the Settings dialog shows about automatic backups.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct BackupStatus {
-    /// A password for the backups is in the keyring.
-    pub password_set: bool,
-    /// The newest backup this app wrote: path and Unix time.
-    pub last_path: Option<String>,
-    pub last_time: Option<u64>,
-    /// Why the last attempt failed (cleared by the next success).
-    pub error: Option<String>,
-}
-
-#[derive(Default)]
-struct Flags {
-    /// A change is waiting for its backup.
-    dirty: bool,
-    /// A backup was due while the vault was locked: write it after the unlock.
-    after_unlock: bool,
-}
-
-#[derive(Default)]
-pub struct Backups {
-    flags: Mutex<Flags>,
-    wake: Condvar,
-    status: Mutex<BackupStatus>,
-}
-
-impl Backups {
-    /// Asks for a backup soon (a no-op when automatic backups are off: the worker checks).
-    pub fn schedule(&self) {
-        self.flags.lock().unwrap().dirty = true;
-        self.wake.notify_one();
-    }
-
-    /// After an unlock: the backup that the lock held back, if any.
-    pub fn unlocked(&self) {
-        let mut f = self.flags.lock().unwrap();
-        if std::mem::take(&mut f.after_unlock) {
-            f.dirty = true;
-            self.wake.notify_one();
-        }
-    }
-
-    fn wait_for_change(&self) {
-        let mut f = self.flags.lock().unwrap();
-        while !f.dirty {
-            f = self.wake.wait(f).unwrap();
-        }
-        drop(f);
-        // Let a burst of changes (an import, a drag across the list) settle into one backup.
-        loop {
-            std::thread::sleep(SETTLE);
-            let mut f = self.flags.lock().unwrap();
-            if !std::mem::take(&mut f.dirty) {
-                return;
-            }
-        }
-    }
-}
 
 /// Starts the worker that writes the backups. It lives as long as the app.
 pub fn spawn(app: AppHandle) {
@@ -185,7 +119,7 @@ pub fn forget_password(state: &AppState) {
 #[tauri::command]
 pub async fn backup_set_password(state: State<'_, AppState>, password: String) -> Res<()> {
     let password = Zeroizing::new(password);
-    crate::commands::long_enough(&password, "backup password")?;
+    crate::error::long_enough(&password, "backup password")?;
     let id = vault_id(&state)?;
     keyring::store_backup_password(&id, &password).map_err(err)
 }

@@ -37,6 +37,18 @@ pub fn err(e: impl std::fmt::Display) -> CmdError {
     CmdError(e.to_string())
 }
 
+/// The one rule for a passphrase or password set from the window (the vault's passphrase, the
+/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
+/// names it in the refusal.
+pub fn long_enough(secret: &str, what: &str) -> Res<()> {
+    twofold_vault::check_new_passphrase(secret).map_err(|_| {
+        err(format!(
+            "choose a {what} of at least {} characters",
+            twofold_vault::MIN_PASSPHRASE_CHARS
+        ))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +61,9 @@ mod tests {
             "\"wrong passphrase for this vault\""
         );
         let from_str = |s: &str| -> Res<()> { Err(s.into()) };
-        assert_eq!(from_str("unknown export format"), Err(err("unknown export format")));
+        assert_eq!(
+            from_str("unknown export format"),
+            Err(err("unknown export format"))
+        );
     }
 }

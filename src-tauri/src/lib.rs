@@ -1,6 +1,7 @@
 //! The desktop shell: Tauri commands that forward to the crates. No product logic lives here.
 
 mod backup;
+mod backup_queue;
 mod commands;
 mod error;
 mod pending;
@@ -21,7 +22,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             use tauri::{Emitter, Manager};
             show_main_window(app);
-            let links = commands::links_in(argv.into_iter().skip(1));
+            let links = twofold_vault::intake::links_in(argv.into_iter().skip(1));
             if !links.is_empty() {
                 let state = app.state::<state::AppState>();
                 state.links.lock().unwrap().extend(links);

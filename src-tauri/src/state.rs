@@ -51,7 +51,7 @@ pub struct AppState {
     /// Accounts found (scanned, linked, pasted) and waiting for the user's "Add", by handle.
     pub pending: crate::pending::Pending,
     /// Automatic backups after changes (see backup.rs).
-    pub backups: crate::backup::Backups,
+    pub backups: crate::backup_queue::Backups,
 }
 
 fn vault_path() -> Result<PathBuf, String> {
@@ -150,7 +150,7 @@ impl AppState {
             settings: Mutex::new(Settings::load(&settings_path)),
             settings_path,
             pending_import: Mutex::new(None),
-            links: Mutex::new(crate::commands::links_in(std::env::args().skip(1))),
+            links: Mutex::new(twofold_vault::intake::links_in(std::env::args().skip(1))),
             pending: Default::default(),
             backups: Default::default(),
         };

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use clap::Args;
 use twofold_transfer::{self as transfer, ExportFormat};
 
-use crate::cmd_import::read_password_file;
 use crate::cmd_vault::{kdf_params, GlobalArgs};
 use crate::error::CliError;
+use crate::secret_input::read_password_file;
 use crate::{CliResult, Out};
 
 #[derive(Debug, Args)]

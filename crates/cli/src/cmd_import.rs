@@ -3,12 +3,11 @@
 //! adds the new accounts in one write. All or nothing: a wrong password or a damaged file
 //! imports nothing (exit 2).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use twofold_transfer::{batch, Format};
 use twofold_vault::Account;
-use zeroize::Zeroizing;
 
 use crate::cmd_vault::GlobalArgs;
 use crate::error::CliError;
@@ -35,14 +34,6 @@ pub struct ImportArgs {
     /// Also add accounts whose issuer and label exist in the vault with another secret
     #[arg(long)]
     pub allow_conflicts: bool,
-}
-
-/// The password of an export, from its file (`-`: standard input), one trailing newline dropped.
-pub(crate) fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError> {
-    let s = crate::read_secret_file(p, "password")?;
-    let t = s.strip_suffix('\n').unwrap_or(&s);
-    let t = t.strip_suffix('\r').unwrap_or(t);
-    Ok(Zeroizing::new(t.to_string()))
 }
 
 /// One line describing an account (never its secret).
@@ -83,7 +74,7 @@ pub fn run(args: ImportArgs, g: &GlobalArgs, out: Out) -> CliResult {
         None => None,
     };
     let password = match &args.password_file {
-        Some(p) => Some(read_password_file(p)?),
+        Some(p) => Some(crate::secret_input::read_password_file(p)?),
         None => None,
     };
     let pw = password.as_ref().map(|p| p.as_str());

@@ -292,7 +292,7 @@ pub fn run(args: VaultArgs, g: &GlobalArgs, out: Out) -> CliResult {
                 return Ok(0);
             }
             let file = password_file.expect("clap requires --password-file without --forget");
-            let pw = crate::cmd_import::read_password_file(&file)?;
+            let pw = crate::secret_input::read_password_file(&file)?;
             twofold_vault::check_new_passphrase(&pw).map_err(CliError::Vault)?;
             twofold_vault::keyring::store_backup_password(&id, &pw)?;
             eprintln!(

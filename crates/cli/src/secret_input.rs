@@ -61,3 +61,11 @@ pub fn value_or_file(
         (None, None) => Ok(None),
     }
 }
+
+/// The password of an export, from its file (`-`: standard input), one trailing newline dropped.
+pub fn read_password_file(p: &Path) -> Result<Zeroizing<String>, CliError> {
+    let s = read_secret_file(p, "password")?;
+    let t = s.strip_suffix('\n').unwrap_or(&s);
+    let t = t.strip_suffix('\r').unwrap_or(t);
+    Ok(Zeroizing::new(t.to_string()))
+}

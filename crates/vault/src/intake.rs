@@ -79,8 +79,36 @@ pub fn nothing_to_add() -> VaultError {
     ))
 }
 
+/// The `otpauth://` and `otpauth-migration://` links among a command line's arguments (the
+/// desktop file hands a clicked link to the app as one).
+pub fn links_in(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .filter(|a| {
+            let l = a.to_ascii_lowercase();
+            l.starts_with("otpauth://") || l.starts_with("otpauth-migration://")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn links_among_arguments_are_found_in_any_case() {
+        let args = [
+            "--flag",
+            "OTPAUTH://totp/a?secret=B",
+            "x",
+            "otpauth-migration://offline?data=x",
+        ];
+        assert_eq!(
+            links_in(args.map(String::from)),
+            [
+                "OTPAUTH://totp/a?secret=B",
+                "otpauth-migration://offline?data=x"
+            ]
+        );
+    }
+
     use super::*;
 
     fn acc(uri: &str) -> Account {

@@ -224,17 +224,6 @@ fn found(
     }
 }
 
-/// The `otpauth://` and `otpauth-migration://` links among a command line's arguments (the
-/// desktop file hands a clicked link to the app as one).
-pub fn links_in(args: impl IntoIterator<Item = String>) -> Vec<String> {
-    args.into_iter()
-        .filter(|a| {
-            let l = a.to_ascii_lowercase();
-            l.starts_with("otpauth://") || l.starts_with("otpauth-migration://")
-        })
-        .collect()
-}
-
 /// Links opened with the app (at its start, or forwarded by a second start): what each would
 /// add, for the front end to confirm. Nothing is added without the user's "Add".
 #[tauri::command]

@@ -17,21 +17,9 @@ pub use vault::*;
 use crate::settings::Settings;
 use crate::state::AppState;
 
-pub(crate) use crate::error::{err, Res};
+pub(crate) use crate::error::{err, long_enough, Res};
 
 pub(crate) use twofold_otp::unix_now as now;
-
-/// The one rule for a passphrase or password set from the window (the vault's passphrase, the
-/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
-/// names it in the refusal.
-pub(crate) fn long_enough(secret: &str, what: &str) -> Res<()> {
-    twofold_vault::check_new_passphrase(secret).map_err(|_| {
-        err(format!(
-            "choose a {what} of at least {} characters",
-            twofold_vault::MIN_PASSPHRASE_CHARS
-        ))
-    })
-}
 
 #[derive(Serialize)]
 pub struct AppInfo {
