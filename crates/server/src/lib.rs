@@ -21,6 +21,7 @@ pub mod openapi;
 mod profile;
 pub mod qa;
 pub mod rest;
+mod upstream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

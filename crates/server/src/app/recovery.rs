@@ -16,7 +16,7 @@ impl App {
 
     pub(crate) fn derive_codes(seed: &[u8], count: u32) -> Vec<String> {
         if seed.len() == ALLAUTH_SEED_CHARS {
-            return crate::headless::allauth_recovery_codes(seed, count);
+            return crate::upstream::allauth_recovery_codes(seed, count);
         }
         if seed.len() == super::device::STATIC_SEED_LEN {
             return Self::static_tokens(seed, count);

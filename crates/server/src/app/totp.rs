@@ -19,7 +19,7 @@ impl App {
 
     pub(super) fn build_uri(&self, user: &User, secret: &Secret) -> Zeroizing<String> {
         if self.cfg.profile.is_allauth() {
-            return Zeroizing::new(crate::headless::allauth_totp_url(
+            return Zeroizing::new(crate::upstream::allauth_totp_url(
                 &user.email,
                 &secret.to_base32(),
                 &self.cfg.issuer,

@@ -6,68 +6,13 @@ use std::sync::Arc;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Map, Value};
-use sha1::Sha1;
 
 use crate::app::{App, User};
 use crate::crypto;
 use crate::error::Result;
 
 use super::*;
-
-/// `recovery_codes/internal/auth.py`, `RecoveryCodes.generate_codes`: one HMAC-SHA1 keyed with
-/// the seed's hex text, fed `f"{i:3},"` for each code in turn (cumulatively), the first
-/// `RECOVERY_CODE_DIGITS // 2` bytes of each digest big-endian, modulo 10^8, zero-filled.
-pub(crate) fn allauth_recovery_codes(seed: &[u8], count: u32) -> Vec<String> {
-    const DIGITS: u32 = 8;
-    let mut h = <Hmac<Sha1> as Mac>::new_from_slice(seed).expect("any key length");
-    (0..count)
-        .map(|i| {
-            h.update(format!("{i:3},").as_bytes());
-            let d = h.clone().finalize().into_bytes();
-            let n = u32::from_be_bytes([d[0], d[1], d[2], d[3]]) % 10u32.pow(DIGITS);
-            format!("{n:08}")
-        })
-        .collect()
-}
-
-/// Python's `urllib.parse.quote` (`safe` kept besides the unreserved characters).
-pub(super) fn quote(s: &str, safe: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"_.-~".contains(&b) || safe.as_bytes().contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `mfa/adapter.py`, `build_totp_url`: the label is the bare e-mail; `digits` and `period`
-/// appear only when not the defaults; the algorithm never (SHA1).
-pub(crate) fn allauth_totp_url(
-    email: &str,
-    secret: &str,
-    issuer: &str,
-    digits: u32,
-    period: u64,
-) -> String {
-    let mut url = format!(
-        "otpauth://totp/{}?secret={}&issuer={}",
-        quote(email, "/"),
-        quote(secret, ""),
-        quote(issuer, "")
-    );
-    if digits != 6 {
-        url.push_str(&format!("&digits={digits}"));
-    }
-    if period != 30 {
-        url.push_str(&format!("&period={period}"));
-    }
-    url
-}
 
 /// An answer in allauth's envelope (`headless/internal/restkit/response.py`, `APIResponse`).
 pub(super) struct Reply {

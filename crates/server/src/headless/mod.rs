@@ -31,7 +31,9 @@ use mfa::*;
 use routes::*;
 use store::*;
 
-pub(crate) use envelope::{allauth_recovery_codes, allauth_totp_url};
+#[cfg(test)]
+use crate::upstream::allauth_recovery_codes;
+use crate::upstream::allauth_totp_url;
 
 /// The session cookie of the browser client (Django's `SESSION_COOKIE_NAME`).
 pub const SESSION_COOKIE: &str = "sessionid";

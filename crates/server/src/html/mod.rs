@@ -16,8 +16,8 @@ use serde_json::Value;
 use crate::app::{App, User};
 use crate::crypto;
 use crate::error::ServerError;
+use crate::input::cookie;
 use crate::input::Input;
-use crate::rest::cookie;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HtmlSession {

@@ -18,6 +18,7 @@ use crate::app::{
 };
 use crate::config::Mode;
 use crate::error::{Result, ServerError};
+use crate::input::cookie;
 use crate::input::{Fields, Input};
 
 pub const REFRESH_COOKIE: &str = "refresh_token";
@@ -52,17 +53,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let (scheme, token) = v.trim().split_once(' ')?;
     (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("jwt"))
         .then(|| token.trim())
-}
-
-pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 fn require_user(app: &App, headers: &HeaderMap) -> Result<User> {

@@ -279,26 +279,12 @@ fn success_url(input: Option<&Input>, query_next: Option<String>, default: &str)
 /// `secret`, `digits` and `issuer` urlencoded (`quote_plus`) in that order. The issuer is
 /// `get_current_site(request).name`: without django.contrib.sites, the request's host.
 pub(crate) fn otpauth_url(account: &str, secret_b32: &str, issuer: &str, digits: u32) -> String {
-    let label = quote(&format!("{issuer}: {account}"));
+    let label = crate::upstream::quote(&format!("{issuer}: {account}"), true);
     format!(
         "otpauth://totp/{label}?secret={}&digits={digits}&issuer={}",
         urlencode(secret_b32),
         urlencode(issuer)
     )
-}
-
-/// Python's `urllib.parse.quote` with its default `safe="/"`.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The request's `Host` (what `RequestSite.name` is), or the configured issuer.
