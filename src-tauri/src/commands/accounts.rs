@@ -138,14 +138,8 @@ pub async fn undo_remove(state: State<'_, AppState>) -> Res<Option<String>> {
 #[tauri::command]
 pub async fn move_account(state: State<'_, AppState>, id: String, to_index: usize) -> Res<()> {
     state.change(false, |v| {
-        v.modify(|accounts, _| {
-            if let Some(from) = accounts.iter().position(|a| a.id == id) {
-                let a = accounts.remove(from);
-                accounts.insert(to_index.min(accounts.len()), a);
-            }
-            Ok(())
-        })
-        .map_err(err)
+        v.move_account(&id, twofold_vault::Position::Index(to_index))
+            .map_err(err)
     })
 }
 
