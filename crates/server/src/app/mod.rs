@@ -3,6 +3,7 @@
 //! desktop app all go through these functions.
 
 mod device;
+mod faces;
 mod gate;
 mod limits;
 mod qa;
@@ -11,6 +12,7 @@ mod tokens;
 mod totp;
 mod users;
 
+pub use faces::FaceState;
 pub use qa::qr_svg;
 
 use std::collections::{HashMap, VecDeque};
@@ -144,14 +146,13 @@ pub struct App {
     clock: Arc<dyn Clock>,
     offset: AtomicI64,
     log: Mutex<VecDeque<LogEntry>>,
-    pub(crate) sessions: Mutex<HashMap<String, crate::html::HtmlSession>>,
+    /// Each face's state between requests (HTML sessions, the headless API's).
+    faces: faces::Faces,
     /// One permit per core: at most that many Argon2 hashes at once (each holds its memory,
     /// 19 MiB by default, while it runs); more logins wait their turn.
     hash_slots: Arc<tokio::sync::Semaphore>,
     /// Failed password logins per client address (times), for the login throttle.
     login_failures: Mutex<HashMap<IpAddr, VecDeque<u64>>>,
-    /// django-allauth's headless API: sessions, its rate limits and used TOTP codes.
-    pub(crate) headless: crate::headless::HeadlessState,
     db_path: PathBuf,
     _checkpointer: crate::db::Checkpointer,
 }
@@ -209,7 +210,6 @@ impl App {
         let keys = Keys::for_database(&db_path, &db_path.with_file_name(key_name), cfg.key_store)?;
         let conn = crate::db::open(&db_path, &keys)?;
         let checkpointer = crate::db::Checkpointer::start(&conn, &db_path)?;
-        let rate_limits_off = !cfg.account_rate_limits;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
@@ -218,13 +218,22 @@ impl App {
             clock,
             offset,
             log: Mutex::new(VecDeque::new()),
-            sessions: Mutex::new(HashMap::new()),
+            faces: faces::Faces::default(),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
             login_failures: Mutex::new(HashMap::new()),
-            headless: crate::headless::HeadlessState::new(rate_limits_off),
             db_path,
             _checkpointer: checkpointer,
         })
+    }
+
+    /// The state of face `T` (made on its first use).
+    pub(crate) fn face<T: FaceState>(&self) -> Arc<T> {
+        self.faces.get(&self.cfg)
+    }
+
+    /// Forgets every face's sessions (QA reset, a deleted user).
+    pub(crate) fn clear_faces(&self) {
+        self.faces.clear()
     }
 
     pub fn config(&self) -> &Config {

@@ -109,10 +109,7 @@ impl App {
             Err(_) => conn.exec("DELETE FROM users WHERE email = ?1", params![id_or_email])?,
         };
         drop(conn);
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.clear_faces();
         Ok(n > 0)
     }
 
@@ -122,10 +119,7 @@ impl App {
             "BEGIN; DELETE FROM mfa_failures; DELETE FROM setup_secrets; DELETE FROM tokens;
              DELETE FROM authenticators; DELETE FROM users; COMMIT;",
         )?;
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.clear_faces();
         Ok(())
     }
 }

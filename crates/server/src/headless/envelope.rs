@@ -239,7 +239,7 @@ impl<'a> Ctx<'a> {
     ) -> Result<std::result::Result<(i64, &'static str), Reply>> {
         let key = format!("mfa-auth-user-{}", user.id);
         let now = now_f(self.app);
-        let h = &self.app.headless;
+        let h = &self.app.face::<HeadlessState>();
         if h.consume("login_failed", &LOGIN_FAILED, self.ip, &key, now)
             .is_none()
         {

@@ -118,7 +118,7 @@ pub(super) fn totp(
             let key = format!("mfa-auth-user-{}", user.id);
             let now = now_f(app);
             if app
-                .headless
+                .face::<HeadlessState>()
                 .consume("login_failed", &LOGIN_FAILED, ctx.ip, &key, now)
                 .is_none()
             {
@@ -134,7 +134,7 @@ pub(super) fn totp(
             if !valid {
                 return Ok(Reply::error("incorrect_code", INCORRECT_CODE, Some("code")));
             }
-            app.headless
+            app.face::<HeadlessState>()
                 .clear("login_failed", &LOGIN_FAILED, ctx.ip, &key);
             if let Some(r) = needs_reauth(ctx, &user)? {
                 return Ok(r);

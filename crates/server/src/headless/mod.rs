@@ -150,8 +150,18 @@ pub(crate) fn apply_rate(history: &mut Vec<f64>, now: f64, rate: Rate) -> bool {
     allowed
 }
 
+impl crate::app::FaceState for HeadlessState {
+    fn new(cfg: &crate::config::Config) -> Self {
+        HeadlessState::with_rate_limits(cfg.account_rate_limits)
+    }
+    /// Kept as it was: the headless API's sessions end as allauth's do (logout, expiry), and a
+    /// session of a deleted user is refused at its next request.
+    fn clear(&self) {}
+}
+
 impl HeadlessState {
-    pub(crate) fn new(rate_limits_off: bool) -> Self {
+    pub(crate) fn with_rate_limits(on: bool) -> Self {
+        let rate_limits_off = !on;
         HeadlessState {
             rate_limits_off,
             ..Default::default()

@@ -83,7 +83,9 @@ pub(super) async fn handle(
             None => (None, Session::default()),
             Some(v) => {
                 let token = v.to_str().unwrap_or("").to_string();
-                let found = lock(&app.headless.sessions).get(&token).cloned();
+                let found = lock(&app.face::<HeadlessState>().sessions)
+                    .get(&token)
+                    .cloned();
                 match found {
                     Some(s) => (Some(token), s),
                     // `headless/internal/authkit.py`: an unknown or expired session token is
@@ -112,7 +114,7 @@ pub(super) async fn handle(
             let k = cookies_in.get(SESSION_COOKIE).cloned();
             let found = k
                 .as_ref()
-                .and_then(|k| lock(&app.headless.sessions).get(k).cloned());
+                .and_then(|k| lock(&app.face::<HeadlessState>().sessions).get(k).cloned());
             match found {
                 Some(s) => (k, s),
                 None => (None, Session::default()),
@@ -163,7 +165,8 @@ pub(super) async fn handle(
     let mut issued = None;
     let modified = ctx.sess != before;
     {
-        let mut sessions = lock(&app.headless.sessions);
+        let state = app.face::<HeadlessState>();
+        let mut sessions = lock(&state.sessions);
         if ctx.flush {
             if let Some(k) = &ctx.key {
                 sessions.remove(k);

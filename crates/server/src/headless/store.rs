@@ -183,7 +183,7 @@ impl App {
         let timeout = (self.cfg.period * (2 * self.cfg.tolerance + 1)) as f64;
         let normalized: String = code.split_whitespace().collect();
         Ok(self
-            .headless
+            .face::<HeadlessState>()
             .mark_used(user_id, &normalized, now_f(self), timeout))
     }
 

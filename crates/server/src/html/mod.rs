@@ -37,6 +37,22 @@ pub(crate) struct HtmlSession {
     pub tf: two_factor::TfSession,
 }
 
+/// The HTML pages' sessions by id: the face's state, kept by the core ([`crate::app::FaceState`]).
+#[derive(Default)]
+pub(crate) struct HtmlSessions(
+    pub(crate) std::sync::Mutex<std::collections::HashMap<String, HtmlSession>>,
+);
+
+impl crate::app::FaceState for HtmlSessions {
+    fn new(_: &crate::config::Config) -> Self {
+        HtmlSessions::default()
+    }
+    /// Every session ends: after a QA reset or a deleted user none may name a gone user.
+    fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
 const SESSION_COOKIE: &str = "sessionid";
 const CSRF_FIELD: &str = "csrfmiddlewaretoken";
 const SESSION_TTL: u64 = 14 * 86_400;
@@ -120,7 +136,8 @@ struct Ctx {
 impl Ctx {
     fn load(app: &Arc<App>, headers: &HeaderMap, method: &Method, path: &str) -> Ctx {
         let now = app.now();
-        let mut sessions = app.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let store = app.face::<HtmlSessions>();
+        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
         let existing = cookie(headers, SESSION_COOKIE)
             .filter(|sid| sid.len() < 100)
             .and_then(|sid| sessions.get(sid).map(|s| (sid.to_string(), s.clone())))
@@ -168,7 +185,8 @@ impl Ctx {
     /// (by any page or app that can set a cookie for this host) stops naming the session once
     /// it is worth something (session fixation). The old id is forgotten.
     fn new_id(&mut self) {
-        let mut sessions = self.app.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let store = self.app.face::<HtmlSessions>();
+        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
         sessions.remove(&self.sid);
         self.sid = crypto::random_token();
         self.s.csrf = crypto::random_token();
@@ -218,7 +236,8 @@ impl Ctx {
         }
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let mut sessions = self.app.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let store = self.app.face::<HtmlSessions>();
+        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
         sessions.insert(self.sid, self.s);
         resp
     }
