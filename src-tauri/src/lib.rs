@@ -154,7 +154,7 @@ fn start_failed(e: tauri::Error) -> ! {
 /// Has WebKitGTK paint the page without accelerated compositing, unless the user chose
 /// otherwise (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings it back). A list of codes has nothing
 /// that needs a GPU layer tree, and compositing costs more than it gives: measured with
-/// `bench/desktop.sh`, the web process is ~60 MB smaller with 1,000 accounts, the window starts
+/// `bench/desktop.sh`, the web process is smaller with 1,000 accounts, the window starts
 /// sooner, and where the compositor is Mesa's software GL the idle app stops waking the CPU for
 /// every repainted frame (docs/desktop-bench.md). Called first, while the process still has one
 /// thread, so the web process WebKit spawns later inherits it.

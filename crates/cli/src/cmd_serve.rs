@@ -239,8 +239,8 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
 pub fn run(args: ServeArgs, out: Out) -> CliResult {
     let config = build_config(&args)?;
     // One thread for every request: they all take turns on the one database connection
-    // anyway, and more workers only wake each other to wait for it (bench/server.sh: 2 workers
-    // gave 20% fewer flows/s and a longer tail than 1). Password hashing that is not cheap runs
+    // anyway, and more workers only wake each other to wait for it (docs/server.md: two workers
+    // gave fewer flows/s and a longer tail than one). Password hashing that is not cheap runs
     // on the blocking pool, in parallel.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

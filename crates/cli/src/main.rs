@@ -99,8 +99,8 @@ fn main() -> ExitCode {
 }
 
 /// `Cli::command()` builds all eleven subcommands' arguments, several hundred of them, before it
-/// looks at argv, and that was most of a `twofold code` invocation (1.3 ms against 0.6 ms for an
-/// empty Rust program; see bench/code.sh). `code` is the command scripts call in loops, so it gets
+/// looks at argv, and that was most of a `twofold code` invocation (bench/code.sh measures it).
+/// `code` is the command scripts call in loops, so it gets
 /// a parser holding just itself and the global flags, built from the same derive structs: the
 /// same flags, values and checks. Help, version and every error go through the full parser, so
 /// what users read is identical either way.

@@ -101,7 +101,7 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     // Before the first table is created (a no-op on an existing database): the server's rows
     // are small and a request changes a few of them in several B-trees, each change rewriting
     // its whole page into the WAL. 1 KiB pages write a quarter of the bytes of 4 KiB ones
-    // (bench/server.sh: WAL checkpoints, and with them the latency tail, 4× rarer).
+    // (fewer WAL checkpoints, and with them a shorter latency tail: docs/server.md).
     conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -154,7 +154,7 @@ fn create_private_file(path: &Path) -> Result<()> {
 
 /// The request connection's busy handler. SQLite's own (`busy_timeout`) sleeps 1, 2, 5, 10, 15,
 /// 20, 25… ms between tries, so a request that meets the checkpointer's write lock, held for a
-/// millisecond, waited ~20 ms (the p99 of the server benchmark). Retry every 100 µs instead, for
+/// millisecond, waited tens of milliseconds (docs/server.md). Retry every 100 µs instead, for
 /// up to 5 s in all.
 fn retry_soon(tries: i32) -> bool {
     std::thread::sleep(std::time::Duration::from_micros(100));
@@ -168,8 +168,8 @@ fn retry_soon(tries: i32) -> bool {
 ///
 /// A PASSIVE checkpoint, which waits for nobody and blocks nobody, every [`CHECKPOINT_BUSY`]
 /// while the WAL grows, backing off to one every [`CHECKPOINT_IDLE`] while nothing is written.
-/// Small, frequent checkpoints keep the request thread's tail short: under bench/server.sh a
-/// checkpoint every 25 ms gave a p99 of 7.2–7.8 ms, one every 200 ms 8.1–9.2 ms. A PASSIVE
+/// Small, frequent checkpoints keep the request thread's tail short (the measurements are in
+/// docs/server.md). A PASSIVE
 /// checkpoint under steady writes never lets the WAL start over, so once the WAL has grown past
 /// [`WAL_RESTART_BYTES`] a RESTART one follows, which blocks writers while it copies what is
 /// left and syncs. Before it, PASSIVE checkpoints run back to back until little is left, so that
