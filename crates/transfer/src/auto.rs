@@ -17,17 +17,12 @@ pub(crate) use twofold_otp::unix_now as now;
 
 /// `YYYYMMDD-HHMMSS` of a Unix time (UTC).
 pub fn timestamp(t: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).unwrap_or(i64::MAX))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    const STAMP: &[time::format_description::BorrowedFormatItem<'_>] =
+        time::macros::format_description!("[year][month][day]-[hour][minute][second]");
+    time::OffsetDateTime::from_unix_timestamp(i64::try_from(t).unwrap_or(i64::MAX))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .format(STAMP)
+        .unwrap_or_default()
 }
 
 /// The backups in `dir`, oldest first.
@@ -108,4 +103,14 @@ pub fn write_backup(
         }
     }
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_are_utc_and_sort_as_text() {
+        assert_eq!(super::timestamp(1_700_000_000), "20231114-221320");
+        assert_eq!(super::timestamp(0), "19700101-000000");
+        assert!(super::timestamp(1_700_000_000) < super::timestamp(1_700_000_001));
+    }
 }
