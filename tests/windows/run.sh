@@ -60,7 +60,7 @@ under_wine() {
   return 1
 }
 cli_tests=(--test code --test scan --test vault --test import_export --test add_once
-  --test secrets_on_disk --test serve)
+  --test secrets_on_disk --test serve --test twins)
 server_tests=(--test rest_flows --test faces --test hardening)
 echo "windows: cross-building the CLI, the server and their tests"
 cargo test --locked --target "$TARGET" --no-run -p twofold-cli "${cli_tests[@]}" --test vault_keyring

@@ -422,7 +422,7 @@ fn two_processes_with_the_keyring_slot_end_with_400() {
 /// vault's id (the app's Settings > Backups writes the same entry), then a dated backup
 /// written with it, which opens with that password; forgotten, the export says how to set it.
 #[test]
-#[ignore = "needs the OS keyring: tests/with-keyring.sh, or tests/windows/run.sh"]
+#[ignore = "needs tests/with-keyring.sh"]
 fn automatic_backups_with_the_password_kept_in_the_keyring() {
     let e = Env::new();
     e.ok(&[
