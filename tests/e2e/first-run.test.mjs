@@ -35,7 +35,7 @@ test("the first run shows the ways in, and no search or sort", async () => {
   for (const app of ["Aegis", "2FAS", "Ente Auth", "Google Authenticator", "Bitwarden", "Proton", "andOTP", "FreeOTP+", "Stratum"]) {
     assert.ok(places.some((p) => p.startsWith(app)), `a line on where ${app} keeps its export`);
   }
-  await screenshot(browser, "first-run");
+  await screenshot(browser, "20-first-run");
 
   await browser.$("#first-import").click();
   await browser.$("#import-form").waitForDisplayed({ timeout: 5000 });

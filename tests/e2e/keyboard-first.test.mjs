@@ -65,7 +65,7 @@ test("the shortcuts sheet opens with Ctrl+? and from the ☰ menu", async () => 
   await browser.$("#shortcuts").waitForDisplayed({ timeout: 5000 });
   const text = await browser.$("#shortcuts").getText();
   for (const k of ["Ctrl+F", "Ctrl+N", "Ctrl+L", "Ctrl+=", "Enter in the search"]) assert.ok(text.includes(k), `the sheet lists ${k}`);
-  await screenshot(browser, "shortcuts");
+  await screenshot(browser, "22-shortcuts");
   await browser.keys(["Escape"]);
   await browser.$("#shortcuts").waitForDisplayed({ timeout: 5000, reverse: true });
   await browser.$("#menu-btn").click();
@@ -112,7 +112,7 @@ test("a toast shows above an open dialog, and the same message is not shown twic
   assert.ok(onTop.open, "the toasts are a shown popover");
   // What the screen shows: the toast's light text at full brightness, not dimmed by the
   // dialog's backdrop (WebKit's elementFromPoint answers the modal dialog for the whole page).
-  const shot = await screenshot(browser, "toast-above-dialog");
+  const shot = await screenshot(browser, "23-toast-above-dialog");
   const [x, y, w, hgt] = onTop.rect;
   const brightest = Number(execFileSync("convert", [shot, "-crop", `${w}x${hgt}+${x}+${y}`, "+repage", "-colorspace", "Gray", "-format", "%[fx:maxima]", "info:"], { encoding: "utf8" }));
   assert.ok(brightest > 0.85, `the toast is drawn above the backdrop (brightest ${brightest})`);

@@ -29,7 +29,7 @@ test("scan screen finds the QR code shown in another window", async () => {
   const { browser } = app;
   await browser.$("#add").click();
   await browser.$("#tab-scan").click();
-  await browser.$("//button[text()='Scan screen']").click();
+  await browser.$("//div[@id='modal-body']//button[text()='Scan screen']").click();
   const r = await waitFor(
     async () => (await rows(browser)).find((x) => x.issuer === "Hetzner"),
     "the scanned account",

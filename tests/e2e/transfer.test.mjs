@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 import { launch, root, screenshot } from "./driver.mjs";
 import { freshVault, rows, sleep, twofold, waitFor } from "./helpers.mjs";
 
-const FIXTURES = path.join(root, "crates", "vault", "tests", "fixtures", "import");
+const FIXTURES = path.join(root, "crates", "transfer", "tests", "fixtures", "import");
 const AEGIS_PLAIN = path.join(FIXTURES, "aegis_plain.json");
 const AEGIS_ENCRYPTED = path.join(FIXTURES, "aegis_encrypted.json");
 const TWOFAS = path.join(FIXTURES, "2fas_authenticator_plain_v4.2fas");
@@ -92,7 +92,7 @@ test("importing the same accounts again finds only duplicates", async () => {
   await browser.$("#import-files").addValue(AEGIS_PLAIN);
   await browser.$("#import-go").click();
   await waitFor(
-    async () => (await text("#import-preview")).includes(`Already in Twofold, skipped (${N})`),
+    async () => (await text("#import-preview")).includes(`Already in Twofold (${N})`),
     `${N} duplicates`,
   );
   assert.match(await text("#import-preview"), /Nothing new to add/);
@@ -214,7 +214,7 @@ test("automatic backups: set up in Settings, written after changes, read with th
   await waitFor(async () => /differ/.test(await text("#settings-error")), "mismatched passwords refused");
   await browser.$("#set-backup-password2").clearValue();
   await browser.$("#set-backup-password2").setValue("backup pass 1");
-  await screenshot(browser, "13-settings-backups");
+  await screenshot(browser, "19-settings-backups");
   await save();
   await dialogClosed();
   assert.deepEqual(backups(), [], "nothing written before the settings are saved");
