@@ -218,16 +218,8 @@ fn parse_db(cx: &Ctx, db: &Value) -> Result<(Vec<Account>, Vec<String>), Transfe
         let ty = cx.req_str(e, "type", &at)?;
         let issuer = cx.opt_str(e, "issuer", &at)?.unwrap_or("");
         let label = cx.opt_str(e, "name", &at)?.unwrap_or("");
-        let kind = match cx.kind(ty, &format!("{at}.type")) {
-            Ok(k) => k,
-            Err(TransferError::Unsupported { .. }) => {
-                skipped.push(format!(
-                    "{issuer} ({label}): the {} type is not supported",
-                    ty.chars().take(16).collect::<String>()
-                ));
-                continue;
-            }
-            Err(e) => return Err(e),
+        let Some(kind) = cx.kind_or_skip(ty, &at, issuer, label, &mut skipped)? else {
+            continue;
         };
         let info = cx.req_obj(e, "info", &at)?;
         let iat = format!("{at}.info");

@@ -64,16 +64,8 @@ impl Importer for AndOtpImporter {
             );
             let (issuer, label) = (issuer.as_str(), label.as_str());
             let ty = cx.req_str(e, "type", &at)?;
-            let kind = match cx.kind(ty, &format!("{at}.type")) {
-                Ok(k) => k,
-                Err(TransferError::Unsupported { .. }) => {
-                    skipped.push(format!(
-                        "{issuer} ({label}): the {} type is not supported",
-                        ty.chars().take(16).collect::<String>()
-                    ));
-                    continue;
-                }
-                Err(e) => return Err(e),
+            let Some(kind) = cx.kind_or_skip(ty, &at, issuer, label, &mut skipped)? else {
+                continue;
             };
             let mut a = cx.otp_account(e, "algorithm", &at, issuer, label, kind)?;
             if let Some(tags) = get(e, "tags") {

@@ -11,10 +11,9 @@
 //! the plain text export.
 
 use serde_json::Value;
-use twofold_otp::KeyUri;
 
 use super::crypto::{self, b64_decode};
-use super::json::{otp_reason, parse, sniff, Ctx};
+use super::json::{parse, sniff, Ctx};
 use super::{text, Format, Imported, Importer, TransferError};
 use twofold_vault::account::Account;
 
@@ -53,19 +52,7 @@ fn parse_text(
     let mut accounts = Vec::new();
     let mut skipped = Vec::new();
     for (n, l) in super::lines::lines(t) {
-        // Checked here so that the parser's error (which quotes the input) is never shown.
-        if !l
-            .get(..10)
-            .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
-        {
-            return Err(TransferError::corrupt(
-                format,
-                format!("line {n}"),
-                "not an otpauth:// URI",
-            ));
-        }
-        let uri = KeyUri::parse(l)
-            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), otp_reason(&e)))?;
+        let uri = super::lines::uri_line(format, n, l)?;
         let mut a = Account::from_key_uri(&uri, 0);
         if let Some(i) = a.extra.iter().position(|(k, _)| k == "codeDisplay") {
             let (_, display) = a.extra.remove(i);

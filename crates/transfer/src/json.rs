@@ -184,6 +184,29 @@ impl Ctx {
         }
     }
 
+    /// The OTP type at `at`, or `None` when Twofold cannot make its codes (mOTP, Yandex…): the
+    /// entry is then listed in `skipped` and the import goes on.
+    pub fn kind_or_skip(
+        &self,
+        ty: &str,
+        at: &str,
+        issuer: &str,
+        label: &str,
+        skipped: &mut Vec<String>,
+    ) -> Result<Option<Kind>, TransferError> {
+        match self.kind(ty, &format!("{at}.type")) {
+            Ok(k) => Ok(Some(k)),
+            Err(TransferError::Unsupported { .. }) => {
+                skipped.push(format!(
+                    "{issuer} ({label}): the {} type is not supported",
+                    ty.chars().take(16).collect::<String>()
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn u32_of(&self, n: u64, at: &str) -> Result<u32, TransferError> {
         u32::try_from(n).map_err(|_| self.err(at, "number out of range"))
     }

@@ -16,6 +16,25 @@ pub(crate) fn is_uri_line(l: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
 }
 
+/// Line `n` of a `format` file as a Key URI. The check comes first so that the parser's error
+/// (which quotes the input) is never shown for a line that is not a URI at all.
+pub(crate) fn uri_line(
+    format: &'static str,
+    n: usize,
+    l: &str,
+) -> Result<twofold_otp::KeyUri, crate::TransferError> {
+    let at = || format!("line {n}");
+    if !is_uri_line(l) {
+        return Err(crate::TransferError::corrupt(
+            format,
+            at(),
+            "not an otpauth:// URI",
+        ));
+    }
+    twofold_otp::KeyUri::parse(l)
+        .map_err(|e| crate::TransferError::corrupt(format, at(), crate::json::otp_reason(&e)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

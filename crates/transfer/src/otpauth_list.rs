@@ -2,9 +2,7 @@
 //! others' "plain text" export). Source of truth: the Key Uri Format
 //! (github.com/google/google-authenticator/wiki/Key-Uri-Format); quirks in `docs/formats.md`.
 
-use twofold_otp::KeyUri;
 
-use super::json::otp_reason;
 use super::lines::{is_uri_line, lines};
 use super::{
     text, ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
@@ -54,15 +52,7 @@ pub(crate) fn parse_lines(
             migration.push((format!("line {n}"), l.to_string()));
             continue;
         }
-        if !is_uri_line(l) {
-            return Err(TransferError::corrupt(
-                format,
-                format!("line {n}"),
-                "not an otpauth:// URI",
-            ));
-        }
-        let uri = KeyUri::parse(l)
-            .map_err(|e| TransferError::corrupt(format, format!("line {n}"), otp_reason(&e)))?;
+        let uri = super::lines::uri_line(format, n, l)?;
         out.push(Account::from_key_uri(&uri, 0));
     }
     if !migration.is_empty() {
