@@ -205,8 +205,10 @@ fn on_menu(app: &AppHandle, id: &str) {
         _ => {
             if let Some(account) = id.strip_prefix("copy:") {
                 let state = app.state::<AppState>();
-                if let Err(e) = crate::commands::copy(&state, account) {
-                    eprintln!("twofold: could not copy from the tray: {}", e.message());
+                match crate::commands::copy(&state, account) {
+                    // The window may be hidden: the desktop says the copy happened.
+                    Ok(seconds) => crate::window::notify_copied(seconds),
+                    Err(e) => eprintln!("twofold: could not copy from the tray: {}", e.message()),
                 }
             }
         }

@@ -93,6 +93,49 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
     }
 }
 
+/// A desktop notification that a code was copied from the tray (never the code itself), through
+/// the freedesktop notification service on the session bus; nothing where there is none.
+#[cfg(target_os = "linux")]
+pub fn notify_copied(seconds: u64) {
+    use gio::prelude::*;
+    use std::collections::HashMap;
+    let body = if seconds > 0 {
+        format!("The clipboard clears in {seconds} s.")
+    } else {
+        String::new()
+    };
+    std::thread::spawn(move || {
+        let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else {
+            return;
+        };
+        let hints: HashMap<String, gio::glib::Variant> = HashMap::new();
+        let args = (
+            "Twofold",
+            0u32,
+            "",
+            "Code copied",
+            body,
+            Vec::<String>::new(),
+            hints,
+            4000i32,
+        );
+        let _ = bus.call_sync(
+            Some("org.freedesktop.Notifications"),
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "Notify",
+            Some(&args.to_variant()),
+            None,
+            gio::DBusCallFlags::NONE,
+            2000,
+            gio::Cancellable::NONE,
+        );
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn notify_copied(_seconds: u64) {}
+
 /// "Keep running in the tray" under the one-time note: noted, and the window hides.
 #[tauri::command]
 pub async fn hide_to_tray(

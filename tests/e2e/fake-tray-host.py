@@ -1,6 +1,6 @@
 """Stands in for a tray host on the session bus: owns org.kde.StatusNotifierWatcher (the name a
-StatusNotifierItem host owns), so the app sees that its tray icon would be shown. It answers no
-calls. Prints 1 once it owns the name, then waits to be killed. Only libdbus, through ctypes."""
+StatusNotifierItem host owns), so the app sees that its tray icon would be shown, and
+org.freedesktop.Notifications (a notification service). It answers no calls. Prints 1 once it owns the name, then waits to be killed. Only libdbus, through ctypes."""
 import ctypes
 import sys
 import time
@@ -20,9 +20,11 @@ conn = d.dbus_bus_get(0, ctypes.byref(err))  # DBUS_BUS_SESSION
 if not conn:
     sys.exit(f"no session bus: {err.message}")
 d.dbus_bus_request_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint, ctypes.c_void_p]
-owned = d.dbus_bus_request_name(conn, b"org.kde.StatusNotifierWatcher", 4, ctypes.byref(err))  # DO_NOT_QUEUE
+# The tray host, and a notification service (its calls are seen with dbus-monitor, not answered).
+for name in (b"org.kde.StatusNotifierWatcher", b"org.freedesktop.Notifications"):
+    owned = d.dbus_bus_request_name(conn, name, 4, ctypes.byref(err))  # DO_NOT_QUEUE
+    if owned != 1:
+        sys.exit(f"the name {name.decode()} is taken")
 print(owned, flush=True)
-if owned != 1:
-    sys.exit("the name is taken")
 while True:
     time.sleep(3600)

@@ -17,6 +17,8 @@ let app;
 
 before(async () => {
   twofold(["add", "--secret", "JBSWY3DPEHPK3PXP", "--issuer", "Window Co", "--label", "w@example.com"], v.env);
+  const id = JSON.parse(twofold(["list", "--json"], v.env))[0].id;
+  twofold(["edit", id, "--pin"], v.env);
   host = spawn("python3", [path.join(root, "tests", "e2e", "fake-tray-host.py")], { stdio: ["ignore", "pipe", "inherit"] });
   const owned = await new Promise((resolve) => host.stdout.once("data", (d) => resolve(String(d).trim())));
   assert.equal(owned, "1", "the stand-in tray host owns its name");
@@ -119,4 +121,22 @@ test("start hidden in the tray: no window until the tray shows it", async () => 
   assert.equal(visibleWindow(), null, "no window at start");
   clickTrayItem(tray, item(tray, "Show Twofold").id);
   await waitFor(() => visibleWindow(), "the window from the tray");
+});
+
+test("copying a code from the tray gives a desktop notification, without the code", async () => {
+  const tray = await waitFor(() => findTray(), "the tray menu on the bus");
+  const monitor = spawn("dbus-monitor", ["--session", "interface='org.freedesktop.Notifications',member='Notify'"], { stdio: ["ignore", "pipe", "ignore"] });
+  let seen = "";
+  monitor.stdout.on("data", (d) => (seen += d));
+  try {
+    await sleep(500);
+    const line = trayItems(tray).find((i) => i.label.startsWith("Window Co"));
+    clickTrayItem(tray, line.id);
+    await waitFor(() => seen.includes("Code copied"), "a Notify call on the bus");
+    assert.match(seen, /The clipboard clears in 30 s\./);
+    const code = twofold(["code", "Window Co"], v.env).trim();
+    assert.ok(!seen.includes(code), "the code is not in the notification");
+  } finally {
+    monitor.kill();
+  }
 });
