@@ -201,7 +201,7 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
   };
   linkTab.addEventListener("submit", (e) => {
     e.preventDefault();
-    void addLink();
+    void busy(e.submitter as HTMLButtonElement | null, addLink);
   });
 
   const sourceTab = h(

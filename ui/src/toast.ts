@@ -6,6 +6,7 @@ interface ToastOptions {
   seconds?: number;
 }
 
+const MAX_SHOWN = 3;
 const timers = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>();
 
 /**
@@ -29,6 +30,8 @@ export function toast(message: string, opts: ToastOptions = {}): void {
     el.append(b);
   }
   if (!same) area.append(el);
+  // At most three at once: the oldest gives way (a burst of messages must not cover a dialog).
+  while (area.childElementCount > MAX_SHOWN) remove(area.firstElementChild as HTMLElement);
   clearTimeout(timers.get(el));
   timers.set(el, setTimeout(() => remove(el), seconds));
   raise(area);
