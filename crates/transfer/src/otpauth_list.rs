@@ -2,7 +2,6 @@
 //! others' "plain text" export). Source of truth: the Key Uri Format
 //! (github.com/google/google-authenticator/wiki/Key-Uri-Format); quirks in `docs/formats.md`.
 
-
 use super::lines::{is_uri_line, lines};
 use super::{
     text, ExportFile, ExportFormat, Exported, Exporter, Format, Imported, Importer, TransferError,
