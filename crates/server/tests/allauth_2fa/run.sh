@@ -13,32 +13,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../../.."
 root=$PWD
 venv=target/allauth-2fa-venv
-if [ ! -x "$venv/bin/python" ] || [ "$here/requirements.txt" -nt "$venv/.installed" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  touch "$venv/.installed"
-fi
-py=$root/$venv/bin/python
-twofold="${TWOFOLD:-target/debug/twofold}"
-[ -x "$twofold" ] || cargo build --locked -p twofold-cli
-twofold=$(cd "$(dirname "$twofold")" && pwd)/$(basename "$twofold")
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 200); do
-    "$py" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "run.sh: nothing answers at $1" >&2
-  return 1
-}
+. "$here/../conformance-prelude.sh"
 started=$(date +%s)
 port=$(free_port)
 export ALLAUTH_2FA_TEST_DB="$work/real.sqlite3"
