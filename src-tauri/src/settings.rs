@@ -28,6 +28,19 @@ pub struct Settings {
     pub close_note_shown: bool,
     /// The list in collapsible sections, one per tag.
     pub group_by_tag: bool,
+    /// The window's language: "system" (the desktop locale, see [`desktop_locale`]), "en" or
+    /// "de". The CLI's messages stay English.
+    pub language: String,
+}
+
+/// The languages the window has a complete catalog for (ui/src/locales).
+pub const LANGUAGES: [&str; 3] = ["system", "en", "de"];
+
+/// The desktop's locale ("de-DE", "en-US"): on Linux from LANGUAGE, LC_ALL, LC_MESSAGES or LANG
+/// (in that order, as gettext reads them), elsewhere the OS's own; "en" when none is set. The window
+/// gets it from the shell because WebKitGTK's `navigator.language` need not follow LANG.
+pub fn desktop_locale() -> String {
+    sys_locale::get_locale().unwrap_or_else(|| "en".into())
 }
 
 impl Default for Settings {
@@ -43,6 +56,7 @@ impl Default for Settings {
             start_hidden: false,
             close_note_shown: false,
             group_by_tag: false,
+            language: "system".into(),
         }
     }
 }
@@ -66,6 +80,13 @@ impl Settings {
         }
         if !(50..=200).contains(&self.zoom_percent) {
             return Err("the zoom must be between 50 and 200 percent".into());
+        }
+        self.language = self.language.to_lowercase();
+        if !LANGUAGES.contains(&self.language.as_str()) {
+            return Err(format!(
+                "unknown language '{}': use system, en or de",
+                self.language
+            ));
         }
         self.backup_dir = self.backup_dir.trim().to_string();
         if !self.backup_dir.is_empty() && !Path::new(&self.backup_dir).is_absolute() {
@@ -128,5 +149,26 @@ mod tests {
             Settings::default().backup_dir
         );
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn the_language_is_system_en_or_de() {
+        assert_eq!(Settings::default().language, "system");
+        let with = |l: &str| {
+            Settings {
+                language: l.into(),
+                ..Settings::default()
+            }
+            .validate()
+        };
+        assert_eq!(with("DE").unwrap().language, "de");
+        assert!(with("en").is_ok() && with("system").is_ok());
+        assert_eq!(
+            with("fr").unwrap_err(),
+            "unknown language 'fr': use system, en or de"
+        );
+        // An older settings file without the key gets the default.
+        let old: Settings = serde_json::from_str(r#"{"sort":"name"}"#).unwrap();
+        assert_eq!(old.language, "system");
     }
 }

@@ -6,6 +6,8 @@ import { invoke } from "@tauri-apps/api/core";
 export interface AppInfo {
   name: string;
   version: string;
+  /** The desktop's locale ("de-DE"), read by the shell. */
+  locale: string;
 }
 
 export type VaultState = "ready" | "locked" | "error";
@@ -94,6 +96,8 @@ export interface Settings {
   close_note_shown: boolean;
   /** The list in collapsible sections, one per tag. */
   group_by_tag: boolean;
+  /** "system" (the desktop locale), "en" or "de". */
+  language: string;
 }
 
 /** The window beside the tray (src-tauri/src/window.rs). */

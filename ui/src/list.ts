@@ -7,6 +7,7 @@ import { buildRow, EAGER_ROWS, lazyRows, paint, placeholder } from "./rows";
 import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
+import { t } from "./i18n";
 
 /** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
 export async function refresh(known?: VaultStatus): Promise<void> {
@@ -41,7 +42,7 @@ function received(views: CodeView[]): void {
  *  under "Details", "Try again", and the passphrase when the vault has one. */
 export function showBanner(status: Pick<VaultStatus, "message" | "detail"> | null): void {
   byId("banner").hidden = !status;
-  byId("banner-text").textContent = status?.message ?? "The vault could not be opened.";
+  byId("banner-text").textContent = status?.message ?? t("banner.default");
   byId("banner-detail").textContent = status?.detail ?? "";
   byId("banner-details").hidden = !status?.detail;
   byId("banner-unlock").hidden = !(status && state.hasPassphrase);
@@ -59,15 +60,15 @@ function updateHeader(error: boolean): void {
 export async function retryVault(): Promise<void> {
   const button = byId<HTMLButtonElement>("banner-retry");
   button.disabled = true;
-  button.textContent = "Trying…";
+  button.textContent = t("banner.trying");
   try {
     await refresh(await api.reopen());
-    if (!state.vaultError) toast("Vault opened.");
+    if (!state.vaultError) toast(t("toast.vault_opened"));
   } catch (err) {
     toast(errorText(err));
   } finally {
     button.disabled = false;
-    button.textContent = "Try again";
+    button.textContent = t("banner.retry");
   }
 }
 
@@ -90,19 +91,19 @@ function renderTags(): void {
     });
     return b;
   };
-  bar.append(chip("All", null), ...tags.map((t) => chip(t, t)), groupToggle());
+  bar.append(chip(t("tags.all"), null), ...tags.map((tag) => chip(tag, tag)), groupToggle());
 }
 
 /** "No account matches": what filters the list and how to clear it. */
 function renderNoMatch(): void {
   const q = state.query.trim();
-  const parts = [];
-  if (q) parts.push(`“${q}”`);
-  if (state.tag) parts.push(`the tag “${state.tag}”`);
-  byId("no-match-text").textContent = `No account matches ${parts.join(" and ")}.`;
-  byId("no-match-how").textContent = q
-    ? "Press Esc in the search field, or clear the filter:"
-    : "Choose “All” above, or clear the filter:";
+  byId("no-match-text").textContent =
+    q && state.tag
+      ? t("nomatch.query_and_tag", { query: q, tag: state.tag })
+      : q
+        ? t("nomatch.query", { query: q })
+        : t("nomatch.tag", { tag: state.tag ?? "" });
+  byId("no-match-how").textContent = q ? t("nomatch.how_query") : t("nomatch.how_tag");
 }
 
 export function clearFilter(): void {
@@ -149,7 +150,7 @@ export function render(): void {
 /** A group's heading (group by tag): its name and count, a button that folds it. */
 function groupHead(tag: string, count: number): HTMLLIElement {
   const open = !state.collapsed.has(tag);
-  const name = tag || "No tag";
+  const name = tag || t("group.no_tag");
   const b = h(
     "button",
     { type: "button", class: "group-toggle", "aria-expanded": String(open), "data-tag": tag },
@@ -169,7 +170,7 @@ function groupHead(tag: string, count: number): HTMLLIElement {
 /** "Group by tag": the list in collapsible sections, one per tag, instead of one list. */
 function groupToggle(): HTMLButtonElement {
   const on = !!state.settings?.group_by_tag;
-  const b = h("button", { class: "chip group", id: "group-toggle", type: "button", "aria-pressed": String(on), text: "Group by tag" });
+  const b = h("button", { class: "chip group", id: "group-toggle", type: "button", "aria-pressed": String(on), text: t("group.toggle") });
   b.addEventListener("click", async () => {
     if (!state.settings) return;
     state.settings = await api.saveSettings({ ...state.settings, group_by_tag: !on });

@@ -8,6 +8,7 @@ import { refresh } from "./list";
 import { lazyRows } from "./rows";
 import { list, state } from "./state";
 import { toast } from "./toast";
+import { t } from "./i18n";
 
 export function showLock(message: string | null): void {
   state.locked = true;
@@ -26,7 +27,7 @@ export function showLock(message: string | null): void {
   byId("app").hidden = true;
   const lock = byId("lock");
   lock.hidden = false;
-  byId("lock-message").textContent = message ?? "Enter your passphrase to unlock Twofold.";
+  byId("lock-message").textContent = message ?? t("lock.enter");
   byId<HTMLInputElement>("lock-passphrase").focus();
 }
 
@@ -38,7 +39,7 @@ export function hideLock(): void {
 
 export async function lockNow(): Promise<void> {
   if (!state.hasPassphrase) {
-    toast("Set a passphrase first (☰ → Settings) to lock Twofold.");
+    toast(t("lock.no_passphrase"));
     return;
   }
   const status = await api.lock();
@@ -58,7 +59,7 @@ export function wireLockForm(): void {
         if (status.state === "ready") {
           await refresh(status);
           confirmLinks(await api.pendingLinks(), refresh);
-        } else byId("lock-message").textContent = status.message ?? "Still locked.";
+        } else byId("lock-message").textContent = status.message ?? t("lock.still_locked");
       } catch (err) {
         byId("lock-message").textContent = errorText(err);
         input.select();

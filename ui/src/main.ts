@@ -15,6 +15,7 @@ import { ROW_TYPE } from "./order";
 import { wireRowFocus } from "./rows";
 import { state } from "./state";
 import { wireWindow } from "./window";
+import { onLanguageChange, setLanguage, setSystemLocale, t } from "./i18n";
 
 /** The header's ☰ menu: import, export, settings, the shortcuts. */
 function wireAppMenu(): void {
@@ -34,7 +35,7 @@ function wireAppMenu(): void {
   on("menu-export", () => openExportDialog());
   on("menu-shortcuts", openShortcuts);
   on("menu-settings", () => {
-    if (!state.settings) return toast("The settings could not be read.");
+    if (!state.settings) return toast(t("toast.settings_unreadable"));
     openSettingsDialog(state.settings, state.hasPassphrase, (s, hasPassphrase) => {
       state.settings = s;
       state.hasPassphrase = hasPassphrase;
@@ -135,8 +136,14 @@ function scheduleTicks(): void {
 async function start(): Promise<void> {
   // Independent calls go out together: each round trip to Rust is time before the first code.
   const [info, settings] = await Promise.all([api.appInfo(), api.settings().catch(() => null)]);
+  // The language first: everything drawn below is drawn in it.
+  setSystemLocale(info.locale);
+  setLanguage(settings?.language);
+  onLanguageChange(() => {
+    if (!state.locked) render();
+  });
   byId("app-name").textContent = info.name;
-  byId("app-version").textContent = `v${info.version}`;
+  byId("app-version").textContent = t("header.version_text", { version: info.version });
   document.title = info.name;
   wire();
   wireServerPanel(refresh);

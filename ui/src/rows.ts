@@ -7,6 +7,7 @@ import { closeMenu, showMenu } from "./menu";
 import { moveBy, wireRowDrag } from "./order";
 import { addRow, list, manualOrder, state, type Row } from "./state";
 import { toast } from "./toast";
+import { t } from "./i18n";
 
 /**
  * With hundreds of accounts, building every row at once costs the start and the memory of rows
@@ -68,7 +69,7 @@ function rowLabel(a: Account): string {
 export function buildRow(a: Account): Row {
   const r = ring();
   const code = h("span", { class: "code", "aria-live": "off" });
-  const next = h("span", { class: "next", title: "Next code" });
+  const next = h("span", { class: "next", title: t("row.next_code") });
   const name = h(
     "div",
     { class: "names" },
@@ -81,13 +82,13 @@ export function buildRow(a: Account): Row {
   const menuBtn = h("button", {
     class: "icon-btn row-menu",
     type: "button",
-    "aria-label": `Actions for ${a.issuer || a.label}`,
+    "aria-label": t("row.actions", { name: a.issuer || a.label }),
     "aria-haspopup": "menu",
     text: "⋯",
   });
   const side: Node =
     a.kind === "hotp"
-      ? h("button", { class: "hotp-next", type: "button", "aria-label": "Next code", title: "Next code", text: "↻" })
+      ? h("button", { class: "hotp-next", type: "button", "aria-label": t("row.next_code"), title: t("row.next_code"), text: "↻" })
       : r;
   const li = h(
     "li",
@@ -102,12 +103,12 @@ export function buildRow(a: Account): Row {
     h("div", { class: "codes" }, code, next),
     menuBtn,
   );
-  if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": "Pinned", text: "★" }));
+  if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": t("row.pinned"), text: "★" }));
   if (manualOrder()) wireRowDrag(li, a);
   li.addEventListener("click", (e) => {
-    const t = e.target as HTMLElement;
-    if (t.closest(".row-menu")) return openRowMenu(a, menuBtn);
-    if (t.closest(".hotp-next")) return void nextHotp(a.id);
+    const target = e.target as HTMLElement;
+    if (target.closest(".row-menu")) return openRowMenu(a, menuBtn);
+    if (target.closest(".hotp-next")) return void nextHotp(a.id);
     void copy(a.id);
   });
   li.addEventListener("keydown", (e) => {
@@ -157,7 +158,7 @@ function paintRow(row: Row, v: CodeView): void {
   if (row.next.textContent !== next) row.next.textContent = next;
   // The focused row's name carries its code and the time left, for a screen reader.
   if (document.activeElement === row.li) {
-    row.li.setAttribute("aria-label", `${rowLabel(row.account)}, code ${code}, ${v.seconds_left} seconds left`);
+    row.li.setAttribute("aria-label", t("row.focused", { name: rowLabel(row.account), code, count: v.seconds_left }));
   }
 }
 
@@ -174,7 +175,7 @@ async function nextHotp(id: string): Promise<void> {
 export async function copy(id: string): Promise<void> {
   try {
     const seconds = await api.copyCode(id);
-    toast(seconds > 0 ? `Code copied. The clipboard clears in ${seconds} s.` : "Code copied.");
+    toast(seconds > 0 ? t("toast.copied_clears", { count: seconds }) : t("toast.copied"));
   } catch (err) {
     toast(errorText(err));
   }
@@ -184,8 +185,8 @@ async function remove(a: Account): Promise<void> {
   try {
     await api.removeAccount(a.id);
     await refresh();
-    toast(`Deleted ${a.issuer || a.label}.`, {
-      action: "Undo",
+    toast(t("toast.deleted", { name: a.issuer || a.label }), {
+      action: t("toast.undo"),
       onAction: async () => {
         await api.undoRemove();
         await refresh();
@@ -209,18 +210,18 @@ function openRowMenu(a: Account, anchor: HTMLElement): void {
     return b;
   };
   menu.append(
-    item("Copy code", () => copy(a.id)),
-    item(a.pinned ? "Unpin" : "Pin to top", async () => {
+    item(t("row.copy"), () => copy(a.id)),
+    item(a.pinned ? t("row.unpin") : t("row.pin"), async () => {
       await api.updateAccount(a.id, { pinned: !a.pinned });
       await refresh();
     }),
     ...(manualOrder()
-      ? [item("Move up", () => moveBy(a, -1)), item("Move down", () => moveBy(a, 1))]
+      ? [item(t("row.move_up"), () => moveBy(a, -1)), item(t("row.move_down"), () => moveBy(a, 1))]
       : []),
-    item("Edit…", () => openEditDialog(a, refresh)),
-    item("Show QR code…", () => showQr(a)),
-    item("Reveal secret…", () => showSecret(a)),
-    item("Delete", () => remove(a)),
+    item(t("row.edit"), () => openEditDialog(a, refresh)),
+    item(t("row.show_qr"), () => showQr(a)),
+    item(t("row.reveal"), () => showSecret(a)),
+    item(t("row.delete"), () => remove(a)),
   );
   showMenu(menu, anchor);
 }

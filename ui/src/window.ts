@@ -3,18 +3,19 @@ import { listen } from "@tauri-apps/api/event";
 import { windowApi } from "./api";
 import { button, closeModal, modal } from "./dialogs";
 import { byId, h } from "./dom";
+import { t } from "./i18n";
 
 /** The first close with a tray icon shown: what happens, and Quit for who wanted that. */
 function closeNote(): void {
   const text = h(
     "div",
     { id: "close-note" },
-    h("p", { text: "Closing the window keeps Twofold running in the tray, so your codes stay one click away." }),
-    h("p", { class: "hint", text: "Quit from the tray or from ☰ → Quit. Settings can change this." }),
+    h("p", { text: t("tray.note") }),
+    h("p", { class: "hint", text: t("tray.note_hint") }),
   );
-  modal("Twofold stays in the tray", text, [
-    button("Quit", "btn", () => windowApi.quit()),
-    button("Keep running in the tray", "btn primary", async () => {
+  modal(t("tray.note_title"), text, [
+    button(t("menu.quit"), "btn", () => windowApi.quit()),
+    button(t("tray.keep"), "btn primary", async () => {
       closeModal();
       await windowApi.hideToTray();
     }),

@@ -25,15 +25,19 @@ pub(crate) use twofold_otp::unix_now as now;
 pub struct AppInfo {
     name: String,
     version: String,
+    /// The desktop's locale, for the window's language when Settings say "system".
+    locale: String,
 }
 
-/// The name and version shown in the window, from the package metadata.
+/// The name and version shown in the window, from the package metadata, and the desktop's
+/// locale.
 #[tauri::command]
 pub fn app_info(app: tauri::AppHandle) -> AppInfo {
     let info = app.package_info();
     AppInfo {
         name: info.name.clone(),
         version: info.version.to_string(),
+        locale: crate::settings::desktop_locale(),
     }
 }
 
