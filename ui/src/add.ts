@@ -3,26 +3,27 @@ import { groupCode, h } from "./dom";
 import { button, closeModal, modal } from "./dialogs";
 import { toast } from "./toast";
 import { busy } from "./busy";
+import { t } from "./i18n";
 
 type Done = () => Promise<void>;
 
 function tagsFrom(text: string): string[] {
   return text
     .split(",")
-    .map((t) => t.trim())
+    .map((s) => s.trim())
     .filter(Boolean);
 }
 
 /** The one wording for accounts not added because the vault has them: "2 already in Twofold." */
 export function alreadyIn(n: number): string {
-  return `${n} already in Twofold.`;
+  return t("add.already_in", { count: n });
 }
 
 function reportAdded(added: number, skipped: number): void {
   const parts = [];
-  if (added) parts.push(`Added ${added} account${added === 1 ? "" : "s"}.`);
+  if (added) parts.push(t("add.added", { count: added }));
   if (skipped) parts.push(alreadyIn(skipped));
-  toast(parts.join(" ") || "Nothing was added.");
+  toast(parts.join(" ") || t("add.nothing"));
 }
 
 /** Reads an image file (dropped, pasted or opened) and adds what its QR codes hold. */
@@ -42,7 +43,7 @@ export async function scanBytes(file: Blob, done: Done): Promise<void> {
 export async function handleFound(found: Found[], done: Done, fromPaste: boolean): Promise<void> {
   const otp = found.filter((f) => f.kind !== "other");
   if (otp.length === 0) {
-    toast(found.length ? "That QR code is not an authenticator code." : "No QR code found in that image.");
+    toast(found.length ? t("add.not_otp") : t("add.no_qr"));
     return;
   }
   const simple =
@@ -86,10 +87,9 @@ export async function pasteLink(text: string, done: Done): Promise<void> {
 export function confirmLinks(found: Found[], done: Done): void {
   if (!found.length) return;
   pickDialog(found, done, {
-    title: found.length > 1 ? `Add ${found.length} accounts from links?` : "Add this account from a link?",
-    intro:
-      "A link opened outside Twofold asks to add this. Add it only if you are setting up two-factor sign-in with this service.",
-    add: "Add",
+    title: found.length > 1 ? t("add.links_title", { count: found.length }) : t("add.link_title"),
+    intro: t("add.links_intro"),
+    add: t("add.add"),
   });
 }
 
@@ -103,7 +103,7 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
   const boxes: { handle: string; box: HTMLInputElement }[] = [];
   const items = found.map((f, i) => {
     if (f.error || !f.handle) {
-      return h("li", { class: "pick error" }, h("span", { text: f.error ?? "That QR code is not an authenticator code." }));
+      return h("li", { class: "pick error" }, h("span", { text: f.error ?? t("add.not_otp") }));
     }
     const dup = f.accounts.some((a) => a.duplicate !== "none");
     // One choice in the dialog: "Add" is the choice, no checkbox.
@@ -114,8 +114,8 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
     const name = (a: Found["accounts"][number]) => [
       h("strong", { text: a.issuer || a.label }),
       a.issuer ? ` ${a.label}` : "",
-      a.duplicate === "same" ? h("em", { text: " — already in Twofold" }) : null,
-      a.duplicate === "conflict" ? h("em", { text: " — same name, different secret" }) : null,
+      a.duplicate === "same" ? h("em", { text: ` — ${t("add.dup_same")}` }) : null,
+      a.duplicate === "conflict" ? h("em", { text: ` — ${t("add.dup_conflict")}` }) : null,
     ];
     // One account: its name is the choice. An export: the export is, with its accounts under it.
     const single = f.kind !== "migration" && f.accounts.length === 1;
@@ -128,12 +128,12 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
         box,
         single
           ? h("span", {}, ...name(f.accounts[0]))
-          : h("span", { class: "pick-title", text: `Google Authenticator export (${f.accounts.length} accounts)` }),
+          : h("span", { class: "pick-title", text: t("add.ga_export", { count: f.accounts.length }) }),
       ),
       single ? null : h("ul", { class: "pick-accounts" }, ...f.accounts.map((a) => h("li", {}, ...name(a)))),
     );
   });
-  const tags = h("input", { id: "pick-tags", placeholder: "Tags (optional), e.g. qa:staging" });
+  const tags = h("input", { id: "pick-tags", placeholder: t("add.pick_tags") });
   const add = async () => {
     const chosen = boxes.filter((b) => b.box.checked).map((b) => b.handle);
     if (!chosen.length) return closeModal();
@@ -146,15 +146,15 @@ function pickDialog(found: Found[], done: Done, text?: PickText): void {
       toast(errorText(err));
     }
   };
-  const t = text ?? {
-    title: found.length > 1 ? `Found ${found.length} codes` : "Add accounts",
+  const words = text ?? {
+    title: found.length > 1 ? t("add.found_codes", { count: found.length }) : t("add.pick_title"),
     intro: null,
-    add: "Add selected",
+    add: t("add.add_selected"),
   };
   const dlg = modal(
-    t.title,
-    h("div", {}, t.intro ? h("p", { class: "hint pick-intro", text: t.intro }) : null, h("ul", { class: "picks" }, ...items), tags),
-    [button("Cancel", "btn", closeModal), button(t.add, "btn primary", add)],
+    words.title,
+    h("div", {}, words.intro ? h("p", { class: "hint pick-intro", text: words.intro }) : null, h("ul", { class: "picks" }, ...items), tags),
+    [button(t("dialog.cancel"), "btn", closeModal), button(words.add, "btn primary", add)],
   );
   // However the dialog closes (Add, Cancel, Escape, a lock), what was not added is forgotten in
   // Rust too (added codes are already gone there).
@@ -180,14 +180,14 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
   const linkTab = h(
     "form",
     { class: "form", id: "add-link-form" },
-    h("label", { class: "field", for: "add-uri" }, h("span", { text: "otpauth:// link" }), linkInput),
+    h("label", { class: "field", for: "add-uri" }, h("span", { text: t("add.link_label") }), linkInput),
     linkError,
   );
   const addLink = async () => {
     linkError.textContent = "";
     const uri = linkInput.value.trim();
     if (!uri) {
-      linkError.textContent = "Paste an otpauth:// link first.";
+      linkError.textContent = t("add.link_empty");
       return;
     }
     try {
@@ -210,11 +210,11 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
     h(
       "label",
       { class: "btn source", for: "add-file" },
-      h("span", { text: "Open image…" }),
+      h("span", { text: t("empty.image") }),
       fileInput,
     ),
-    button("Scan screen", "btn source", () => scanScreen(done)),
-    h("p", { class: "hint", text: "You can also drop an image on the window or paste one with Ctrl+V." }),
+    button(t("empty.scan"), "btn source", () => scanScreen(done)),
+    h("p", { class: "hint", text: t("add.drop_hint") }),
   );
 
   const manual = manualForm(done);
@@ -222,41 +222,41 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
   // A form may not be a tabpanel: each sits in one.
   const linkPanel = h("div", {}, linkTab);
   const manualPanel = h("div", {}, manual);
-  const panels: [string, HTMLElement][] = [
-    ["Scan", sourceTab],
-    ["Link", linkPanel],
-    ["Manual", manualPanel],
+  const panels: [string, string, HTMLElement][] = [
+    ["scan", t("add.tab_scan"), sourceTab],
+    ["link", t("add.tab_link"), linkPanel],
+    ["manual", t("add.tab_manual"), manualPanel],
   ];
   // Each form's submit button sits in the dialog's action row, beside Cancel, shown with its tab.
   const submit = (form: string, text: string) => h("button", { type: "submit", class: "btn primary", form, text });
   const submits = new Map<HTMLElement, HTMLButtonElement>([
-    [linkPanel, submit("add-link-form", "Add link")],
-    [manualPanel, submit("add-manual-form", "Add account")],
+    [linkPanel, submit("add-link-form", t("add.submit_link"))],
+    [manualPanel, submit("add-manual-form", t("add.submit_manual"))],
   ]);
   const showSubmit = (panel: HTMLElement) => submits.forEach((b, p) => (b.hidden = p !== panel));
   const body = h("div", { class: "add" }, tabs);
-  panels.forEach(([name, panel], i) => {
+  panels.forEach(([id, name, panel], i) => {
     const tab = h("button", {
       type: "button",
       role: "tab",
       class: "tab",
-      id: `tab-${name.toLowerCase()}`,
+      id: `tab-${id}`,
       "aria-selected": String(i === 0),
       text: name,
     });
     panel.setAttribute("role", "tabpanel");
     panel.hidden = i !== 0;
     tab.addEventListener("click", () => {
-      tabs.querySelectorAll(".tab").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
-      panels.forEach(([, p]) => (p.hidden = p !== panel));
+      tabs.querySelectorAll(".tab").forEach((el) => el.setAttribute("aria-selected", String(el === tab)));
+      panels.forEach(([, , p]) => (p.hidden = p !== panel));
       showSubmit(panel);
       (panel.querySelector("input, button") as HTMLElement | null)?.focus();
     });
     tabs.append(tab);
     body.append(panel);
   });
-  showSubmit(panels[0][1]);
-  modal("Add account", body, [button("Cancel", "btn", closeModal), ...submits.values()]);
+  showSubmit(panels[0][2]);
+  modal(t("add.title"), body, [button(t("dialog.cancel"), "btn", closeModal), ...submits.values()]);
   if (tab !== "scan") tabs.querySelector<HTMLButtonElement>(`#tab-${tab}`)?.click();
 }
 
@@ -277,19 +277,19 @@ function manualForm(done: Done): HTMLElement {
     );
     return { el, wrap: h("label", { class: "field", for: id }, h("span", { text: label }), el) };
   };
-  const issuer = input("m-issuer", "Issuer", { placeholder: "e.g. GitHub" });
-  const label = input("m-label", "Account", { placeholder: "e.g. you@example.com" });
-  const secret = input("m-secret", "Secret key", { placeholder: "Base32, e.g. JBSW Y3DP EHPK 3PXP" });
-  const kind = select("m-kind", "Type", [
-    ["totp", "Time-based (TOTP)"],
-    ["hotp", "Counter-based (HOTP)"],
+  const issuer = input("m-issuer", t("field.issuer"), { placeholder: t("add.issuer_ph") });
+  const label = input("m-label", t("field.account"), { placeholder: t("add.account_ph") });
+  const secret = input("m-secret", t("add.secret"), { placeholder: t("add.secret_ph") });
+  const kind = select("m-kind", t("add.kind"), [
+    ["totp", t("add.kind_totp")],
+    ["hotp", t("add.kind_hotp")],
     ["steam", "Steam Guard"],
   ]);
-  const algorithm = select("m-algorithm", "Algorithm", ["SHA1", "SHA256", "SHA512"]);
-  const digits = input("m-digits", "Digits", { type: "number", min: "6", max: "10", value: "6" });
-  const period = input("m-period", "Period (s)", { type: "number", min: "1", value: "30" });
-  const counter = input("m-counter", "Counter", { type: "number", min: "0", value: "0" });
-  const tags = input("m-tags", "Tags", { placeholder: "optional, e.g. qa:staging" });
+  const algorithm = select("m-algorithm", t("add.algorithm"), ["SHA1", "SHA256", "SHA512"]);
+  const digits = input("m-digits", t("add.digits"), { type: "number", min: "6", max: "10", value: "6" });
+  const period = input("m-period", t("add.period"), { type: "number", min: "1", value: "30" });
+  const counter = input("m-counter", t("add.counter"), { type: "number", min: "0", value: "0" });
+  const tags = input("m-tags", t("field.tags"), { placeholder: t("add.tags_ph") });
   const preview = h("output", { id: "m-preview", class: "preview", "aria-live": "polite" });
 
   // The fields hidden for the chosen kind are not sent: Rust (KeyUri::from_fields) applies the
@@ -323,17 +323,17 @@ function manualForm(done: Done): HTMLElement {
         ? ""
         : BASE32.test(f.secret)
           ? ""
-          : "Base32 uses only the letters A–Z and the digits 2–7.",
+          : t("add.err_base32"),
     );
     set(label.err, "");
     set(
       digits.err,
       f.digits === null || (Number.isInteger(f.digits) && f.digits >= 6 && f.digits <= 10)
         ? ""
-        : "Digits must be between 6 and 10.",
+        : t("add.err_digits"),
     );
-    set(period.err, Number.isInteger(f.period) && f.period >= 1 ? "" : "The period must be at least 1 second.");
-    set(counter.err, f.counter === null || (Number.isInteger(f.counter) && f.counter >= 0) ? "" : "The counter must be 0 or more.");
+    set(period.err, Number.isInteger(f.period) && f.period >= 1 ? "" : t("add.err_period"));
+    set(counter.err, f.counter === null || (Number.isInteger(f.counter) && f.counter >= 0) ? "" : t("add.err_counter"));
     const hotp = f.kind === "hotp";
     const steam = f.kind === "steam";
     counter.wrap.hidden = !hotp;
@@ -349,7 +349,7 @@ function manualForm(done: Done): HTMLElement {
       return;
     }
     try {
-      preview.textContent = `Code now: ${groupCode(await api.preview(form()))}`;
+      preview.textContent = t("add.code_now", { code: groupCode(await api.preview(form())) });
       preview.classList.remove("bad");
     } catch (err) {
       preview.textContent = errorText(err);
@@ -379,8 +379,8 @@ function manualForm(done: Done): HTMLElement {
   });
   const submitManual = async () => {
     const f = form();
-    if (!f.label && !f.issuer) label.err.textContent = "Give the account a name.";
-    if (!f.secret.trim()) secret.err.textContent = "Enter the secret key shown by the service.";
+    if (!f.label && !f.issuer) label.err.textContent = t("add.err_name");
+    if (!f.secret.trim()) secret.err.textContent = t("add.err_secret");
     if (!validate() || (!f.label && !f.issuer)) return;
     try {
       const r = await api.addManual(f);

@@ -2,6 +2,7 @@ import { api, errorText, type Account } from "./api";
 import { byId, h } from "./dom";
 import { raise, toast } from "./toast";
 import { busy } from "./busy";
+import { t } from "./i18n";
 
 /** Opens a modal <dialog> with the given content; resolves when it closes. */
 export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDialogElement {
@@ -30,7 +31,7 @@ export function button(label: string, cls: string, fn: () => void | Promise<void
 export function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
   return new Promise((resolve) => {
     const dlg = modal(title, h("p", { text }), [
-      button("Cancel", "btn", () => {
+      button(t("dialog.cancel"), "btn", () => {
         closeModal();
         resolve(false);
       }),
@@ -57,10 +58,10 @@ export function openEditDialog(a: Account, done: () => Promise<void>): void {
   const form = h(
     "form",
     { class: "form", id: "edit-form" },
-    field("edit-issuer", "Issuer", a.issuer),
-    field("edit-label", "Account", a.label),
-    field("edit-tags", "Tags", a.tags.join(", "), "Comma-separated, e.g. personal, qa:staging"),
-    h("label", { class: "field", for: "edit-note" }, h("span", { text: "Note" }), note),
+    field("edit-issuer", t("field.issuer"), a.issuer),
+    field("edit-label", t("field.account"), a.label),
+    field("edit-tags", t("field.tags"), a.tags.join(", "), t("edit.tags_hint")),
+    h("label", { class: "field", for: "edit-note" }, h("span", { text: t("edit.note") }), note),
   );
   const save = async () => {
     const val = (id: string) => (byId<HTMLInputElement>(id).value ?? "").trim();
@@ -70,13 +71,13 @@ export function openEditDialog(a: Account, done: () => Promise<void>): void {
         label: val("edit-label"),
         tags: val("edit-tags")
           .split(",")
-          .map((t) => t.trim())
+          .map((s) => s.trim())
           .filter(Boolean),
         note: note.value,
       });
       closeModal();
       await done();
-      toast("Saved.");
+      toast(t("edit.saved"));
     } catch (err) {
       toast(errorText(err));
     }
@@ -85,32 +86,32 @@ export function openEditDialog(a: Account, done: () => Promise<void>): void {
     e.preventDefault();
     void save();
   });
-  modal("Edit account", form, [button("Cancel", "btn", closeModal), button("Save", "btn primary", save)]);
+  modal(t("edit.title"), form, [button(t("dialog.cancel"), "btn", closeModal), button(t("dialog.save"), "btn primary", save)]);
   byId<HTMLInputElement>("edit-issuer").focus();
 }
 
 export async function showQr(a: Account): Promise<void> {
   const ok = await confirmDialog(
-    "Show QR code?",
-    `Anyone who sees or photographs this code can make ${a.issuer || a.label}'s codes. Show it only to move the account to another device.`,
-    "Show",
+    t("qr.confirm_title"),
+    t("qr.confirm_text", { name: a.issuer || a.label }),
+    t("qr.show"),
   );
   if (!ok) return;
   try {
     const svg = await api.accountQr(a.id);
     const img = h("img", {
       class: "qr",
-      alt: `QR code for ${a.issuer} ${a.label}`,
+      alt: t("qr.alt", { name: `${a.issuer} ${a.label}`.trim() }),
       src: `data:image/svg+xml;base64,${btoa(svg)}`,
     });
     const caption = h(
       "figcaption",
       {},
       a.issuer && a.label ? h("strong", { text: a.label }) : null,
-      h("span", { text: "Scan it with the authenticator app on your other device." }),
+      h("span", { text: t("qr.caption") }),
     );
     modal(`${a.issuer || a.label}`, h("figure", { class: "qr-figure" }, img, caption), [
-      button("Done", "btn primary", closeModal),
+      button(t("dialog.done"), "btn primary", closeModal),
     ]);
   } catch (err) {
     toast(errorText(err));
@@ -119,16 +120,16 @@ export async function showQr(a: Account): Promise<void> {
 
 export async function showSecret(a: Account): Promise<void> {
   const ok = await confirmDialog(
-    "Reveal secret?",
-    "The secret lets anyone make this account's codes. Make sure nobody is watching your screen.",
-    "Reveal",
+    t("secret.confirm_title"),
+    t("secret.confirm_text"),
+    t("secret.reveal"),
   );
   if (!ok) return;
   try {
     const secret = await api.revealSecret(a.id);
     const grouped = secret.replace(/(.{4})/g, "$1 ").trim();
     modal(`${a.issuer || a.label}`, h("p", { class: "secret", id: "revealed-secret", text: grouped }), [
-      button("Done", "btn primary", closeModal),
+      button(t("dialog.done"), "btn primary", closeModal),
     ]);
   } catch (err) {
     toast(errorText(err));
