@@ -78,6 +78,11 @@ export function setLanguage(setting: LanguageSetting | string | null | undefined
   for (const fn of listeners) fn();
 }
 
+/** The desktop's language, as far as the window speaks it. */
+export function systemLanguage(): Lang {
+  return languageOf(systemLocale);
+}
+
 /** The current language ("en", "de"). */
 export function currentLanguage(): Lang {
   return lang;

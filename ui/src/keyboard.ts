@@ -5,41 +5,43 @@ import { api } from "./api";
 import { openAddDialog } from "./add";
 import { button, closeModal, modal } from "./dialogs";
 import { byId, h } from "./dom";
-import { clearFilter, refresh, render, tick } from "./list";
+import { clearFilter, refresh, render, rendered, tick } from "./list";
 import { lockNow } from "./lock";
 import { closeMenu, menuOpen } from "./menu";
 import { copy } from "./rows";
 import { list, shownAccounts, state } from "./state";
+import { t } from "./i18n";
 
+/** The shortcuts sheet: each row's keys and action, as catalog keys. */
 export const SHORTCUTS: [string, string][] = [
-  ["Type anywhere", "Search the accounts"],
-  ["Enter in the search", "Copy the top match's code"],
-  ["↓ / ↑", "Move through the results"],
-  ["Enter on an account", "Copy its code"],
-  ["Alt+↑ / Alt+↓", "Move an account (manual order)"],
-  ["Menu key, Shift+F10", "An account's actions"],
-  ["Delete", "Delete an account (with Undo)"],
-  ["Ctrl+F", "Search"],
-  ["Esc", "Clear the search, close a dialog or a menu"],
-  ["Ctrl+N", "Add an account"],
-  ["Ctrl+V", "Add from a copied QR image or otpauth:// link"],
-  ["Ctrl+L", "Lock (with a passphrase)"],
-  ["Ctrl+= / Ctrl+− / Ctrl+0", "Zoom in, out, back to 100 %"],
-  ["Ctrl+?", "This list"],
+  ["keys.type", "keys.type_action"],
+  ["keys.enter_search", "keys.enter_search_action"],
+  ["keys.arrows", "keys.arrows_action"],
+  ["keys.enter_row", "keys.enter_row_action"],
+  ["keys.alt_arrows", "keys.alt_arrows_action"],
+  ["keys.menu", "keys.menu_action"],
+  ["keys.delete", "keys.delete_action"],
+  ["keys.ctrl_f", "keys.ctrl_f_action"],
+  ["keys.esc", "keys.esc_action"],
+  ["keys.ctrl_n", "keys.ctrl_n_action"],
+  ["keys.ctrl_v", "keys.ctrl_v_action"],
+  ["keys.ctrl_l", "keys.ctrl_l_action"],
+  ["keys.zoom", "keys.zoom_action"],
+  ["keys.help", "keys.help_action"],
 ];
 
 export function openShortcuts(): void {
   const table = h(
     "table",
     { class: "shortcuts", id: "shortcuts" },
-    h("thead", {}, h("tr", {}, h("th", { scope: "col", text: "Keys" }), h("th", { scope: "col", text: "Action" }))),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t("keys.keys") }), h("th", { scope: "col", text: t("keys.action") }))),
     h(
       "tbody",
       {},
-      ...SHORTCUTS.map(([k, what]) => h("tr", {}, h("td", {}, h("kbd", { text: k })), h("td", { text: what }))),
+      ...SHORTCUTS.map(([keys, what]) => h("tr", {}, h("td", {}, h("kbd", { text: t(keys) })), h("td", { text: t(what) }))),
     ),
   );
-  modal("Keyboard shortcuts", table, [button("Done", "btn primary", closeModal)]);
+  modal(t("keys.title"), table, [button(t("dialog.done"), "btn primary", closeModal)]);
 }
 
 const ZOOM_MIN = 50;
@@ -68,8 +70,11 @@ export function wireKeyboard(): void {
   search.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
       e.preventDefault();
-      const top = shownAccounts()[0];
-      if (top) void copy(top.id);
+      // The list may still be asking the vault for what was just typed.
+      void rendered().then(() => {
+        const top = shownAccounts()[0];
+        if (top) void copy(top.id);
+      });
     } else if (e.key === "ArrowDown") {
       e.preventDefault();
       (list().firstElementChild as HTMLElement | null)?.focus();

@@ -3,15 +3,15 @@ import { api, backupApi, errorText, windowApi, type BackupStatus, type Settings 
 import { byId, field, h } from "./dom";
 import { button, closeModal, modal } from "./dialogs";
 import { toast } from "./toast";
+import { fmtDateTime, setLanguage, systemLanguage, t } from "./i18n";
 
 /** "Last backup: 09:41 — twofold-backup-….twofoldbackup", or why the last one failed. */
 function describeBackup(st: BackupStatus, on: boolean): string {
   if (st.error) return st.error;
   if (st.last_path && st.last_time) {
-    const when = new Date(st.last_time * 1000).toLocaleString();
-    return `Last backup: ${when} — ${st.last_path}`;
+    return t("settings.last_backup", { when: fmtDateTime(st.last_time), path: st.last_path });
   }
-  return on ? "No backup written yet: one is written after the next change." : "";
+  return on ? t("settings.no_backup_yet") : "";
 }
 
 /**
@@ -30,26 +30,26 @@ export function openSettingsDialog(
 
   const backupOn = h("input", { id: "set-backup", type: "checkbox", checked: current.backup_dir !== "" });
   const dir = h("input", { id: "set-backup-dir", autocomplete: "off", spellcheck: "false", value: current.backup_dir });
-  const choose = h("button", { type: "button", class: "btn", id: "set-backup-choose", text: "Choose…" });
+  const choose = h("button", { type: "button", class: "btn", id: "set-backup-choose", text: t("settings.choose") });
   choose.addEventListener("click", async () => {
-    const picked = await open({ directory: true, defaultPath: dir.value || undefined, title: "Folder for the backups" });
+    const picked = await open({ directory: true, defaultPath: dir.value || undefined, title: t("settings.backup_folder_title") });
     if (typeof picked === "string") dir.value = picked;
   });
   const password = h("input", { id: "set-backup-password", type: "password", autocomplete: "new-password" });
   const confirm = h("input", { id: "set-backup-password2", type: "password", autocomplete: "new-password" });
-  const pwHint = h("small", { id: "set-backup-password-hint", text: "At least 8 characters. Kept in the OS keyring; needed to restore a backup." });
+  const pwHint = h("small", { id: "set-backup-password-hint", text: t("settings.backup_password_hint") });
   const status = h("p", { class: "hint", id: "backup-status", role: "status" });
-  const now = h("button", { type: "button", class: "btn", id: "set-backup-now", text: "Back up now" });
+  const now = h("button", { type: "button", class: "btn", id: "set-backup-now", text: t("settings.backup_now") });
   const backupFields = h(
     "fieldset",
     { class: "grid-fields", id: "backup-fields" },
-    field("set-backup-dir", "Backup folder", h("div", { class: "path-row" }, dir, choose)),
-    field("set-backup-keep", "Backups to keep", number("set-backup-keep", current.backup_keep, 1, 1000), "The oldest are deleted."),
+    field("set-backup-dir", t("settings.backup_folder"), h("div", { class: "path-row" }, dir, choose)),
+    field("set-backup-keep", t("settings.backup_keep"), number("set-backup-keep", current.backup_keep, 1, 1000), t("settings.backup_keep_hint")),
     h(
       "div",
       { class: "grid" },
-      field("set-backup-password", "Backup password", password),
-      field("set-backup-password2", "Password again", confirm),
+      field("set-backup-password", t("settings.backup_password"), password),
+      field("set-backup-password2", t("settings.password_again"), confirm),
     ),
     pwHint,
     h("div", { class: "path-row" }, status, now),
@@ -61,14 +61,14 @@ export function openSettingsDialog(
     status.textContent = describeBackup(backup, current.backup_dir !== "");
     status.classList.toggle("field-error", backup.error !== null);
     now.hidden = current.backup_dir === "";
-    if (backup.password_set) pwHint.textContent = "A password is kept in the OS keyring: leave these empty to keep it.";
+    if (backup.password_set) pwHint.textContent = t("settings.backup_password_kept");
   };
   backupOn.addEventListener("change", showStatus);
   now.addEventListener("click", async () => {
     now.disabled = true;
     try {
       const path = await backupApi.now();
-      toast(`Backup written: ${path}`);
+      toast(t("settings.backup_written", { path }));
     } catch (err) {
       toast(errorText(err));
     } finally {
@@ -89,12 +89,12 @@ export function openSettingsDialog(
   const passCurrent = secret("set-pass-current", "current-password");
   const passNew = secret("set-pass-new", "new-password");
   const passAgain = secret("set-pass-again", "new-password");
-  const currentField = field("set-pass-current", "Current passphrase", passCurrent);
+  const currentField = field("set-pass-current", t("settings.pass_current"), passCurrent);
   const newFields = h(
     "div",
     { class: "grid" },
-    field("set-pass-new", hasPassphrase ? "New passphrase" : "Passphrase", passNew),
-    field("set-pass-again", "Passphrase again", passAgain),
+    field("set-pass-new", hasPassphrase ? t("settings.pass_new") : t("lock.passphrase"), passNew),
+    field("set-pass-again", t("settings.pass_again"), passAgain),
   );
   const passHint = h("small", { id: "set-pass-hint" });
   const passFields = h("fieldset", { class: "grid-fields", id: "pass-fields" }, currentField, newFields, passHint);
@@ -104,10 +104,10 @@ export function openSettingsDialog(
     currentField.hidden = !hasPassphrase;
     newFields.hidden = removing;
     passHint.textContent = removing
-      ? "Type the current passphrase to remove it. The OS keyring stays the way in."
+      ? t("settings.pass_hint_remove")
       : hasPassphrase
-        ? "To change it, type the current passphrase and the new one twice; leave them empty to keep it."
-        : "At least 8 characters. Twofold then starts locked, locks on Ctrl+L and after the idle time, and still opens if the keyring is lost. It cannot be recovered: keep it safe.";
+        ? t("settings.pass_hint_change")
+        : t("settings.pass_hint_set");
   };
   passOn.addEventListener("change", showPass);
   showPass();
@@ -120,17 +120,27 @@ export function openSettingsDialog(
     };
     if (!hasPassphrase && !passOn.checked) return false;
     if (hasPassphrase && !passOn.checked) {
-      if (!passCurrent.value) return fail("Type the current passphrase to remove it.");
+      if (!passCurrent.value) return fail(t("settings.err_pass_remove"));
       await api.removePassphrase(passCurrent.value);
       return false;
     }
     if (hasPassphrase && !passNew.value && !passAgain.value) return true;
     // The length rule is the vault crate's (twofold_vault::check_new_passphrase): Rust says it.
-    if (passNew.value !== passAgain.value) return fail("The two passphrases differ.");
-    if (hasPassphrase && !passCurrent.value) return fail("Type the current passphrase to change it.");
+    if (passNew.value !== passAgain.value) return fail(t("settings.err_pass_differ"));
+    if (hasPassphrase && !passCurrent.value) return fail(t("settings.err_pass_change"));
     await api.setPassphrase(passNew.value, hasPassphrase ? passCurrent.value : null);
     return true;
   };
+
+  // The language: the desktop's (named in its own words), or one chosen here.
+  const language = h(
+    "select",
+    { id: "set-language" },
+    h("option", { value: "system", text: t("settings.language_system", { name: systemLanguage() === "de" ? t("language.de") : t("language.en") }) }),
+    h("option", { value: "en", lang: "en", text: t("language.en") }),
+    h("option", { value: "de", lang: "de", text: t("language.de") }),
+  );
+  language.value = current.language === "en" || current.language === "de" ? current.language : "system";
 
   // The tray: offered only where a tray icon is shown.
   const trayOn = h("input", { id: "set-close-tray", type: "checkbox", checked: current.close_to_tray });
@@ -138,8 +148,8 @@ export function openSettingsDialog(
   const trayFields = h(
     "div",
     { class: "form", id: "tray-fields", hidden: true },
-    h("label", { class: "check", for: "set-close-tray" }, trayOn, " Closing the window keeps Twofold in the tray"),
-    h("label", { class: "check", for: "set-start-hidden" }, hiddenOn, " Start hidden in the tray"),
+    h("label", { class: "check", for: "set-close-tray" }, trayOn, ` ${t("settings.close_tray")}`),
+    h("label", { class: "check", for: "set-start-hidden" }, hiddenOn, ` ${t("settings.start_hidden")}`),
   );
   void windowApi.trayAvailable().then((shown) => (trayFields.hidden = !shown));
 
@@ -147,26 +157,27 @@ export function openSettingsDialog(
     "form",
     { class: "form", id: "settings-form" },
     // The passphrase first: the idle lock below depends on it.
-    h("label", { class: "check", for: "set-pass" }, passOn, " Protect Twofold with a passphrase"),
+    h("label", { class: "check", for: "set-pass" }, passOn, ` ${t("settings.protect")}`),
     passFields,
     h(
       "div",
       { class: "grid" },
       field(
         "set-idle",
-        "Lock after inactivity (minutes)",
+        t("settings.idle"),
         number("set-idle", Math.round(current.idle_lock_seconds / 60), 0, 1440),
-        hasPassphrase ? "0 never locks by itself." : "Needs a passphrase (above).",
+        hasPassphrase ? t("settings.idle_hint") : t("settings.idle_needs_pass"),
       ),
       field(
         "set-clipboard",
-        "Clear copied codes after (s)",
+        t("settings.clipboard"),
         number("set-clipboard", current.clipboard_clear_seconds, 0, 3600),
-        "0 keeps them.",
+        t("settings.clipboard_hint"),
       ),
     ),
+    field("set-language", t("settings.language"), language),
     trayFields,
-    h("label", { class: "check", for: "set-backup" }, backupOn, " Automatic encrypted backups after every change"),
+    h("label", { class: "check", for: "set-backup" }, backupOn, ` ${t("settings.backups")}`),
     backupFields,
     error,
   );
@@ -177,28 +188,28 @@ export function openSettingsDialog(
     const idleMin = Number(read("set-idle"));
     const keep = Number(read("set-backup-keep"));
     if (!Number.isInteger(clip) || clip < 0) {
-      error.textContent = "The clipboard delay must be a whole number of seconds, 0 or more.";
+      error.textContent = t("settings.err_clipboard");
       return;
     }
     if (!Number.isInteger(idleMin) || idleMin < 0) {
-      error.textContent = "The lock delay must be a whole number of minutes, 0 or more.";
+      error.textContent = t("settings.err_idle");
       return;
     }
     if (backupOn.checked) {
       if (!dir.value.trim()) {
-        error.textContent = "Choose a folder for the backups.";
+        error.textContent = t("settings.err_folder");
         return;
       }
       if (!Number.isInteger(keep) || keep < 1 || keep > 1000) {
-        error.textContent = "Keep between 1 and 1000 backups.";
+        error.textContent = t("settings.err_keep");
         return;
       }
       if (password.value !== confirm.value) {
-        error.textContent = "The two backup passwords differ.";
+        error.textContent = t("settings.err_password_differ");
         return;
       }
       if (!password.value && !backup?.password_set) {
-        error.textContent = "Choose a password for the backups: without it they cannot be restored.";
+        error.textContent = t("settings.err_password_missing");
         return;
       }
     }
@@ -222,18 +233,20 @@ export function openSettingsDialog(
         backup_keep: backupOn.checked ? keep : current.backup_keep,
         close_to_tray: trayOn.checked,
         start_hidden: hiddenOn.checked,
+        language: language.value,
       });
       closeModal();
+      // A new language applies at once: the page, the list and the message below are in it.
+      if (s.language !== current.language) setLanguage(s.language);
       saved(s, hasPass);
       const what =
         hasPass !== hasPassphrase
           ? hasPass
-            ? " The passphrase is set: Ctrl+L locks."
-            : " The passphrase is removed."
+            ? ` ${t("settings.pass_set")}`
+            : ` ${t("settings.pass_removed")}`
           : "";
       toast(
-        (s.backup_dir && s.backup_dir !== current.backup_dir ? "Settings saved; writing the first backup." : "Settings saved.") +
-          what,
+        (s.backup_dir && s.backup_dir !== current.backup_dir ? t("settings.saved_first_backup") : t("settings.saved")) + what,
       );
     } catch (err) {
       error.textContent = errorText(err);
@@ -245,6 +258,6 @@ export function openSettingsDialog(
   });
   // Editing a field clears the last complaint about it.
   form.addEventListener("input", () => (error.textContent = ""));
-  modal("Settings", form, [button("Cancel", "btn", closeModal), button("Save", "btn primary", save)]);
+  modal(t("settings.title"), form, [button(t("dialog.cancel"), "btn", closeModal), button(t("dialog.save"), "btn primary", save)]);
   byId<HTMLInputElement>("set-clipboard").focus();
 }
