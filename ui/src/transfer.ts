@@ -6,9 +6,11 @@ import { button, closeModal, modal } from "./dialogs";
 import { field, h } from "./dom";
 import { toast } from "./toast";
 import { alreadyIn } from "./add";
+import { fmtNumber, t } from "./i18n";
 
+/** Formats by value and label; a label that is a catalog key ("transfer.…") is translated. */
 const IMPORT_FORMATS: [string, string][] = [
-  ["auto", "Detect from the file"],
+  ["auto", "transfer.fmt_auto"],
   ["aegis", "Aegis"],
   ["2fas", "2FAS"],
   ["andotp", "andOTP"],
@@ -16,24 +18,28 @@ const IMPORT_FORMATS: [string, string][] = [
   ["bitwarden", "Bitwarden JSON"],
   ["bitwarden-csv", "Bitwarden CSV"],
   ["ente", "Ente Auth"],
-  ["ente-encrypted", "Ente Auth (encrypted)"],
-  ["google", "Google Authenticator export"],
+  ["ente-encrypted", "transfer.fmt_ente_encrypted"],
+  ["google", "transfer.fmt_google"],
   ["proton", "Proton Authenticator"],
   ["stratum", "Stratum / Authenticator Pro"],
-  ["otpauth", "otpauth:// links, one per line"],
-  ["twofold", "Twofold backup"],
+  ["otpauth", "transfer.fmt_otpauth"],
+  ["twofold", "transfer.fmt_twofold"],
 ];
 
 const EXPORT_FORMATS: [string, string][] = [
-  ["twofold", "Twofold encrypted backup"],
-  ["aegis", "Aegis JSON (encrypted with a password, or plain)"],
-  ["otpauth", "otpauth:// links, one per line (plain)"],
-  ["google-qr", "Google Authenticator QR codes (PNG files)"],
-  ["qr", "One QR code per account (PNG files)"],
+  ["twofold", "transfer.efmt_twofold"],
+  ["aegis", "transfer.efmt_aegis"],
+  ["otpauth", "transfer.efmt_otpauth"],
+  ["google-qr", "transfer.efmt_google_qr"],
+  ["qr", "transfer.efmt_qr"],
 ];
 
 function select(id: string, options: [string, string][]): HTMLSelectElement {
-  return h("select", { id }, ...options.map(([v, t]) => h("option", { value: v, text: t })));
+  return h(
+    "select",
+    { id },
+    ...options.map(([v, label]) => h("option", { value: v, text: label.startsWith("transfer.") ? t(label) : label })),
+  );
 }
 
 function entries(title: string, list: ImportEntry[], cls: string): HTMLElement | null {
@@ -41,7 +47,7 @@ function entries(title: string, list: ImportEntry[], cls: string): HTMLElement |
   return h(
     "details",
     { class: `import-group ${cls}`, open: cls === "new" },
-    h("summary", { text: `${title} (${list.length})` }),
+    h("summary", { text: `${title} (${fmtNumber(list.length)})` }),
     h("ul", {}, ...list.map((e) => h("li", { text: e.issuer ? `${e.issuer} — ${e.label}` : e.label }))),
   );
 }
@@ -49,61 +55,61 @@ function entries(title: string, list: ImportEntry[], cls: string): HTMLElement |
 export function openImportDialog(done: () => Promise<void>): void {
   // The file input hides under a button like Export's "Choose…", with the names chosen beside it.
   const files = h("input", { id: "import-files", type: "file", multiple: true, class: "file" });
-  const chosenNames = h("span", { class: "hint", id: "import-chosen", text: "No file chosen" });
+  const chosenNames = h("span", { class: "hint", id: "import-chosen", text: t("transfer.no_file") });
   const picker = h(
     "div",
     { class: "path-row" },
-    h("span", { class: "btn source file-btn" }, h("span", { text: "Choose files…" }), files),
+    h("span", { class: "btn source file-btn" }, h("span", { text: t("transfer.choose_files") }), files),
     chosenNames,
   );
   files.addEventListener("change", () => {
     const names = [...(files.files ?? [])].map((f) => f.name);
-    chosenNames.textContent = names.length ? names.join(", ") : "No file chosen";
+    chosenNames.textContent = names.length ? names.join(", ") : t("transfer.no_file");
   });
   const format = select("import-format", IMPORT_FORMATS);
   const password = h("input", { id: "import-password", type: "password", autocomplete: "off" });
-  const pwField = field("import-password", "Password of the export", password);
+  const pwField = field("import-password", t("transfer.import_password"), password);
   pwField.hidden = true;
   const conflicts = h("input", { id: "import-conflicts", type: "checkbox" });
   const conflictsField = h(
     "label",
     { class: "check", for: "import-conflicts", hidden: true },
     conflicts,
-    " Also add accounts whose issuer and name match one with another secret",
+    ` ${t("transfer.add_conflicts")}`,
   );
   const error = h("p", { class: "field-error", id: "import-error", role: "alert" });
   const result = h("div", { id: "import-preview", class: "import-preview", "aria-live": "polite" });
   const body = h(
     "form",
     { class: "form", id: "import-form" },
-    field("import-files", "Export files (or QR images)", picker, "Aegis, 2FAS, andOTP, FreeOTP+, Bitwarden, Ente, Google Authenticator, Proton, Stratum, otpauth lists"),
-    field("import-format", "Format", format),
+    field("import-files", t("transfer.import_files"), picker, t("transfer.import_files_hint")),
+    field("import-format", t("transfer.format"), format),
     pwField,
     error,
     result,
     conflictsField,
   );
   let preview: ImportPreview | null = null;
-  const importBtn = button("Import", "btn primary", async () => {
+  const importBtn = button(t("transfer.import"), "btn primary", async () => {
     if (!preview) return showPreview();
     try {
       const r = await transferApi.importCommit(conflicts.checked);
       closeModal();
       await done();
       const dup = r.duplicates ? ` ${alreadyIn(r.duplicates)}` : "";
-      toast(`Imported ${r.added} account${r.added === 1 ? "" : "s"}.${dup}`);
+      toast(`${t("transfer.imported", { count: r.added })}${dup}`);
     } catch (err) {
       error.textContent = errorText(err);
     }
   });
   importBtn.id = "import-go";
-  importBtn.textContent = "Preview";
+  importBtn.textContent = t("transfer.preview");
 
   const reset = () => {
     preview = null;
     result.replaceChildren();
     conflictsField.hidden = true;
-    importBtn.textContent = "Preview";
+    importBtn.textContent = t("transfer.preview");
     error.textContent = "";
   };
   files.addEventListener("change", reset);
@@ -114,7 +120,7 @@ export function openImportDialog(done: () => Promise<void>): void {
     error.textContent = "";
     const chosen = [...(files.files ?? [])];
     if (!chosen.length) {
-      error.textContent = "Choose one or more export files first.";
+      error.textContent = t("transfer.err_no_files");
       return;
     }
     try {
@@ -124,25 +130,27 @@ export function openImportDialog(done: () => Promise<void>): void {
       const p = await transferApi.importPreview(payload, format.value, password.value || null);
       if (p.needs_password) {
         pwField.hidden = false;
-        error.textContent = "This export is encrypted: enter its password.";
+        error.textContent = t("transfer.err_encrypted");
         password.focus();
         return;
       }
       preview = p;
-      const found = p.files.map((f) => `${f.name}: ${f.format}${f.encrypted ? " (encrypted)" : ""}, ${f.accounts} account${f.accounts === 1 ? "" : "s"}`);
+      const found = p.files.map((f) =>
+        t(f.encrypted ? "transfer.file_encrypted" : "transfer.file", { name: f.name, format: f.format, count: f.accounts }),
+      );
       const parts: (HTMLElement | null)[] = [
-        h("ul", { class: "import-files" }, ...found.map((t) => h("li", { text: t }))),
-        entries("New", p.add, "new") ?? h("p", { class: "hint", text: "Nothing new to add." }),
-        entries("Already in Twofold", p.duplicates, "dup"),
-        entries("Same issuer and name, another secret", p.conflicts, "conflict"),
+        h("ul", { class: "import-files" }, ...found.map((line) => h("li", { text: line }))),
+        entries(t("transfer.new"), p.add, "new") ?? h("p", { class: "hint", text: t("transfer.nothing_new") }),
+        entries(t("transfer.already"), p.duplicates, "dup"),
+        entries(t("transfer.conflicts"), p.conflicts, "conflict"),
         p.skipped.length
-          ? h("details", { class: "import-group" }, h("summary", { text: `Left out (${p.skipped.length})` }), h("ul", {}, ...p.skipped.map((s) => h("li", { text: s }))))
+          ? h("details", { class: "import-group" }, h("summary", { text: t("transfer.left_out", { count: fmtNumber(p.skipped.length) }) }), h("ul", {}, ...p.skipped.map((s) => h("li", { text: s }))))
           : null,
       ];
       result.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
       conflictsField.hidden = p.conflicts.length === 0;
       const n = p.add.length;
-      importBtn.textContent = n ? `Import ${n} account${n === 1 ? "" : "s"}` : "Import";
+      importBtn.textContent = n ? t("transfer.import_n", { count: n }) : t("transfer.import");
     } catch (err) {
       error.textContent = errorText(err);
     }
@@ -152,8 +160,8 @@ export function openImportDialog(done: () => Promise<void>): void {
     e.preventDefault();
     void (preview ? importBtn.click() : showPreview());
   });
-  const dlg = modal("Import accounts", body, [
-    button("Cancel", "btn", async () => {
+  const dlg = modal(t("transfer.import_title"), body, [
+    button(t("dialog.cancel"), "btn", async () => {
       closeModal();
       await transferApi.importCancel();
     }),
@@ -170,8 +178,8 @@ export function openExportDialog(): void {
   const pwFields = h(
     "div",
     { class: "grid" },
-    field("export-password", "Password", password),
-    field("export-password2", "Password again", confirm),
+    field("export-password", t("server.password"), password),
+    field("export-password2", t("settings.password_again"), confirm),
   );
   // A path shown whole (wrapped), not cut before its file name.
   const path = h("textarea", { id: "export-path", autocomplete: "off", spellcheck: "false", rows: 2, class: "path" });
@@ -181,32 +189,32 @@ export function openExportDialog(): void {
       body.requestSubmit();
     }
   });
-  const choose = h("button", { type: "button", class: "btn", id: "export-choose", text: "Choose…" });
+  const choose = h("button", { type: "button", class: "btn", id: "export-choose", text: t("settings.choose") });
   choose.addEventListener("click", async () => {
     const multi = format.value.endsWith("qr");
     const picked = multi
-      ? await open({ directory: true, defaultPath: path.value, title: "Folder for the QR images" })
-      : await save({ defaultPath: path.value, title: "Save the export as" });
+      ? await open({ directory: true, defaultPath: path.value, title: t("transfer.qr_folder_title") })
+      : await save({ defaultPath: path.value, title: t("transfer.save_as_title") });
     if (typeof picked === "string") path.value = picked;
   });
   const warning = h(
     "p",
     { class: "warning", id: "export-warning", role: "alert" },
-    "This export holds your secrets in clear: anyone who reads it can make your codes. Keep it offline and delete it once you have imported it.",
+    t("transfer.warning"),
   );
   const ack = h("input", { id: "export-ack", type: "checkbox" });
-  const ackField = h("label", { class: "check", for: "export-ack" }, ack, " I understand");
+  const ackField = h("label", { class: "check", for: "export-ack" }, ack, ` ${t("transfer.understand")}`);
   const error = h("p", { class: "field-error", id: "export-error", role: "alert" });
   const body = h(
     "form",
     { class: "form", id: "export-form" },
-    field("export-format", "Format", format),
+    field("export-format", t("transfer.format"), format),
     pwFields,
     field(
       "export-path",
-      "Save to",
+      t("transfer.save_to"),
       h("div", { class: "path-row" }, path, choose),
-      "A file, or a folder for the QR formats. An existing file is never overwritten.",
+      t("transfer.save_to_hint"),
     ),
     warning,
     ackField,
@@ -231,23 +239,23 @@ export function openExportDialog(): void {
     error.textContent = "";
     const encrypted = !pwFields.hidden && password.value !== "";
     if (format.value === "twofold" && !password.value) {
-      error.textContent = "A Twofold backup is always encrypted: choose a password.";
+      error.textContent = t("transfer.err_twofold_password");
       return;
     }
     if (encrypted && password.value !== confirm.value) {
-      error.textContent = "The two passwords differ.";
+      error.textContent = t("transfer.err_differ");
       return;
     }
     if (plain() && !ack.checked) {
-      error.textContent = "This export is not encrypted: tick “I understand” to go on.";
+      error.textContent = t("transfer.err_ack");
       return;
     }
     try {
       const r = await transferApi.exportAccounts(format.value, path.value, encrypted ? password.value : null, []);
       closeModal();
-      const where = r.paths.length === 1 ? r.paths[0] : `${r.paths.length} files in ${path.value}`;
-      const left = r.skipped.length ? ` (${r.skipped.length} left out: the format cannot hold them)` : "";
-      toast(`Exported ${r.accounts} account${r.accounts === 1 ? "" : "s"} to ${where}${left}.`, { seconds: 8 });
+      const where = r.paths.length === 1 ? r.paths[0] : t("transfer.files_in", { count: r.paths.length, path: path.value });
+      const words = { count: r.accounts, where, left: r.skipped.length };
+      toast(r.skipped.length ? t("transfer.exported_left_out", words) : t("transfer.exported", words), { seconds: 8 });
     } catch (err) {
       error.textContent = errorText(err);
     }
@@ -258,9 +266,9 @@ export function openExportDialog(): void {
   });
   // Editing a field clears the last complaint about it.
   body.addEventListener("input", () => (error.textContent = ""));
-  const goBtn = button("Export", "btn primary", go);
+  const goBtn = button(t("transfer.export"), "btn primary", go);
   goBtn.id = "export-go";
-  modal("Export accounts", body, [button("Cancel", "btn", closeModal), goBtn]);
+  modal(t("transfer.export_title"), body, [button(t("dialog.cancel"), "btn", closeModal), goBtn]);
   void update();
   format.focus();
 }
