@@ -38,6 +38,10 @@ pub struct EditArgs {
     /// Replace the note
     #[arg(long, value_name = "TEXT")]
     note: Option<String>,
+    /// The icon: auto (matched from the issuer), initial, si:SLUG (a Simple Icons logo, e.g.
+    /// si:github; a bare SLUG will do) or pack:UUID/FILE (an imported icon pack's icon)
+    #[arg(long, value_name = "ICON")]
+    icon: Option<String>,
 }
 
 pub fn run(args: EditArgs, g: &GlobalArgs, out: Out) -> CliResult {
@@ -76,10 +80,25 @@ pub fn run(args: EditArgs, g: &GlobalArgs, out: Out) -> CliResult {
             None
         },
         note: args.note,
+        icon: args.icon.map(|i| icon_choice(&i)),
     };
     let mut vault = g.open()?;
     let id = resolve_id(&vault, &args.id)?;
     let s = vault.update(&id, patch).map_err(CliError::from)?;
     writeln!(out, "updated {}", s.id)?;
     Ok(0)
+}
+
+/// `--icon github` means the Simple Icons logo `si:github`; every other form goes as written.
+fn icon_choice(icon: &str) -> String {
+    let i = icon.trim();
+    let bare_slug = !i.is_empty()
+        && !matches!(i, "auto" | "initial")
+        && i.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if bare_slug {
+        format!("si:{i}")
+    } else {
+        i.to_string()
+    }
 }

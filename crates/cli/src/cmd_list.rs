@@ -35,6 +35,9 @@ struct Row<'a> {
     counter: u64,
     tags: &'a [String],
     pinned: bool,
+    /// The chosen icon (`twofold edit --icon`); omitted when automatic.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    icon: &'a str,
 }
 
 /// Lists the accounts; never prints a secret.
@@ -54,6 +57,7 @@ pub fn run(args: ListArgs, g: &GlobalArgs, out: Out) -> CliResult {
             counter: a.counter,
             tags: &a.tags,
             pinned: a.pinned,
+            icon: &a.icon,
         })
         .collect();
     if args.json {

@@ -4,6 +4,7 @@ mod cmd_add;
 mod cmd_code;
 mod cmd_edit;
 mod cmd_export;
+mod cmd_icons;
 mod cmd_import;
 mod cmd_list;
 mod cmd_move;
@@ -65,6 +66,8 @@ enum Command {
     Import(cmd_import::ImportArgs),
     /// Export accounts: encrypted Twofold backup, otpauth list, Aegis JSON, Google Authenticator QR codes
     Export(cmd_export::ExportArgs),
+    /// Aegis icon packs for the app's account icons: import FILE, list [--issuer NAME]
+    Icons(cmd_icons::IconsArgs),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd_scan::run(args, &mut out),
         Command::Import(args) => cmd_import::run(args, &cli.global, &mut out),
         Command::Export(args) => cmd_export::run(args, &cli.global, &mut out),
+        Command::Icons(args) => cmd_icons::run(args, &cli.global, &mut out),
     };
     let _ = out.flush();
     match result {
@@ -98,7 +102,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `Cli::command()` builds all eleven subcommands' arguments, several hundred of them, before it
+/// `Cli::command()` builds all the subcommands' arguments, several hundred of them, before it
 /// looks at argv, and that was most of a `twofold code` invocation (bench/code.sh measures it).
 /// `code` is the command scripts call in loops, so it gets
 /// a parser holding just itself and the global flags, built from the same derive structs: the

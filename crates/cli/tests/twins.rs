@@ -144,3 +144,56 @@ fn an_export_into_a_folder_gets_the_apps_dated_name() {
     let body = std::fs::read_to_string(dir.join(n)).unwrap();
     assert!(body.contains("otpauth://totp/Alpha:al?"), "{body}");
 }
+
+/// The app's icon picker and "Import icon pack…": `twofold edit --icon` keeps the choice with the
+/// account (Vault::update, twofold_vault::icon), `twofold icons import` keeps an Aegis pack
+/// beside the vault (twofold_icons::install) and `icons list --issuer` says what it suggests.
+#[test]
+fn icons_are_chosen_and_packs_imported_from_the_command_line() {
+    let e = Env::new();
+    let id = add(&e, "GitHub", "ann");
+    let icon = |e: &Env| {
+        let o = e.run(&["list", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0]["icon"].as_str().unwrap_or("").to_string()
+    };
+    assert_eq!(icon(&e), "");
+    assert!(e.run(&["edit", &id, "--icon", "gitlab"]).status.success());
+    assert_eq!(icon(&e), "si:gitlab");
+    assert!(e.run(&["edit", &id, "--icon", "initial"]).status.success());
+    assert_eq!(icon(&e), "initial");
+    let o = e.run(&["edit", &id, "--icon", "si:Not A Slug"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stderr).trim(),
+        "twofold: invalid icon: a Simple Icons slug has only a-z, 0-9 and _"
+    );
+    assert!(e.run(&["edit", &id, "--icon", "auto"]).status.success());
+    assert_eq!(icon(&e), "");
+
+    let pack = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../icons/tests/fixtures/aegis-test-pack.zip"
+    );
+    let o = e.run(&["icons", "import", pack]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout).trim(),
+        "imported Twofold test icons (2 icons) 5e0d3c1a-7b2f-4d8e-9a61-2c4b8f0e7d13"
+    );
+    assert!(e
+        .p("data/icon-packs/5e0d3c1a-7b2f-4d8e-9a61-2c4b8f0e7d13/0.svg")
+        .is_file());
+    let o = e.run(&["icons", "list", "--issuer", "Zyxwv Corp"]);
+    assert_eq!(
+        text(&o.stdout).trim(),
+        "pack:5e0d3c1a-7b2f-4d8e-9a61-2c4b8f0e7d13/icons/1_Primary/Zyxwv.svg"
+    );
+    let o = e.run(&["icons", "import", e.vault().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("not an icon pack: it is not a ZIP file"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -449,6 +449,7 @@ pub(crate) fn account(format: &'static str, at: &str, f: Fields) -> Result<Accou
         updated: 0,
         last_used: None,
         extra: Vec::new(),
+        icon: String::new(),
     };
     a.params()
         .validate()

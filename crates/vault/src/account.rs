@@ -36,6 +36,9 @@ pub struct Account {
     /// otpauth parameters Twofold does not interpret (`image`, `color`, …), kept in order.
     #[serde(default)]
     pub extra: Vec<(String, String)>,
+    /// The chosen icon (`crate::icon`): empty for automatic.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub icon: String,
 }
 
 fn ser_secret<S: Serializer>(s: &Secret, ser: S) -> Result<S::Ok, S::Error> {
@@ -65,6 +68,10 @@ pub struct AccountSummary {
     pub created: u64,
     pub updated: u64,
     pub last_used: Option<u64>,
+    /// The chosen icon (`crate::icon`): empty for automatic.
+    pub icon: String,
+    /// The host of the otpauth `image` parameter, for matching a logo; empty when none.
+    pub image_host: String,
 }
 
 /// Changes to an account; `None` leaves a field as it is.
@@ -83,6 +90,8 @@ pub struct AccountPatch {
     pub remove_tags: Vec<String>,
     pub pinned: Option<bool>,
     pub note: Option<String>,
+    /// The icon choice, checked by `crate::icon::normalise_icon` (`Vault::update` does).
+    pub icon: Option<String>,
 }
 
 impl Account {
@@ -105,6 +114,7 @@ impl Account {
             updated: now,
             last_used: None,
             extra: uri.extra.clone(),
+            icon: String::new(),
         }
     }
 
@@ -147,6 +157,8 @@ impl Account {
             created: self.created,
             updated: self.updated,
             last_used: self.last_used,
+            icon: self.icon.clone(),
+            image_host: crate::icon::image_host(&self.extra),
         }
     }
 
@@ -210,6 +222,9 @@ impl Account {
         }
         if let Some(v) = p.note {
             next.note = v;
+        }
+        if let Some(v) = p.icon {
+            next.icon = v;
         }
         next.params().validate()?;
         next.updated = now;

@@ -54,6 +54,9 @@ pub enum VaultError {
     #[error("the OS keyring failed ({detail}): retry, or unlock the vault with its passphrase")]
     Keyring { detail: String },
 
+    #[error("invalid icon: {0}")]
+    InvalidIcon(String),
+
     #[error("wrong passphrase for this vault")]
     WrongPassphrase,
 

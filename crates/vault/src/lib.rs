@@ -17,6 +17,7 @@
 pub mod account;
 mod error;
 pub mod format;
+pub mod icon;
 pub mod intake;
 pub mod keyring;
 mod listing;

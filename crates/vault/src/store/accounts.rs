@@ -76,7 +76,11 @@ impl Vault {
     }
 
     /// Changes one account.
-    pub fn update(&mut self, id: &str, patch: AccountPatch) -> Result<AccountSummary> {
+    pub fn update(&mut self, id: &str, mut patch: AccountPatch) -> Result<AccountSummary> {
+        patch.icon = patch
+            .icon
+            .map(|i| crate::icon::normalise_icon(&i))
+            .transpose()?;
         self.modify(|accounts, now| {
             let a = accounts
                 .iter_mut()
