@@ -127,6 +127,11 @@ export function fmtDateTime(unixSeconds: number): string {
   );
 }
 
+/** A time of day for the current locale (seconds since 1970). */
+export function fmtTime(unixSeconds: number): string {
+  return new Intl.DateTimeFormat(locale, { timeStyle: "medium" }).format(new Date(unixSeconds * 1000));
+}
+
 /** A date for the current locale (seconds since 1970). */
 export function fmtDate(unixSeconds: number): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium" }).format(new Date(unixSeconds * 1000));

@@ -5,6 +5,7 @@ import { openUrl } from "@tauri-apps/plugin-opener";
 import { errorText } from "./api";
 import { byId, h } from "./dom";
 import { toast } from "./toast";
+import { fmtTime, setText, t } from "./i18n";
 
 interface PanelUser {
   id: number;
@@ -43,12 +44,24 @@ interface PanelStatus {
 let timer: number | undefined;
 let onVaultChange: () => Promise<void> = async () => {};
 
+/** A mode's name in the window's language (the values are the server's). */
+function modeName(mode: string | null | undefined): string {
+  if (mode === "optional") return t("server.mode_optional");
+  if (mode === "required") return t("server.mode_required");
+  if (mode === "disabled") return t("server.mode_disabled");
+  return mode ?? "";
+}
+
 function render(s: PanelStatus): void {
   const state = byId("srv-state");
-  state.textContent = s.running ? `Running (${s.profile}, ${s.mode})` : "Stopped";
-  state.title = s.running ? `Running as ${s.profile} in ${s.mode} mode, issuer “${s.issuer}”` : "";
+  const mode = modeName(s.mode);
+  if (s.running) setText(state, "server.running", { profile: s.profile, mode });
+  else setText(state, "server.stopped");
+  state.title = s.running ? t("server.running_title", { profile: s.profile, mode, issuer: s.issuer }) : "";
   byId("srv-state").className = s.running ? "pill ok" : "pill";
-  byId<HTMLButtonElement>("srv-toggle").textContent = s.running ? "Stop server" : "Start server";
+  const toggleBtn = byId<HTMLButtonElement>("srv-toggle");
+  toggleBtn.dataset.running = String(s.running);
+  setText(toggleBtn, s.running ? "server.stop" : "server.start");
   const url = byId<HTMLAnchorElement>("srv-url");
   url.hidden = !s.url;
   url.textContent = s.url ?? "";
@@ -66,14 +79,14 @@ function render(s: PanelStatus): void {
   const users = byId("srv-users");
   users.replaceChildren(
     ...s.users.map((u) => {
-      const add = h("button", { type: "button", class: "btn small", text: "Add to Twofold", "data-email": u.email });
+      const add = h("button", { type: "button", class: "btn small", text: t("server.add_to_twofold"), "data-email": u.email });
       add.hidden = !u.can_add;
       add.addEventListener("click", () => void addToTwofold(u.email));
       return h(
         "li",
         { class: "srv-user" },
         h("span", { class: "srv-email", text: u.email }),
-        h("span", { class: u.totp_enabled ? "pill ok" : "pill", text: u.totp_enabled ? "TOTP on" : "no TOTP" }),
+        h("span", { class: u.totp_enabled ? "pill ok" : "pill", text: u.totp_enabled ? t("server.totp_on") : t("server.totp_off") }),
         add,
       );
     }),
@@ -85,7 +98,7 @@ function render(s: PanelStatus): void {
       h(
         "li",
         { class: l.status >= 400 ? "bad" : "" },
-        h("span", { class: "log-time", text: new Date(l.at * 1000).toLocaleTimeString() }),
+        h("span", { class: "log-time", text: fmtTime(l.at) }),
         h("span", { class: "log-method", text: l.method }),
         h("span", { class: "log-path", text: l.path }),
         h("span", { class: "log-status", text: String(l.status) }),
@@ -103,7 +116,7 @@ async function refresh(): Promise<void> {
 }
 
 async function toggle(): Promise<void> {
-  const running = byId("srv-toggle").textContent === "Stop server";
+  const running = byId("srv-toggle").dataset.running === "true";
   try {
     if (running) {
       render(await invoke<PanelStatus>("server_stop"));
@@ -133,7 +146,7 @@ async function createUser(e: Event): Promise<void> {
         req: { email: email.value, password: password.value, enrolled },
       }),
     );
-    toast(`Created ${email.value}${enrolled ? " with TOTP enrolled" : ""}.`);
+    toast(t(enrolled ? "server.created_enrolled" : "server.created", { email: email.value }));
     email.value = "";
   } catch (err) {
     toast(errorText(err));
@@ -143,7 +156,7 @@ async function createUser(e: Event): Promise<void> {
 async function addToTwofold(email: string): Promise<void> {
   try {
     await invoke<string>("server_add_to_twofold", { email });
-    toast(`Added ${email} to Twofold.`);
+    toast(t("server.added", { email }));
     await onVaultChange();
   } catch (err) {
     toast(errorText(err));
