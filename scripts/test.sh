@@ -19,9 +19,11 @@ xvfb() { xvfb-run -a -s "-screen 0 1280x800x24" "$@"; }
 step "setup"
 scripts/setup.sh
 
-step "front end: build and lint"
+step "front end: build, lint and the message catalogs"
 npm run --silent build
 npm run --silent lint
+# Every key used in ui/ is in every catalog (en, de), with the same placeholders and plurals.
+node --test tests/i18n.test.mjs
 
 step "rust: format and lint"
 cargo fmt --all -- --check
@@ -39,6 +41,15 @@ step "rust: unit, property, CLI, vault, scanner, import/export and server tests"
 churn=two_processes_with_the_keyring_slot_end_with_400
 tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored --skip "$churn"
 tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring --locked -- --ignored --exact "$churn"
+
+step "desktop: the TypeScript types of the Tauri commands are those the Rust types generate"
+# `cargo test` above rewrote ui/src/bindings/ from the Rust types (ts-rs); the committed files
+# must be what it wrote, or the front end was type-checked against stale types.
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+  git status --porcelain -- ui/src/bindings >&2
+  echo "ui/src/bindings/ is out of date: run 'cargo test -p twofold-desktop export_bindings' and commit it" >&2
+  exit 1
+fi
 
 step "test server: OpenAPI conformance (schemathesis --checks all, 0 failures)"
 # Installs schemathesis from PyPI into target/schemathesis-venv (pinned in the script), starts
