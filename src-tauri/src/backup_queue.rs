@@ -10,12 +10,14 @@ use serde::Serialize;
 const SETTLE: Duration = Duration::from_millis(1500);
 
 /// What the Settings dialog shows about automatic backups.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BackupStatus {
     /// A password for the backups is in the keyring.
     pub password_set: bool,
     /// The newest backup this app wrote: path and Unix time.
     pub last_path: Option<String>,
+    #[ts(type = "number | null")]
     pub last_time: Option<u64>,
     /// Why the last attempt failed (cleared by the next success).
     pub error: Option<String>,

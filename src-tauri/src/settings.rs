@@ -3,22 +3,29 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use twofold_vault::SortOrder;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 pub struct Settings {
     /// Seconds after which a copied code is cleared from the clipboard (0: never).
+    #[ts(type = "number")]
     pub clipboard_clear_seconds: u64,
     /// Seconds of inactivity after which the app locks (needs a passphrase slot; 0: never).
+    #[ts(type = "number")]
     pub idle_lock_seconds: u64,
-    /// "name", "recent" or "manual".
-    pub sort: String,
+    /// The list's order (the rule is `twofold_vault::listing`).
+    pub sort: SortOrder,
     /// Folder of the automatic encrypted backups; empty: no automatic backups. Their password
     /// is in the OS keyring (see backup.rs), never here.
     pub backup_dir: String,
     /// How many automatic backups to keep (the oldest beyond are deleted).
+    #[ts(type = "number")]
     pub backup_keep: u64,
     /// The window's zoom in percent (Ctrl+= / Ctrl+− / Ctrl+0).
+    #[ts(type = "number")]
     pub zoom_percent: u64,
     /// Closing the window keeps Twofold in the tray (where a tray icon is shown).
     pub close_to_tray: bool,
@@ -48,7 +55,7 @@ impl Default for Settings {
         Self {
             clipboard_clear_seconds: 30,
             idle_lock_seconds: 300,
-            sort: "manual".into(),
+            sort: SortOrder::Manual,
             backup_dir: String::new(),
             backup_keep: 10,
             zoom_percent: 100,
@@ -63,12 +70,6 @@ impl Default for Settings {
 
 impl Settings {
     pub fn validate(mut self) -> Result<Self, String> {
-        if !matches!(self.sort.as_str(), "name" | "recent" | "manual") {
-            return Err(format!(
-                "unknown sort order '{}': use name, recent or manual",
-                self.sort
-            ));
-        }
         if self.clipboard_clear_seconds > 3600 {
             return Err("the clipboard delay must be at most 3600 seconds".into());
         }
@@ -95,7 +96,6 @@ impl Settings {
                 self.backup_dir
             ));
         }
-        self.sort = self.sort.to_lowercase();
         Ok(self)
     }
 

@@ -14,13 +14,16 @@ use crate::vault_banner::Banner;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
+#[derive(ts_rs::TS)]
+#[ts(export)]
 pub enum VaultState {
     Ready,
     Locked,
     Error,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct VaultStatus {
     pub state: VaultState,
     /// What is wrong and what to do (a locked or failed vault).

@@ -28,7 +28,8 @@ impl Drop for FileIn {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Entry {
     issuer: String,
     label: String,
@@ -45,7 +46,8 @@ impl From<&Account> for Entry {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct FileOut {
     name: String,
     format: &'static str,
@@ -53,7 +55,8 @@ pub struct FileOut {
     accounts: usize,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportPreview {
     /// An encrypted export and no password yet: ask for one and call again.
     needs_password: bool,
@@ -134,7 +137,8 @@ fn existing_accounts(state: &AppState) -> Res<Vec<Account>> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportDone {
     added: usize,
     duplicates: usize,
@@ -190,7 +194,8 @@ pub async fn import_cancel(state: State<'_, AppState>) -> Res<()> {
     Ok(())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ExportDone {
     paths: Vec<String>,
     accounts: usize,

@@ -145,6 +145,12 @@ test("search and tag filter", async () => {
   await browser.$("#search").setValue("hetz");
   await waitFor(async () => (await rows(browser)).length === 1, "one match");
   assert.equal((await rows(browser))[0].issuer, "Hetzner");
+  // A tag's text, in another case: the window shows what the vault's rule gives the CLI.
+  await browser.$("#search").setValue("STAGING");
+  await waitFor(async () => (await rows(browser)).length === 1, "one match on a tag");
+  const cli = JSON.parse(twofold(["list", "--json", "--search", "STAGING"], v.env));
+  assert.deepEqual((await rows(browser)).map((r) => r.id), cli.map((a) => a.id));
+  assert.equal(cli[0].issuer, "Manual Inc");
   await browser.$("#search").clearValue();
   await browser.$("#search").addValue(" ");
   await browser.keys(["Backspace"]);

@@ -332,7 +332,7 @@ function manualForm(done: Done): HTMLElement {
         ? ""
         : t("add.err_digits"),
     );
-    set(period.err, Number.isInteger(f.period) && f.period >= 1 ? "" : t("add.err_period"));
+    set(period.err, f.period !== null && Number.isInteger(f.period) && f.period >= 1 ? "" : t("add.err_period"));
     set(counter.err, f.counter === null || (Number.isInteger(f.counter) && f.counter >= 0) ? "" : t("add.err_counter"));
     const hotp = f.kind === "hotp";
     const steam = f.kind === "steam";

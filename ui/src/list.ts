@@ -22,14 +22,14 @@ export async function refresh(known?: VaultStatus): Promise<void> {
   hideLock();
   if (status.state !== "ready") {
     state.accounts = [];
-    render();
+    await render();
     return;
   }
   // The accounts and their codes in one round trip's time, so the first rows show codes at once.
   const [accounts, views] = await Promise.all([api.listAccounts(), api.codes()]);
   state.accounts = accounts;
   received(views);
-  render();
+  await render();
 }
 
 /** Keeps the codes just received (a row built later paints from them) and marks the tick. */
@@ -114,7 +114,36 @@ export function clearFilter(): void {
   void tick();
 }
 
-export function render(): void {
+let renderSeq = 0;
+let latest: Promise<void> = Promise.resolve();
+
+/** Asks the vault what the list shows (the search, the tag and the order: `Vault::listing`,
+ * the rule `twofold list --search --tag --sort` uses), then draws it; a later call supersedes
+ * one still waiting for its answer. */
+export function render(): Promise<void> {
+  latest = fetchAndDraw(++renderSeq);
+  return latest;
+}
+
+/** Settles when the latest render has drawn (what Enter in the search field copies from). */
+export const rendered = (): Promise<void> => latest;
+
+async function fetchAndDraw(seq: number): Promise<void> {
+  let shown: typeof state.shown = [];
+  if (state.accounts.length > 0) {
+    try {
+      shown = await api.listAccounts(state.query, state.tag, state.settings?.sort ?? "manual");
+    } catch (err) {
+      toast(errorText(err));
+      return;
+    }
+  }
+  if (seq !== renderSeq) return;
+  state.shown = shown;
+  draw();
+}
+
+function draw(): void {
   renderTags();
   const ul = list();
   state.rows.clear();
@@ -158,10 +187,10 @@ function groupHead(tag: string, count: number): HTMLLIElement {
     ` ${name} `,
     h("span", { class: "count", text: `(${count})` }),
   );
-  b.addEventListener("click", () => {
+  b.addEventListener("click", async () => {
     if (open) state.collapsed.add(tag);
     else state.collapsed.delete(tag);
-    render();
+    await render();
     list().querySelector<HTMLElement>(`.group-toggle[data-tag="${CSS.escape(tag)}"]`)?.focus();
   });
   return h("li", { class: "group-head" }, h("h2", {}, b));
@@ -174,7 +203,7 @@ function groupToggle(): HTMLButtonElement {
   b.addEventListener("click", async () => {
     if (!state.settings) return;
     state.settings = await api.saveSettings({ ...state.settings, group_by_tag: !on });
-    render();
+    await render();
     void tick();
     byId("group-toggle").focus();
   });

@@ -11,7 +11,11 @@ export interface Row {
 }
 
 export const state = {
+  /** Every account, in the vault's order. */
   accounts: [] as Account[],
+  /** The accounts the list shows: the search, tag and sort order applied by the vault
+   * (`Vault::listing`, the same rule as `twofold list --search --tag --sort`). */
+  shown: [] as Account[],
   /** The rows built, by account (an account with several tags has a row in each group). */
   rows: new Map<string, Row[]>(),
   /** Groups folded away (group by tag), by tag; "" is the group of accounts with no tag. */
@@ -31,25 +35,6 @@ export const state = {
 
 export const list = () => byId<HTMLUListElement>("list");
 
-export function matches(a: Account): boolean {
-  if (state.tag && !a.tags.includes(state.tag)) return false;
-  const q = state.query.trim().toLowerCase();
-  if (!q) return true;
-  return [a.issuer, a.label, ...a.tags, a.note].some((s) => s.toLowerCase().includes(q));
-}
-
-export function sorted(accounts: Account[]): Account[] {
-  const sort = state.settings?.sort ?? "manual";
-  const byName = (a: Account, b: Account) =>
-    (a.issuer || a.label).localeCompare(b.issuer || b.label, undefined, { sensitivity: "base" }) ||
-    a.label.localeCompare(b.label);
-  const out = [...accounts];
-  if (sort === "name") out.sort(byName);
-  if (sort === "recent") out.sort((a, b) => (b.last_used ?? 0) - (a.last_used ?? 0));
-  // Pinned accounts come first, keeping the chosen order among them.
-  return out.sort((a, b) => Number(b.pinned) - Number(a.pinned));
-}
-
 export function addRow(row: Row): void {
   const rows = state.rows.get(row.account.id);
   if (rows) rows.push(row);
@@ -65,8 +50,8 @@ export function groups(accounts: Account[]): [string, Account[]][] {
   return out;
 }
 
-/** The accounts the list shows, in its order. */
-export const shownAccounts = (): Account[] => sorted(state.accounts).filter(matches);
+/** The accounts the list shows, in its order (as the last render asked the vault for them). */
+export const shownAccounts = (): Account[] => state.shown;
 
 /** Manual order is the vault's own order; moving is offered only while the list shows it. */
 export function manualOrder(): boolean {

@@ -12,6 +12,7 @@ use crate::{OtpError, Secret};
 /// The HMAC hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Algorithm {
     #[default]
     Sha1,
@@ -52,6 +53,7 @@ impl FromStr for Algorithm {
 /// What kind of one-time password an account produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Kind {
     #[default]
     Totp,

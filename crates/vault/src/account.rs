@@ -53,6 +53,7 @@ fn de_secret<'de, D: Deserializer<'de>>(de: D) -> Result<Secret, D::Error> {
 
 /// What a list shows: everything but the secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AccountSummary {
     pub id: String,
     pub issuer: String,
@@ -60,13 +61,18 @@ pub struct AccountSummary {
     pub kind: Kind,
     pub algorithm: Algorithm,
     pub digits: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub period: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub counter: u64,
     pub tags: Vec<String>,
     pub pinned: bool,
     pub note: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub last_used: Option<u64>,
     /// The chosen icon (`crate::icon`): empty for automatic.
     pub icon: String,

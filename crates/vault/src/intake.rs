@@ -9,6 +9,7 @@ use crate::{Result, VaultError};
 /// How a candidate relates to the accounts already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Duplicate {
     /// Not in the vault.
     None,

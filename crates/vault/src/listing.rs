@@ -13,6 +13,7 @@ use crate::{Result, Vault, VaultError};
 /// the order chosen.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SortOrder {
     /// The vault's own order, which the user sets by moving accounts.
     #[default]

@@ -4,26 +4,46 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use twofold_vault::{Account, AccountPatch, AccountSummary};
+use twofold_vault::{Account, AccountPatch, AccountSummary, SortOrder};
 
 use super::{err, now, Res};
 use crate::state::AppState;
 
+/// The accounts matching a search (`query` in issuer, label, tags or note; `tag`), in `sort`'s
+/// order: `Vault::listing`, what `twofold list --search --tag --sort` prints. None of the three:
+/// every account in the vault's own order.
 #[tauri::command]
-pub async fn list_accounts(state: State<'_, AppState>) -> Res<Vec<AccountSummary>> {
+pub async fn list_accounts(
+    state: State<'_, AppState>,
+    query: Option<String>,
+    tag: Option<String>,
+    sort: Option<SortOrder>,
+) -> Res<Vec<AccountSummary>> {
     let guard = state.vault();
-    Ok(guard
-        .as_ref()
-        .map(|v| v.accounts().iter().map(Account::summary).collect())
-        .unwrap_or_default())
+    let Some(v) = guard.as_ref() else {
+        return Ok(Vec::new());
+    };
+    if query.is_none() && tag.is_none() && sort.is_none() {
+        // The vault's own order (pinned accounts where they are): what `move_account` counts in.
+        return Ok(v.accounts().iter().map(Account::summary).collect());
+    }
+    let tags: Vec<String> = tag.into_iter().collect();
+    Ok(v.listing(
+        query.as_deref().unwrap_or(""),
+        &tags,
+        sort.unwrap_or_default(),
+    ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CodeView {
     id: String,
     code: String,
     next_code: String,
+    #[ts(type = "number")]
     seconds_left: u64,
+    #[ts(type = "number")]
     period: u64,
 }
 
@@ -84,6 +104,7 @@ pub struct Patch {
     tags: Option<Vec<String>>,
     note: Option<String>,
     pinned: Option<bool>,
+    icon: Option<String>,
 }
 
 #[tauri::command]
@@ -98,6 +119,7 @@ pub async fn update_account(
         tags: patch.tags,
         note: patch.note,
         pinned: patch.pinned,
+        icon: patch.icon,
         ..AccountPatch::default()
     };
     state.change(false, |v| v.update(&id, p).map_err(err))

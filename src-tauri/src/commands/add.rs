@@ -9,7 +9,8 @@ use twofold_vault::Account;
 use super::{err, now, Res};
 use crate::state::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AddResult {
     added: Vec<String>,
     skipped_duplicates: usize,
@@ -70,7 +71,8 @@ pub async fn discard_found(state: State<'_, AppState>, handles: Vec<String>) -> 
 }
 
 /// The "Enter a key" form. Fields the form hides for the chosen kind come as `null`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ManualForm {
     secret: String,
     issuer: String,
@@ -78,7 +80,9 @@ pub struct ManualForm {
     kind: String,
     algorithm: Option<String>,
     digits: Option<u32>,
+    #[ts(type = "number | null")]
     period: Option<u64>,
+    #[ts(type = "number | null")]
     counter: Option<u64>,
     tags: Vec<String>,
 }
@@ -124,7 +128,8 @@ pub async fn add_manual(state: State<'_, AppState>, form: ManualForm) -> Res<Add
     add_accounts(&state, vec![Account::from_key_uri(&k, now())], &form.tags)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct FoundAccount {
     issuer: String,
     label: String,
@@ -134,7 +139,8 @@ pub struct FoundAccount {
 
 /// What a scanned code or a link holds, as the page sees it: a handle to add it by, and the
 /// names — not the payload, which stays in [`AppState::pending`] with its secrets.
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Found {
     /// For `add_found`; `None` when there is nothing to add (not an account, or an error).
     handle: Option<String>,

@@ -21,7 +21,8 @@ pub(crate) use crate::error::{err, long_enough, Res};
 
 pub(crate) use twofold_otp::unix_now as now;
 
-#[derive(Serialize)]
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct AppInfo {
     name: String,
     version: String,
