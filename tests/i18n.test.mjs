@@ -1,6 +1,6 @@
 // The window's message catalogs (ui/src/locales/*.json) against each other and against the code:
-// every key used in ui/src (t("…"), setText(el, "…"), any "section.key" literal) and in
-// ui/index.html (data-i18n, data-i18n-attr) is in every catalog; every catalog has the same keys
+// every key used in ui/src (t("…"), setText(el, "…"), any "section.key" literal), in src-tauri
+// (tr("shell.…")) and in ui/index.html (data-i18n, data-i18n-attr) is in every catalog; every catalog has the same keys
 // with the same {{placeholders}}; each plural has every form its language needs
 // (Intl.PluralRules); no key is left unused; no text in index.html is left unmarked.
 // Run: node --test tests/i18n.test.mjs (scripts/test.sh runs it with the front end's lint).
@@ -32,9 +32,9 @@ const placeholders = (s) => [...s.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m)
 /** A key as the code names it: plural forms share one name. */
 const baseOf = (key) => key.replace(PLURAL, "");
 
-function sources(dir) {
+function sources(dir, ext) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : /\.ts$/.test(e.name) ? [join(dir, e.name)] : [],
+    e.isDirectory() ? sources(join(dir, e.name), ext) : ext.test(e.name) ? [join(dir, e.name)] : [],
   );
 }
 
@@ -44,9 +44,11 @@ function usedKeys() {
   const used = new Map();
   const add = (key, where) => used.set(key, [...(used.get(key) ?? []), where]);
   const dynamic = [];
-  for (const file of sources(join(root, "ui/src"))) {
-    // Comments name keys as examples: only code counts.
+  // The window's code, and the shell's (src-tauri: its "shell.*" words, crate::i18n::tr).
+  for (const file of [...sources(join(root, "ui/src"), /\.ts$/), ...sources(join(root, "src-tauri/src"), /\.rs$/)]) {
+    // Comments name keys as examples, Rust's unit tests name made-up ones: only code counts.
     const text = readFileSync(file, "utf8")
+      .split("#[cfg(test)]")[0]
       .split("\n")
       .filter((line) => !/^\s*(\/\/|\/\*|\*)/.test(line))
       .join("\n");
@@ -55,7 +57,9 @@ function usedKeys() {
       if (m[1].includes("${")) dynamic.push(`${rel}: ${m[0]}`);
     }
     for (const m of text.matchAll(/["'`]([a-z][a-z0-9_]*\.[a-z0-9_]+)["'`]/g)) {
-      if (sections.has(m[1].split(".")[0])) add(m[1], rel);
+      const section = m[1].split(".")[0];
+      // The shell speaks only its own section; its other dotted strings are file names.
+      if (rel.endsWith(".rs") ? section === "shell" : sections.has(section)) add(m[1], rel);
     }
   }
   const html = readFileSync(join(root, "ui/index.html"), "utf8");

@@ -12,6 +12,7 @@ use twofold_vault::{keyring, KdfParams};
 use zeroize::Zeroizing;
 
 use crate::backup_queue::BackupStatus;
+use crate::i18n::tr;
 use crate::state::AppState;
 
 use crate::error::{err, CmdError, Res};
@@ -49,20 +50,18 @@ fn write(state: &AppState) -> Res<Option<String>> {
     let (vault_id, accounts) = state
         .with_vault(false, |v| Ok((v.vault_id(), v.accounts().to_vec())))
         .map_err(|e| {
-            fail(
-                state,
-                format!("no automatic backup was written: {}", e.message()),
-            )
+            let error = e.message().to_string();
+            fail(state, tr("shell.backup_not_written", &[("error", &error)]))
         })?;
     let password = match keyring::load_backup_password(&vault_id) {
         Ok(Some(p)) => p,
-        Ok(None) => {
+        Ok(None) => return Err(fail(state, tr("shell.backup_password_missing", &[]))),
+        Err(e) => {
             return Err(fail(
                 state,
-                "no automatic backup was written: its password is missing from the keyring; set it again in Settings".into(),
+                tr("shell.backup_not_written", &[("error", &e)]),
             ))
         }
-        Err(e) => return Err(fail(state, format!("no automatic backup was written: {e}"))),
     };
     let path = transfer::auto::write_backup(
         std::path::Path::new(&settings.backup_dir),
@@ -72,7 +71,7 @@ fn write(state: &AppState) -> Res<Option<String>> {
         KdfParams::from_env().unwrap_or(KdfParams::DEFAULT),
         settings.backup_keep as usize,
     )
-    .map_err(|e| fail(state, format!("the automatic backup failed: {e}")))?;
+    .map_err(|e| fail(state, tr("shell.backup_failed", &[("error", &e)])))?;
     let shown = path.display().to_string();
     let mut st = state.backups.status.lock().unwrap();
     st.last_path = Some(shown.clone());
@@ -119,7 +118,7 @@ pub fn forget_password(state: &AppState) {
 #[tauri::command]
 pub async fn backup_set_password(state: State<'_, AppState>, password: String) -> Res<()> {
     let password = Zeroizing::new(password);
-    crate::error::long_enough(&password, "backup password")?;
+    crate::error::long_enough(&password, "shell.backup_password_too_short")?;
     let id = vault_id(&state)?;
     keyring::store_backup_password(&id, &password).map_err(err)
 }
@@ -129,8 +128,8 @@ pub async fn backup_set_password(state: State<'_, AppState>, password: String) -
 pub async fn backup_now(app: AppHandle) -> Res<String> {
     tauri::async_runtime::spawn_blocking(move || {
         let state = app.state::<AppState>();
-        write(&state)?.ok_or_else(|| "automatic backups are off: choose a folder first".into())
+        write(&state)?.ok_or_else(|| tr("shell.backups_off", &[]).into())
     })
     .await
-    .map_err(|e| format!("the backup did not finish: {e}"))?
+    .map_err(|e| tr("shell.backup_unfinished", &[("error", &e)]))?
 }

@@ -38,13 +38,13 @@ pub fn err(e: impl std::fmt::Display) -> CmdError {
 }
 
 /// The one rule for a passphrase or password set from the window (the vault's passphrase, the
-/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words; `what`
-/// names it in the refusal.
-pub fn long_enough(secret: &str, what: &str) -> Res<()> {
+/// backups' password): the vault crate's (`check_new_passphrase`), in the window's words;
+/// `refusal` is the catalog key that names it (crate::i18n).
+pub fn long_enough(secret: &str, refusal: &str) -> Res<()> {
     twofold_vault::check_new_passphrase(secret).map_err(|_| {
-        err(format!(
-            "choose a {what} of at least {} characters",
-            twofold_vault::MIN_PASSPHRASE_CHARS
+        err(crate::i18n::tr(
+            refusal,
+            &[("count", &twofold_vault::MIN_PASSPHRASE_CHARS)],
         ))
     })
 }

@@ -4,6 +4,7 @@ mod backup;
 mod backup_queue;
 mod commands;
 mod error;
+mod i18n;
 mod pending;
 mod server;
 mod settings;
@@ -16,6 +17,9 @@ mod window;
 pub fn run() {
     software_compositing_by_default();
     twofold_vault::harden_process();
+    // The shell's words (the tray, the vault banner) in the window's language, before the
+    // vault starts opening.
+    settings::Settings::load(&settings::settings_path()).apply_language();
     let result = tauri::Builder::default()
         // First, so a second start (e.g. a clicked otpauth:// link) reaches this process and
         // exits before it opens a window of its own.

@@ -232,10 +232,10 @@ pub async fn server_add_to_twofold(
         let user = app
             .user_by_email(&email)
             .map_err(err)?
-            .ok_or_else(|| format!("no user {email:?} on the test server"))?;
+            .ok_or_else(|| crate::i18n::tr("shell.no_user", &[("email", &format!("{email:?}"))]))?;
         app.totp_uri(user.id)
             .map_err(err)?
-            .ok_or_else(|| err(format!("{email} has no TOTP activated: activate it first")))
+            .ok_or_else(|| err(crate::i18n::tr("shell.no_totp_yet", &[("email", &email)])))
     })
     .await
     .map_err(err)??;

@@ -44,8 +44,8 @@ pub struct Settings {
 pub const LANGUAGES: [&str; 3] = ["system", "en", "de"];
 
 /// The desktop's locale ("de-DE", "en-US"): on Linux from LANGUAGE, LC_ALL, LC_MESSAGES or LANG
-/// (in that order, as gettext reads them), elsewhere the OS's own; "en" when none is set. The window
-/// gets it from the shell because WebKitGTK's `navigator.language` need not follow LANG.
+/// (in that order, as gettext reads them), elsewhere the OS's own; "en" when none is set. The
+/// window gets it from the shell because WebKitGTK's `navigator.language` need not follow LANG.
 pub fn desktop_locale() -> String {
     sys_locale::get_locale().unwrap_or_else(|| "en".into())
 }
@@ -97,6 +97,14 @@ impl Settings {
             ));
         }
         Ok(self)
+    }
+
+    /// The shell speaks the window's language: set at start and whenever Settings change.
+    pub fn apply_language(&self) {
+        crate::i18n::set_language(crate::i18n::Lang::of_setting(
+            &self.language,
+            &desktop_locale(),
+        ));
     }
 
     /// Reads the settings; a missing or unreadable file gives the defaults.

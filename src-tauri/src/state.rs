@@ -175,7 +175,7 @@ impl AppState {
         if let Some(handle) = opening.take() {
             let opened = handle
                 .join()
-                .unwrap_or_else(|_| Opened::failed("the vault could not be opened".into()));
+                .unwrap_or_else(|_| Opened::failed(crate::i18n::tr("shell.vault_not_opened", &[])));
             self.install(opened);
         }
     }
@@ -247,15 +247,15 @@ impl AppState {
         if guard.is_none() {
             let st = self.status();
             match st.state {
-                VaultState::Locked => return Err("Twofold is locked: unlock it first.".into()),
+                VaultState::Locked => return Err(crate::i18n::tr("shell.locked", &[]).into()),
                 VaultState::Error => {
                     return Err(st
                         .message
-                        .unwrap_or_else(|| "the vault could not be opened".into())
+                        .unwrap_or_else(|| crate::i18n::tr("shell.vault_not_opened", &[]))
                         .into())
                 }
                 VaultState::Ready if !create => {
-                    return Err("there are no accounts yet: add one first".into())
+                    return Err(crate::i18n::tr("shell.no_accounts", &[]).into())
                 }
                 VaultState::Ready => {
                     let path = self.path()?;

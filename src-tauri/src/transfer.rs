@@ -220,11 +220,11 @@ pub async fn export_accounts(
         )
     })?;
     if format == ExportFormat::Twofold && password.is_none() {
-        return Err("a Twofold backup is always encrypted: choose a password".into());
+        return Err(crate::i18n::tr("shell.backup_needs_password", &[]).into());
     }
     let dest = PathBuf::from(path.trim());
     if dest.as_os_str().is_empty() {
-        return Err("choose where to save the export".into());
+        return Err(crate::i18n::tr("shell.export_needs_path", &[]).into());
     }
     let accounts: Vec<Account> = state.with_vault(false, |v| {
         Ok(v.accounts()

@@ -13,6 +13,7 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Wry};
 use twofold_vault::Account;
 
+use crate::i18n::tr;
 use crate::state::{AppState, VaultState};
 
 /// At most this many pinned accounts are listed (a menu taller than the screen helps no one).
@@ -40,7 +41,7 @@ impl Line {
 pub fn lines(accounts: &[Account], t: u64) -> Vec<Line> {
     let pinned: Vec<&Account> = accounts.iter().filter(|a| a.pinned).collect();
     if pinned.is_empty() {
-        return vec![Line::note("Pin accounts to see their codes here")];
+        return vec![Line::note(&tr("shell.tray_pin_hint", &[]))];
     }
     let mut out: Vec<Line> = pinned
         .iter()
@@ -52,7 +53,7 @@ pub fn lines(accounts: &[Account], t: u64) -> Vec<Line> {
                     .map(|c| c.to_string())
                     .unwrap_or_else(|_| "—".into())
             } else {
-                "next code".into()
+                tr("shell.tray_next_code", &[])
             };
             Line {
                 id: format!("copy:{}", a.id),
@@ -61,9 +62,9 @@ pub fn lines(accounts: &[Account], t: u64) -> Vec<Line> {
         })
         .collect();
     if pinned.len() > MAX_LINES {
-        out.push(Line::note(&format!(
-            "{} more pinned: open Twofold",
-            pinned.len() - MAX_LINES
+        out.push(Line::note(&tr(
+            "shell.more_pinned",
+            &[("count", &(pinned.len() - MAX_LINES))],
         )));
     }
     out
@@ -72,12 +73,12 @@ pub fn lines(accounts: &[Account], t: u64) -> Vec<Line> {
 /// What the tray shows now.
 fn current(state: &AppState) -> Vec<Line> {
     if state.status().state == VaultState::Locked {
-        return vec![Line::note("Twofold is locked")];
+        return vec![Line::note(&tr("shell.tray_locked", &[]))];
     }
     let guard = state.vault();
     match guard.as_ref() {
         Some(v) => lines(v.accounts(), twofold_otp::unix_now()),
-        None => vec![Line::note("Pin accounts to see their codes here")],
+        None => vec![Line::note(&tr("shell.tray_pin_hint", &[]))],
     }
 }
 
@@ -85,6 +86,8 @@ fn current(state: &AppState) -> Vec<Line> {
 struct Shown {
     lines: Vec<Line>,
     items: Vec<MenuItem<Wry>>,
+    /// The language the menu was built in: a change in Settings rebuilds it.
+    lang: crate::i18n::Lang,
 }
 
 fn build_menu(app: &AppHandle, lines: &[Line]) -> tauri::Result<(Menu<Wry>, Vec<MenuItem<Wry>>)> {
@@ -96,14 +99,10 @@ fn build_menu(app: &AppHandle, lines: &[Line]) -> tauri::Result<(Menu<Wry>, Vec<
         items.push(item);
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(
-        app,
-        "show",
-        "Show Twofold",
-        true,
-        None::<&str>,
-    )?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
+    let show = tr("shell.tray_show", &[]);
+    menu.append(&MenuItem::with_id(app, "show", show, true, None::<&str>)?)?;
+    let quit = tr("shell.tray_quit", &[]);
+    menu.append(&MenuItem::with_id(app, "quit", quit, true, None::<&str>)?)?;
     Ok((menu, items))
 }
 
@@ -123,7 +122,8 @@ pub fn install(app: &AppHandle) {
             let Some((tray, items)) = made else {
                 return;
             };
-            let shown = Mutex::new(Shown { lines, items });
+            let lang = crate::i18n::current();
+            let shown = Mutex::new(Shown { lines, items, lang });
             loop {
                 // Codes change on period boundaries: once a second is soon enough, and a menu
                 // item is only touched when its text changes.
@@ -177,11 +177,13 @@ fn create(app: &AppHandle, lines: &[Line]) -> tauri::Result<Built> {
 
 fn refresh(app: &AppHandle, tray: &TrayIcon<Wry>, shown: &Mutex<Shown>) -> tauri::Result<()> {
     let lines = current(&app.state::<AppState>());
+    let lang = crate::i18n::current();
     let mut shown = shown.lock().unwrap();
-    if lines == shown.lines {
+    if lines == shown.lines && lang == shown.lang {
         return Ok(());
     }
-    let same_ids = lines.len() == shown.lines.len()
+    let same_ids = lang == shown.lang
+        && lines.len() == shown.lines.len()
         && lines.iter().zip(&shown.lines).all(|(a, b)| a.id == b.id);
     if same_ids {
         for ((new, old), item) in lines.iter().zip(&shown.lines).zip(&shown.items) {
@@ -195,6 +197,7 @@ fn refresh(app: &AppHandle, tray: &TrayIcon<Wry>, shown: &Mutex<Shown>) -> tauri
         shown.items = items;
     }
     shown.lines = lines;
+    shown.lang = lang;
     Ok(())
 }
 

@@ -2,9 +2,13 @@
 //! went wrong for any front end; the window adds its own way out (its Try again and Unlock
 //! buttons) where one helps, and keeps the technical cause (a D-Bus error, the reason a check
 //! failed) apart, for a "Details" the user may open. Neither ever holds a secret: both come
-//! from the vault's errors.
+//! from the vault's errors. The window's sentences are in its language (crate::i18n); the
+//! technical cause and the sentences of errors the window adds nothing to are the vault's own,
+//! in English.
 
 use twofold_vault::VaultError;
+
+use crate::i18n::tr;
 
 /// A banner: what is wrong and what to do, then the technical cause, if there is one.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,88 +17,68 @@ pub struct Banner {
     pub detail: Option<String>,
 }
 
-const TRY_AGAIN: &str = "then choose Try again";
-
 /// The banner for a vault that did not open. `has_passphrase`: whether the vault has a
 /// passphrase slot, the way in that does not need the keyring.
 pub fn explain(e: &VaultError, has_passphrase: bool) -> Banner {
     let or_passphrase = if has_passphrase {
-        ", or unlock with your passphrase"
+        tr("shell.or_passphrase", &[])
     } else {
-        ""
+        String::new()
     };
+    let or_pass: &[(&str, &dyn std::fmt::Display)] = &[("or_passphrase", &or_passphrase)];
     let (message, detail) = match e {
-        VaultError::NoKeyringService { detail } => (
-            format!(
-                "Twofold can't reach the system keyring, which holds the key to your vault. \
-                 Start your keyring service (GNOME Keyring, KWallet or KeePassXC) and {TRY_AGAIN}{or_passphrase}."
-            ),
-            Some(detail.clone()),
-        ),
+        VaultError::NoKeyringService { detail } => {
+            (tr("shell.banner_no_keyring", or_pass), Some(detail.clone()))
+        }
         VaultError::KeyringLocked { detail } => (
-            format!(
-                "The system keyring is locked or refused Twofold the key to your vault. \
-                 Unlock it (logging in to your desktop unlocks the login keyring) and {TRY_AGAIN}{or_passphrase}."
-            ),
+            tr("shell.banner_keyring_locked", or_pass),
             Some(detail.clone()),
         ),
         VaultError::KeyringTimeout(secs) => (
-            format!(
-                "The system keyring did not answer within {secs} seconds; it may be waiting for \
-                 you to unlock it. Unlock it and {TRY_AGAIN}{or_passphrase}."
+            tr(
+                "shell.banner_keyring_timeout",
+                &[("count", secs), ("or_passphrase", &or_passphrase)],
             ),
             None,
         ),
         VaultError::Keyring { detail } => (
-            format!(
-                "The system keyring failed to give Twofold the key to your vault. Choose Try \
-                 again; if it keeps failing, restart your keyring service{or_passphrase}."
-            ),
+            tr("shell.banner_keyring_failed", or_pass),
             Some(detail.clone()),
         ),
         VaultError::KeyMissing { .. } | VaultError::KeyMismatch { .. } => {
             let what = if matches!(e, VaultError::KeyMissing { .. }) {
-                "The key to your vault is missing from the system keyring"
+                tr("shell.banner_key_missing", &[])
             } else {
-                "The system keyring holds a key that does not open your vault"
+                tr("shell.banner_key_mismatch", &[])
             };
             let way_out = if has_passphrase {
-                "Unlock with your passphrase, then run 'twofold vault keyring restore' to put the key back."
+                tr("shell.banner_way_out_passphrase", &[])
             } else {
-                "The vault has no passphrase to open it instead: restore your keyring from a backup and choose Try again, or restore your accounts from a Twofold backup."
+                tr("shell.banner_way_out_none", &[])
             };
-            (format!("{what}. {way_out}"), Some(e.to_string()))
+            (format!("{what} {way_out}"), Some(e.to_string()))
         }
         VaultError::Tampered {
             path,
             backup,
             reason,
         } => (
-            format!(
-                "Your vault file is damaged or was changed outside Twofold, so it was not opened \
-                 and was left untouched. Copy its backup {} over {} (or use a backup of your \
-                 own) and {TRY_AGAIN}.",
-                backup.display(),
-                path.display()
+            tr(
+                "shell.banner_tampered",
+                &[("backup", &backup.display()), ("path", &path.display())],
             ),
             Some(reason.clone()),
         ),
         VaultError::MissingWithBackup { path, backup } => (
-            format!(
-                "Your vault is missing, but its backup is there. Copy {} to {} and {TRY_AGAIN}; \
-                 Twofold created nothing in its place.",
-                backup.display(),
-                path.display()
+            tr(
+                "shell.banner_missing_with_backup",
+                &[("backup", &backup.display()), ("path", &path.display())],
             ),
             None,
         ),
-        VaultError::NewerVersion { found, .. } => (
-            format!(
-                "Your vault was written by a newer version of Twofold (vault format {found}). \
-                 Update Twofold to open it; the vault was left untouched."
-            ),
-            None,
-        ),
+        VaultError::NewerVersion { found, .. } => {
+            (tr("shell.banner_newer", &[("found", found)]), None)
+        }
         // The rest (a file that cannot be read, not a vault, no data directory) already say
         // what is wrong and what to do without naming a CLI flag.
         other => (other.to_string(), None),

@@ -100,10 +100,11 @@ pub fn notify_copied(seconds: u64) {
     use gio::prelude::*;
     use std::collections::HashMap;
     let body = if seconds > 0 {
-        format!("The clipboard clears in {seconds} s.")
+        crate::i18n::tr("shell.clipboard_clears", &[("count", &seconds)])
     } else {
         String::new()
     };
+    let title = crate::i18n::tr("shell.code_copied", &[]);
     std::thread::spawn(move || {
         let Ok(bus) = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE) else {
             return;
@@ -113,7 +114,7 @@ pub fn notify_copied(seconds: u64) {
             "Twofold",
             0u32,
             "",
-            "Code copied",
+            title,
             body,
             Vec::<String>::new(),
             hints,

@@ -53,10 +53,11 @@ pub async fn set_settings(state: State<'_, AppState>, settings: Settings) -> Res
     let before = state.settings.lock().unwrap().clone();
     let backups_changed = s.backup_dir != before.backup_dir || s.backup_keep != before.backup_keep;
     if backups_changed && !s.backup_dir.is_empty() && !crate::backup::password_set(&state) {
-        return Err("choose a password for the automatic backups".into());
+        return Err(crate::i18n::tr("shell.need_backup_password", &[]).into());
     }
     s.save(&state.settings_path)?;
     *state.settings.lock().unwrap() = s.clone();
+    s.apply_language();
     if s.backup_dir.is_empty() && !before.backup_dir.is_empty() {
         // Automatic backups turned off: their password has no use left in the keyring.
         crate::backup::forget_password(&state);

@@ -39,7 +39,7 @@ fn check_current(state: &AppState, current: &str) -> Res<()> {
     ) {
         Ok(_) => Ok(()),
         Err(twofold_vault::VaultError::WrongPassphrase) => {
-            Err("the current passphrase is wrong: type the one you unlock Twofold with".into())
+            Err(crate::i18n::tr("shell.wrong_current_passphrase", &[]).into())
         }
         Err(e) => Err(err(e)),
     }
@@ -56,7 +56,7 @@ pub async fn set_passphrase(
 ) -> Res<VaultStatus> {
     let passphrase = zeroize::Zeroizing::new(passphrase);
     let current = current.map(zeroize::Zeroizing::new);
-    long_enough(&passphrase, "passphrase")?;
+    long_enough(&passphrase, "shell.passphrase_too_short")?;
     let kdf = twofold_vault::KdfParams::from_env()?;
     let had = state.with_vault(true, |v| Ok(v.has_passphrase_slot()))?;
     if had {
@@ -85,7 +85,7 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
         .is_some_and(|v| v.has_passphrase_slot())
         || state.status().has_passphrase;
     if !has_pass {
-        return Err("set a passphrase first (Settings, or 'twofold vault passphrase set'), or Twofold could not be unlocked again".into());
+        return Err(crate::i18n::tr("shell.lock_needs_passphrase", &[]).into());
     }
     // Dropping the vault zeroizes its key and secrets; so does forgetting what waited to be
     // added or imported. The code copied last leaves the clipboard too.
