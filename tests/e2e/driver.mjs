@@ -62,6 +62,17 @@ async function appGone() {
   }
 }
 
+/**
+ * The environment the app starts in: this one, in English unless a test names a locale (the
+ * window follows LANGUAGE, LC_ALL, LC_MESSAGES and LANG, so a German machine would change what
+ * the tests read), with the test's own variables over it.
+ */
+export function appEnv(env = {}) {
+  const out = { ...process.env, LANG: "en_US.UTF-8" };
+  for (const name of ["LANGUAGE", "LC_ALL", "LC_MESSAGES"]) delete out[name];
+  return { ...out, ...env };
+}
+
 /** Starts tauri-driver on free-ish ports and a WebDriver session on the app. */
 export async function launch(env = {}, args = [], attempt = 1) {
   if (!process.env.DISPLAY) {
@@ -72,7 +83,7 @@ export async function launch(env = {}, args = [], attempt = 1) {
   const driver = spawn(
     process.env.TAURI_DRIVER ?? "tauri-driver",
     ["--port", String(port), "--native-port", String(nativePort)],
-    { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } },
+    { stdio: ["ignore", "inherit", "inherit"], env: appEnv(env) },
   );
   const driverExit = new Promise((_, reject) =>
     driver.once("exit", (code) => reject(new Error(`tauri-driver exited with ${code}`))),
