@@ -37,6 +37,7 @@ mod error;
 mod load;
 pub mod pipeline;
 mod preprocess;
+mod resample;
 
 #[cfg(feature = "clipboard")]
 pub mod clipboard;

@@ -30,8 +30,10 @@ use rxing::{BinaryBitmap, Luma8LuminanceSource};
 use crate::preprocess as pp;
 
 mod passes;
+mod regions;
+mod variants;
 use crate::{Limits, LumaImage, PayloadKind};
-use passes::*;
+use variants::{run_on_crops, run_variant};
 
 /// Which QR decoder read a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +70,7 @@ pub enum VariantKind {
     Sharpened5,
     Upscaled2Sharpened,
     Deblurred,
+    Upscaled3Lanczos,
 }
 
 impl VariantKind {
@@ -96,6 +99,7 @@ impl VariantKind {
         VariantKind::Sharpened5,
         VariantKind::Upscaled2Sharpened,
         VariantKind::Deblurred,
+        VariantKind::Upscaled3Lanczos,
     ];
 
     /// The variants the scanner runs, in order (see `docs/scanner.md` for the measurements):
@@ -110,6 +114,7 @@ impl VariantKind {
         VariantKind::Deblurred,
         VariantKind::Box3,
         VariantKind::Upscaled2Sharpened,
+        VariantKind::Upscaled3Lanczos,
     ];
 
     /// How many leading entries of a plan always run.
@@ -140,6 +145,7 @@ impl VariantKind {
             VariantKind::Sharpened5 => "sharp5",
             VariantKind::Upscaled2Sharpened => "up2-sharp",
             VariantKind::Deblurred => "deblur",
+            VariantKind::Upscaled3Lanczos => "up3-lanczos",
         }
     }
 
@@ -151,6 +157,7 @@ impl VariantKind {
                 | VariantKind::Upscaled2Inverted
                 | VariantKind::Upscaled3
                 | VariantKind::Upscaled2Sharpened
+                | VariantKind::Upscaled3Lanczos
                 | VariantKind::RqrrUpscaled2
         )
     }
@@ -302,10 +309,28 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
     let mut report = ScanReport::default();
     let mut pending: Sets = Vec::new();
     let mut cache = Cache::default();
+    let mut proposed = false;
+    // Pages and screens: the late passes only look around the unread triples.
+    let crop_late = img.w() * img.h() > MAX_FULL_LATE_PIXELS;
+    // Smaller pages: the upscales only look around the unread triples or the dense patches.
+    let crop_upscales = img.w() * img.h() > MAX_BLIND_UPSCALE_PIXELS;
     for (i, &v) in plan.variants.iter().enumerate() {
         let always = i < VariantKind::ALWAYS;
         if !plan.exhaustive && !always {
             pending.retain(|set| !explained(&set.0, &report.codes));
+            // A page where the base passes saw nothing at all: look for a code too small for
+            // the finder-pattern scan (dense patches of one-pixel texture), once.
+            if !proposed && report.codes.is_empty() && pending.is_empty() && v.is_late() {
+                proposed = true;
+                if img.w() * img.h() > MAX_BLIND_UPSCALE_PIXELS {
+                    pending.extend(regions::dense_patches(img).into_iter().map(
+                        |(x0, y0, x1, y1)| {
+                            let (x0, y0, x1, y1) = (x0 as f32, y0 as f32, x1 as f32, y1 as f32);
+                            ([(x0, y1), (x0, y0), (x1, y0)], 1.0)
+                        },
+                    ));
+                }
+            }
             if !report.codes.is_empty() && pending.is_empty() {
                 break;
             }
@@ -324,8 +349,7 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
             }
         }
         let t0 = Instant::now();
-        let res = if img.w() * img.h() > MAX_FULL_LATE_PIXELS && v.is_late() {
-            // A page or a screen: the late passes only look around the unread triples.
+        let res = if (crop_late && v.is_late()) || (crop_upscales && v.upscales()) {
             if pending.is_empty() {
                 continue;
             }
@@ -428,139 +452,3 @@ const MAX_BLIND_UPSCALE_PIXELS: usize = 1 << 19;
 /// Largest image (in pixels) on which the late passes run on the whole image; on larger ones
 /// (pages, screens) they run on crops around the unread finder-pattern triples.
 const MAX_FULL_LATE_PIXELS: usize = 1 << 20;
-
-/// Runs `v` on a crop around each pending triple; positions come back in `img`'s coordinates.
-fn run_on_crops(img: &LumaImage, v: VariantKind, pending: &Sets) -> (Vec<Found>, Sets) {
-    let (mut found, mut sets) = (Vec::new(), Vec::new());
-    for (pts, module) in pending {
-        let (x0, y0, crop) = crop_around(img, pts, *module);
-        let Some((f, s)) = run_variant(&crop, v, &mut Cache::default()) else {
-            continue;
-        };
-        let shift = |(x, y): (f32, f32)| (x + x0 as f32, y + y0 as f32);
-        found.extend(f.into_iter().map(|(b, c)| (b, c.map(shift))));
-        sets.extend(s.into_iter().map(|(p, m)| (p.map(shift), m)));
-    }
-    (found, sets)
-}
-
-/// The part of `img` that holds the code a finder triple belongs to, whatever its rotation:
-/// the triple's bounding box grown by 60 % of its side plus 10 modules. Returns its origin.
-fn crop_around(img: &LumaImage, pts: &[(f32, f32); 3], module: f32) -> (usize, usize, LumaImage) {
-    let (w, h) = (img.w(), img.h());
-    let xs = pts.iter().map(|p| p.0);
-    let ys = pts.iter().map(|p| p.1);
-    let (x0, x1) = xs.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
-    let (y0, y1) = ys.fold((f32::MAX, f32::MIN), |(a, b), v| (a.min(v), b.max(v)));
-    let grow = (x1 - x0).max(y1 - y0) * 0.6 + module.max(1.0) * 10.0 + 8.0;
-    let clampx = |v: f32| (v.max(0.0) as usize).min(w);
-    let clampy = |v: f32| (v.max(0.0) as usize).min(h);
-    let (cx0, cx1) = (clampx(x0 - grow), clampx(x1 + grow));
-    let (cy0, cy1) = (clampy(y0 - grow), clampy(y1 + grow));
-    let (cw, ch) = (
-        (cx1 - cx0).max(1).min(w - cx0.min(w - 1)),
-        (cy1 - cy0).max(1).min(h - cy0.min(h - 1)),
-    );
-    let (cx0, cy0) = (cx0.min(w - cw), cy0.min(h - ch));
-    let mut px = Vec::with_capacity(cw * ch);
-    for y in cy0..cy0 + ch {
-        px.extend_from_slice(&img.pixels[y * w + cx0..y * w + cx0 + cw]);
-    }
-    let crop = LumaImage {
-        width: cw as u32,
-        height: ch as u32,
-        pixels: px,
-    };
-    (cx0, cy0, crop)
-}
-
-/// Largest image (in pixels, after scaling) the upscaling variants produce.
-const MAX_UPSCALED_PIXELS: usize = 12 << 20;
-
-/// Largest image (in pixels) the filtering variants (noise filters, sharpening, deblurring) run
-/// on. Bigger images are screens and pages: crisp, and each filter pass would cost tens of
-/// milliseconds (a 4K screen without a code stays within 150 ms this way).
-const MAX_FILTERED_PIXELS: usize = 4 << 20;
-
-fn run_variant(img: &LumaImage, v: VariantKind, cache: &mut Cache) -> Option<(Vec<Found>, Sets)> {
-    let n = img.w() * img.h();
-    let up2 = |cache: &mut Cache| -> Option<LumaImage> {
-        cache
-            .up2
-            .get_or_insert_with(|| (n * 4 <= MAX_UPSCALED_PIXELS).then(|| pp::upscale(img, 2)))
-            .clone()
-    };
-    let stretched = |cache: &mut Cache| -> Option<LumaImage> {
-        cache
-            .stretched
-            .get_or_insert_with(|| pp::stretch(img))
-            .clone()
-    };
-    let otsu = |cache: &mut Cache| -> LumaImage {
-        cache
-            .otsu
-            .get_or_insert_with(|| pp::threshold(img, pp::otsu_level(&img.pixels)))
-            .clone()
-    };
-    if v.filters() && n > MAX_FILTERED_PIXELS {
-        return None;
-    }
-    let res = match v {
-        VariantKind::Grey => rxing_pass_keep(img, 1.0, &mut cache.grey_bits),
-        VariantKind::Inverted => rxing_flipped(img, 1.0, &cache.grey_bits),
-        VariantKind::Stretched => rxing_pass(&stretched(cache)?, 1.0),
-        VariantKind::StretchedInverted => rxing_pass(&pp::invert(&stretched(cache)?), 1.0),
-        VariantKind::Upscaled2 => {
-            let up = up2(cache)?;
-            rxing_pass_keep(&up, 0.5, &mut cache.up2_bits)
-        }
-        VariantKind::Upscaled2Inverted => {
-            let up = up2(cache)?;
-            rxing_flipped(&up, 0.5, &cache.up2_bits)
-        }
-        VariantKind::Upscaled3 => {
-            if n * 9 > MAX_UPSCALED_PIXELS {
-                return None;
-            }
-            rxing_pass(&pp::upscale(img, 3), 1.0 / 3.0)
-        }
-        VariantKind::Box3 => rxing_pass(&pp::box3(img), 1.0),
-        VariantKind::Median3 => rxing_pass(&pp::median3(img), 1.0),
-        // A global threshold is for low contrast: only where the grey levels span a narrow
-        // range (the same test as the stretch's).
-        VariantKind::Otsu if stretched(cache).is_none() => return None,
-        VariantKind::OtsuInverted if stretched(cache).is_none() => return None,
-        VariantKind::Otsu => {
-            let o = otsu(cache);
-            rxing_pass_keep(&o, 1.0, &mut cache.otsu_bits)
-        }
-        VariantKind::OtsuInverted => {
-            let o = otsu(cache);
-            rxing_flipped(&o, 1.0, &cache.otsu_bits)
-        }
-        VariantKind::Adaptive => rxing_pass(&adaptive(img), 1.0),
-        VariantKind::AdaptiveInverted => rxing_pass(&pp::invert(&adaptive(img)), 1.0),
-        VariantKind::Downscaled2 => {
-            if img.w() < 400 || img.h() < 400 {
-                return None;
-            }
-            rxing_pass(&pp::downscale(img, 2), 2.0)
-        }
-        VariantKind::Sharpened2 => rxing_pass(&pp::unsharp(img, 2, 2.0), 1.0),
-        VariantKind::Sharpened3 => rxing_pass(&pp::unsharp(img, 3, 2.0), 1.0),
-        VariantKind::Sharpened5 => rxing_pass(&pp::unsharp(img, 5, 3.0), 1.0),
-        VariantKind::Upscaled2Sharpened => rxing_pass(&pp::unsharp(&up2(cache)?, 3, 2.0), 0.5),
-        VariantKind::Deblurred => rxing_pass(&pp::deblur(img, 4, 3.0, 3), 1.0),
-        VariantKind::RqrrGrey => (rqrr_pass(img, false, 1.0), Vec::new()),
-        VariantKind::RqrrOtsu => (rqrr_pass(&otsu(cache), true, 1.0), Vec::new()),
-        VariantKind::RqrrOtsuInverted => {
-            (rqrr_pass(&pp::invert(&otsu(cache)), true, 1.0), Vec::new())
-        }
-        VariantKind::RqrrUpscaled2 => {
-            let up = up2(cache)?;
-            let bin = pp::threshold(&up, pp::otsu_level(&up.pixels));
-            (rqrr_pass(&bin, true, 0.5), Vec::new())
-        }
-    };
-    Some(res)
-}
