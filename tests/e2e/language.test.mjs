@@ -2,7 +2,8 @@
 // the header, the first run, the Add and Import dialogs, Settings, plurals, the shell's own
 // refusals), Settings' Language switches at once and is remembered over a restart, "System"
 // goes back to the desktop's; axe-core finds nothing in the German views, light and dark;
-// German screenshots, light and dark (40-49 in docs/screenshots).
+// the lock screen and its refusal in German; German screenshots, light and dark (40-50 in
+// docs/screenshots).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { axeViolations } from "./axe.mjs";
 import { focusWindow, launch, screenshot } from "./driver.mjs";
-import { freshVault, invoke, rows, waitFor } from "./helpers.mjs";
+import { freshVault, invoke, rows, twofold, waitFor } from "./helpers.mjs";
 
 const v = freshVault();
 const GERMAN = { ...v.env, LANG: "de_DE.UTF-8" };
@@ -267,4 +268,29 @@ test("axe-core: no violation in the German views, light and dark", async () => {
     colorScheme("default");
   }
   assert.deepEqual(found, []);
+});
+
+test("the lock screen in German, and the shell's refusal of a wrong passphrase", async () => {
+  const locked = freshVault();
+  const env = { ...locked.env, TWOFOLD_KDF: "m=8192,t=1,p=1" };
+  twofold(["add", "--secret", "JBSWY3DPEHPK3PXP", "--issuer", "Forgejo", "--label", "ada"], env);
+  twofold(["vault", "passphrase", "set"], { ...env, TWOFOLD_NEW_PASSPHRASE: "correct horse battery" });
+  const { browser, close } = await start({ ...env, LANG: "de_DE.UTF-8" });
+  try {
+    await browser.$("#lock").waitForDisplayed({ timeout: 10000 });
+    assert.equal(await text(browser, "#lock-title"), "Twofold ist gesperrt");
+    assert.equal(await text(browser, "#lock-message"), "Gib deine Passphrase ein, um Twofold zu entsperren.");
+    assert.equal(await attr(browser, "#lock-passphrase", "placeholder"), "Passphrase");
+    assert.equal(await text(browser, "#unlock-btn"), "Entsperren");
+    await browser.$("#lock-passphrase").setValue("not the passphrase");
+    await browser.$("#unlock-btn").click();
+    await waitFor(async () => (await text(browser, "#lock-message")) === "Falsche Passphrase für diesen Tresor.", "the refusal in German");
+    await screenshot(browser, "50-de-locked");
+    await browser.$("#lock-passphrase").setValue("correct horse battery");
+    await browser.$("#unlock-btn").click();
+    await waitFor(async () => (await rows(browser)).length === 1, "unlocked");
+    assert.equal(await text(browser, "#lock-btn"), "Sperren");
+  } finally {
+    await close();
+  }
 });

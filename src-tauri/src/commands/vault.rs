@@ -4,6 +4,7 @@ use tauri::State;
 use twofold_vault::{Unlock, Vault};
 
 use super::{err, long_enough, Res};
+use crate::i18n::tr;
 use crate::state::{AppState, VaultState, VaultStatus};
 
 #[tauri::command]
@@ -21,7 +22,11 @@ pub async fn reopen(state: State<'_, AppState>) -> Res<VaultStatus> {
 pub async fn unlock(state: State<'_, AppState>, passphrase: String) -> Res<VaultStatus> {
     let passphrase = zeroize::Zeroizing::new(passphrase);
     let path = state.path()?;
-    let vault = Vault::open(&path, &Unlock::passphrase(passphrase)).map_err(err)?;
+    let vault = Vault::open(&path, &Unlock::passphrase(passphrase)).map_err(|e| match e {
+        // The one refusal a person at the lock screen meets most: in the window's words.
+        twofold_vault::VaultError::WrongPassphrase => err(tr("shell.wrong_passphrase", &[])),
+        e => err(e),
+    })?;
     let has_pass = vault.has_passphrase_slot();
     *state.vault() = Some(vault);
     state.set_status(VaultState::Ready, has_pass);
@@ -39,7 +44,7 @@ fn check_current(state: &AppState, current: &str) -> Res<()> {
     ) {
         Ok(_) => Ok(()),
         Err(twofold_vault::VaultError::WrongPassphrase) => {
-            Err(crate::i18n::tr("shell.wrong_current_passphrase", &[]).into())
+            Err(tr("shell.wrong_current_passphrase", &[]).into())
         }
         Err(e) => Err(err(e)),
     }
@@ -85,7 +90,7 @@ pub async fn lock(state: State<'_, AppState>) -> Res<VaultStatus> {
         .is_some_and(|v| v.has_passphrase_slot())
         || state.status().has_passphrase;
     if !has_pass {
-        return Err(crate::i18n::tr("shell.lock_needs_passphrase", &[]).into());
+        return Err(tr("shell.lock_needs_passphrase", &[]).into());
     }
     // Dropping the vault zeroizes its key and secrets; so does forgetting what waited to be
     // added or imported. The code copied last leaves the clipboard too.
