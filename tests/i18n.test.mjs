@@ -56,6 +56,10 @@ function usedKeys() {
     for (const m of text.matchAll(/\b(?:t|setText\([^,]+,)\s*\(?\s*`([^`]*)`/g)) {
       if (m[1].includes("${")) dynamic.push(`${rel}: ${m[0]}`);
     }
+    // A key a call names counts whatever its section (a new section must reach every catalog).
+    for (const m of text.matchAll(/(?:\bt\(|\btr\(|\btr_in\([^,()]+,|\bsetText\([^,()]+,)\s*["']([^"'$]+)["']/g)) {
+      add(m[1], rel);
+    }
     for (const m of text.matchAll(/["'`]([a-z][a-z0-9_]*\.[a-z0-9_]+)["'`]/g)) {
       const section = m[1].split(".")[0];
       // The shell speaks only its own section; its other dotted strings are file names.
