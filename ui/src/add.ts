@@ -1,4 +1,4 @@
-import { api, errorText, type Found, type ManualForm } from "./api";
+import { api, errorText, type FieldProblem, type Found, type ManualForm } from "./api";
 import { groupCode, h } from "./dom";
 import { button, closeModal, modal } from "./dialogs";
 import { toast } from "./toast";
@@ -260,8 +260,6 @@ export function openAddDialog(done: Done, tab: "scan" | "link" | "manual" = "sca
   if (tab !== "scan") tabs.querySelector<HTMLButtonElement>(`#tab-${tab}`)?.click();
 }
 
-const BASE32 = /^[A-Za-z2-7\s=-]+$/;
-
 function manualForm(done: Done): HTMLElement {
   const input = (id: string, label: string, attrs: Record<string, string> = {}) => {
     const el = h("input", { id, autocomplete: "off", spellcheck: "false", ...attrs });
@@ -292,8 +290,8 @@ function manualForm(done: Done): HTMLElement {
   const tags = input("m-tags", t("field.tags"), { placeholder: t("add.tags_ph") });
   const preview = h("output", { id: "m-preview", class: "preview", "aria-live": "polite" });
 
-  // The fields hidden for the chosen kind are not sent: Rust (KeyUri::from_fields) applies the
-  // kind's rules.
+  // The fields as typed; those hidden for the chosen kind are not sent. Rust checks them
+  // (KeyUri::from_fields, the rules `twofold add --secret` follows): the form has none of its own.
   const form = (): ManualForm => {
     const steam = kind.el.value === "steam";
     return {
@@ -302,58 +300,74 @@ function manualForm(done: Done): HTMLElement {
       label: label.el.value.trim(),
       kind: kind.el.value,
       algorithm: steam ? null : algorithm.el.value,
-      digits: steam ? null : Number(digits.el.value),
-      period: Number(period.el.value),
-      counter: kind.el.value === "hotp" ? Number(counter.el.value) : null,
+      digits: steam ? null : digits.el.value,
+      period: kind.el.value === "hotp" ? null : period.el.value,
+      counter: kind.el.value === "hotp" ? counter.el.value : null,
       tags: tagsFrom(tags.el.value),
     };
   };
 
-  /** Live validation of what can be checked here; Rust has the last word. */
-  const validate = (): boolean => {
-    const f = form();
-    let ok = true;
-    const set = (e: HTMLElement, msg: string) => {
-      e.textContent = msg;
-      if (msg) ok = false;
-    };
-    set(
-      secret.err,
-      !f.secret.trim()
-        ? ""
-        : BASE32.test(f.secret)
-          ? ""
-          : t("add.err_base32"),
-    );
-    set(label.err, "");
-    set(
-      digits.err,
-      f.digits === null || (Number.isInteger(f.digits) && f.digits >= 6 && f.digits <= 10)
-        ? ""
-        : t("add.err_digits"),
-    );
-    set(period.err, f.period !== null && Number.isInteger(f.period) && f.period >= 1 ? "" : t("add.err_period"));
-    set(counter.err, f.counter === null || (Number.isInteger(f.counter) && f.counter >= 0) ? "" : t("add.err_counter"));
-    const hotp = f.kind === "hotp";
-    const steam = f.kind === "steam";
+  /** Which fields the chosen kind has. */
+  const layout = () => {
+    const hotp = kind.el.value === "hotp";
+    const steam = kind.el.value === "steam";
     counter.wrap.hidden = !hotp;
     period.wrap.hidden = hotp;
     digits.wrap.hidden = steam;
     algorithm.wrap.hidden = steam;
-    return ok && f.secret.trim() !== "";
   };
 
-  const refreshPreview = async () => {
-    if (!validate()) {
+  const errs: Record<string, HTMLElement> = {
+    secret: secret.err,
+    name: label.err,
+    digits: digits.err,
+    period: period.err,
+    counter: counter.err,
+  };
+  /** Rust's problems in the window's words, each beside its field (the preview line for one
+   * that has none). */
+  const show = (problems: FieldProblem[]) => {
+    for (const e of Object.values(errs)) e.textContent = "";
+    for (const p of problems) {
+      const words: Record<string, string> = {
+        secret: p.code === "empty_secret" ? t("add.err_secret") : t("add.err_base32"),
+        name: t("add.err_name"),
+        digits: t("add.err_digits"),
+        period: t("add.err_period"),
+        counter: t("add.err_counter"),
+      };
+      const at = p.field ? errs[p.field] : undefined;
+      if (at && p.field) at.textContent = words[p.field];
+      else {
+        preview.textContent = p.message;
+        preview.classList.add("bad");
+      }
+    }
+  };
+
+  let checks = 0;
+  /** Asks Rust about the form as it is; false when it has a problem (shown). */
+  const check = async (toKeep: boolean): Promise<boolean> => {
+    const seq = ++checks;
+    layout();
+    const f = form();
+    if (!toKeep && !f.secret.trim()) {
+      // Nothing typed yet is not an error.
+      show([]);
       preview.textContent = "";
-      return;
+      return false;
     }
     try {
-      preview.textContent = t("add.code_now", { code: groupCode(await api.preview(form())) });
+      const r = await api.preview(f, toKeep);
+      if (seq !== checks) return false;
       preview.classList.remove("bad");
+      preview.textContent = r.code ? t("add.code_now", { code: groupCode(r.code) }) : "";
+      show(r.problems);
+      return r.problems.length === 0;
     } catch (err) {
       preview.textContent = errorText(err);
       preview.classList.add("bad");
+      return false;
     }
   };
 
@@ -371,19 +385,16 @@ function manualForm(done: Done): HTMLElement {
     tags.wrap,
     preview,
   );
-  el.addEventListener("input", () => void refreshPreview());
-  el.addEventListener("change", () => void refreshPreview());
+  el.addEventListener("input", () => void check(false));
+  el.addEventListener("change", () => void check(false));
   el.addEventListener("submit", (e) => {
     e.preventDefault();
     void busy(e.submitter as HTMLButtonElement | null, submitManual);
   });
   const submitManual = async () => {
-    const f = form();
-    if (!f.label && !f.issuer) label.err.textContent = t("add.err_name");
-    if (!f.secret.trim()) secret.err.textContent = t("add.err_secret");
-    if (!validate() || (!f.label && !f.issuer)) return;
+    if (!(await check(true))) return;
     try {
-      const r = await api.addManual(f);
+      const r = await api.addManual(form());
       closeModal();
       reportAdded(r.added.length, r.skipped_duplicates);
       await done();
@@ -392,6 +403,6 @@ function manualForm(done: Done): HTMLElement {
       preview.classList.add("bad");
     }
   };
-  validate();
+  layout();
   return el;
 }

@@ -13,6 +13,8 @@ import type { CodeView } from "./bindings/CodeView";
 import type { Found } from "./bindings/Found";
 import type { FoundAccount } from "./bindings/FoundAccount";
 import type { ManualForm } from "./bindings/ManualForm";
+import type { FormCheck } from "./bindings/FormCheck";
+import type { FieldProblem } from "./bindings/FieldProblem";
 import type { AddResult } from "./bindings/AddResult";
 import type { Settings } from "./bindings/Settings";
 import type { BackupStatus } from "./bindings/BackupStatus";
@@ -21,7 +23,7 @@ import type { ImportPreview } from "./bindings/ImportPreview";
 import type { ImportDone } from "./bindings/ImportDone";
 import type { ExportDone } from "./bindings/ExportDone";
 import type { SortOrder } from "./bindings/SortOrder";
-export type { AppInfo, VaultState, VaultStatus, Account, CodeView, Found, FoundAccount, ManualForm, AddResult, Settings, BackupStatus, ImportEntry, ImportPreview, ImportDone, ExportDone, SortOrder };
+export type { AppInfo, VaultState, VaultStatus, Account, CodeView, Found, FoundAccount, ManualForm, AddResult, Settings, BackupStatus, ImportEntry, ImportPreview, ImportDone, ExportDone, SortOrder, FormCheck, FieldProblem };
 
 /** The window beside the tray (src-tauri/src/window.rs). */
 export const windowApi = {
@@ -54,7 +56,8 @@ export const api = {
   nextHotp: (id: string) => invoke<CodeView>("next_hotp", { id }),
   addUri: (uri: string, tags: string[]) => invoke<AddResult>("add_uri", { uri, tags }),
   addManual: (form: ManualForm) => invoke<AddResult>("add_manual", { form }),
-  preview: (form: ManualForm) => invoke<string>("preview", { form }),
+  /** The form checked by Rust: the code it gives, or its problems (`toKeep`: a name is needed too). */
+  preview: (form: ManualForm, toKeep = false) => invoke<FormCheck>("preview", { form, toKeep }),
   scanImage: (bytes: number[]) => invoke<Found[]>("scan_image", { bytes }),
   scanScreen: () => invoke<Found[]>("scan_screen"),
   /** Adds what `scanImage`, `scanScreen`, `pendingLinks` or `intakeLink` found, by handle. */
@@ -65,7 +68,7 @@ export const api = {
   intakeLink: (uri: string) => invoke<Found>("intake_link", { uri }),
   updateAccount: (
     id: string,
-    patch: { issuer?: string; label?: string; tags?: string[]; note?: string; pinned?: boolean },
+    patch: { issuer?: string; label?: string; tags?: string[]; note?: string; pinned?: boolean; icon?: string },
   ) => invoke<Account>("update_account", { id, patch }),
   removeAccount: (id: string) => invoke<void>("remove_account", { id }),
   undoRemove: () => invoke<string | null>("undo_remove"),

@@ -100,7 +100,7 @@ pub fn run(args: AddArgs, g: &GlobalArgs, out: Out) -> CliResult {
             let issuer = args.issuer.clone().ok_or_else(|| {
                 CliError::Usage("--secret needs --issuer NAME (the service name)".into())
             })?;
-            args.otp.to_key_uri(Some(issuer), label)?
+            args.otp.to_key_uri(Some(issuer), label, true)?
         }
     };
     let mut account = Account::from_key_uri(&uri, now());

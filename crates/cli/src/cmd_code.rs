@@ -41,7 +41,7 @@ pub fn run(args: CodeArgs, g: &GlobalArgs, out: Out) -> CliResult {
             }
             KeyUri::parse(uri)?
         }
-        None => args.otp.to_key_uri(None, String::new())?,
+        None => args.otp.to_key_uri(None, String::new(), false)?,
     };
     let code = account
         .params()

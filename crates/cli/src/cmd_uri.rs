@@ -134,7 +134,7 @@ pub fn run(args: UriArgs, out: Out) -> CliResult {
             let label = args.label.clone().ok_or_else(|| {
                 CliError::Usage("give a URI to parse, or --secret and --label to build one".into())
             })?;
-            let k = args.otp.to_key_uri(args.issuer.clone(), label)?;
+            let k = args.otp.to_key_uri(args.issuer.clone(), label, false)?;
             if args.json {
                 print(&k, true, out)?;
             } else {

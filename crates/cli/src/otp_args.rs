@@ -59,8 +59,14 @@ impl OtpArgs {
         )
     }
 
-    /// Builds a Key URI from the flags; `--secret` is required.
-    pub fn to_key_uri(&self, issuer: Option<String>, account: String) -> Result<KeyUri, CliError> {
+    /// Builds a Key URI from the flags; `--secret` is required. `to_keep`: the account is to be
+    /// stored, so it needs a name (an issuer or a label), as in the app's form.
+    pub fn to_key_uri(
+        &self,
+        issuer: Option<String>,
+        account: String,
+        to_keep: bool,
+    ) -> Result<KeyUri, CliError> {
         let secret = self.secret_text()?.ok_or_else(|| {
             CliError::Usage(
                 "give --uri-file FILE or --secret-file FILE (or --uri / --secret) to say which account"
@@ -76,7 +82,7 @@ impl OtpArgs {
             .as_deref()
             .map(str::parse::<Algorithm>)
             .transpose()?;
-        KeyUri::from_fields(&KeyFields {
+        let fields = KeyFields {
             kind,
             secret: secret.as_str(),
             issuer: issuer.as_deref().unwrap_or(""),
@@ -85,8 +91,13 @@ impl OtpArgs {
             digits: self.digits,
             period: self.period,
             counter: self.counter,
-        })
-        .map_err(|e| {
+        };
+        if to_keep && fields.require_name().is_err() {
+            return Err(CliError::Usage(
+                "the account has no name: give a non-empty --issuer or --label".into(),
+            ));
+        }
+        KeyUri::from_fields(&fields).map_err(|e| {
             match e {
             // The library says what is wrong; the flags to change are the CLI's to name.
             OtpError::MissingCounter => {

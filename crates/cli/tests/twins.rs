@@ -197,3 +197,32 @@ fn icons_are_chosen_and_packs_imported_from_the_command_line() {
         text(&o.stderr)
     );
 }
+
+/// The app's "Enter a key" form and `twofold add --secret` keep the same accounts: one with no
+/// name (blank issuer and label) is refused by both (KeyFields::require_name), nothing stored.
+#[test]
+fn a_typed_in_account_needs_a_name_as_in_the_app() {
+    let e = Env::new();
+    let o = e.run(&[
+        "add",
+        "--secret",
+        "JBSWY3DPEHPK3PXP",
+        "--issuer",
+        "",
+        "--label",
+        " ",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("no name"), "{}", text(&o.stderr));
+    let o = e.run(&[
+        "add",
+        "--secret",
+        "JBSWY3DPEHPK3PXP",
+        "--issuer",
+        "",
+        "--label",
+        "ann",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(labels(&e, &[]), ["ann"]);
+}

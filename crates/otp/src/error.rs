@@ -48,4 +48,55 @@ pub enum OtpError {
     SteamFixed,
     #[error("a counter is for HOTP accounts only: choose HOTP or leave the counter out")]
     CounterNotHotp,
+    #[error("the account has no name: give an issuer or an account name")]
+    MissingName,
+    /// A form's number field holding something else (the field's name).
+    #[error("the {0} must be a whole number, 0 or more")]
+    NotANumber(&'static str),
+}
+
+impl OtpError {
+    /// Which field of a typed-in account ([`crate::KeyFields`]) the error is about, for a form
+    /// that shows it beside that field: `secret`, `digits`, `period`, `counter`, `algorithm`,
+    /// `kind` or `name`; `None` for errors of URIs and codes.
+    pub fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            OtpError::EmptySecret | OtpError::InvalidBase32(_) => "secret",
+            OtpError::InvalidDigits { .. } | OtpError::SteamFixed => "digits",
+            OtpError::InvalidPeriod(_) => "period",
+            OtpError::MissingCounter | OtpError::CounterNotHotp => "counter",
+            OtpError::UnknownAlgorithm(_) | OtpError::Md5Unsupported => "algorithm",
+            OtpError::UnknownKind(_) => "kind",
+            OtpError::MissingName => "name",
+            OtpError::NotANumber(field) => field,
+            _ => return None,
+        })
+    }
+
+    /// A stable name for the error, for a front end that words it in its own language.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OtpError::EmptySecret => "empty_secret",
+            OtpError::InvalidBase32(_) => "invalid_base32",
+            OtpError::InvalidDigits { .. } => "invalid_digits",
+            OtpError::InvalidPeriod(_) => "invalid_period",
+            OtpError::UnknownAlgorithm(_) => "unknown_algorithm",
+            OtpError::Md5Unsupported => "md5_unsupported",
+            OtpError::UnknownKind(_) => "unknown_kind",
+            OtpError::BeforeT0 { .. } => "before_t0",
+            OtpError::NotOtpauth(_) => "not_otpauth",
+            OtpError::UnknownUriType(_) => "unknown_uri_type",
+            OtpError::MissingSecret => "missing_secret",
+            OtpError::MissingCounter => "missing_counter",
+            OtpError::InvalidParameter { .. } => "invalid_parameter",
+            OtpError::InvalidLabel => "invalid_label",
+            OtpError::NotMigration => "not_migration",
+            OtpError::InvalidMigration(_) => "invalid_migration",
+            OtpError::MalformedCode => "malformed_code",
+            OtpError::SteamFixed => "steam_fixed",
+            OtpError::CounterNotHotp => "counter_not_hotp",
+            OtpError::MissingName => "missing_name",
+            OtpError::NotANumber(_) => "not_a_number",
+        }
+    }
 }

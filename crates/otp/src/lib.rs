@@ -17,7 +17,7 @@ pub mod verify;
 
 pub use code::{Algorithm, Kind, OtpParams};
 pub use error::OtpError;
-pub use fields::KeyFields;
+pub use fields::{parse_number, KeyFields};
 pub use secret::Secret;
 pub use uri::KeyUri;
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use tauri::State;
-use twofold_otp::{KeyFields, KeyUri};
+use twofold_otp::{parse_number, KeyFields, KeyUri, OtpError};
 use twofold_vault::intake::{self, Duplicate};
 use twofold_vault::Account;
 
@@ -70,7 +70,8 @@ pub async fn discard_found(state: State<'_, AppState>, handles: Vec<String>) -> 
     Ok(())
 }
 
-/// The "Enter a key" form. Fields the form hides for the chosen kind come as `null`.
+/// The "Enter a key" form, its fields as typed. Fields the form hides for the chosen kind come
+/// as `null`.
 #[derive(Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ManualForm {
@@ -79,11 +80,9 @@ pub struct ManualForm {
     label: String,
     kind: String,
     algorithm: Option<String>,
-    digits: Option<u32>,
-    #[ts(type = "number | null")]
-    period: Option<u64>,
-    #[ts(type = "number | null")]
-    counter: Option<u64>,
+    digits: Option<String>,
+    period: Option<String>,
+    counter: Option<String>,
     tags: Vec<String>,
 }
 
@@ -93,38 +92,101 @@ impl Drop for ManualForm {
     }
 }
 
-fn manual_uri(f: &ManualForm) -> Res<KeyUri> {
-    let algorithm = f
-        .algorithm
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(err)?;
-    KeyUri::from_fields(&KeyFields {
-        kind: f.kind.parse().map_err(err)?,
-        secret: &f.secret,
-        issuer: &f.issuer,
-        label: &f.label,
-        algorithm,
-        digits: f.digits,
-        period: f.period,
-        counter: f.counter,
-    })
-    .map_err(err)
+impl ManualForm {
+    /// The account the form describes, or every problem with it, by the otp crate's rules (the
+    /// CLI's `--secret` flags go through the same `KeyUri::from_fields`); `to_keep`: it must have
+    /// a name too.
+    fn check(&self, to_keep: bool) -> Result<KeyUri, Vec<OtpError>> {
+        let mut problems = Vec::new();
+        fn number<T: std::str::FromStr>(
+            text: &Option<String>,
+            field: &'static str,
+            problems: &mut Vec<OtpError>,
+        ) -> Option<T> {
+            parse_number(text.as_deref(), field).unwrap_or_else(|e| {
+                problems.push(e);
+                None
+            })
+        }
+        let digits = number(&self.digits, "digits", &mut problems);
+        let period = number(&self.period, "period", &mut problems);
+        let counter = number(&self.counter, "counter", &mut problems);
+        let kind = self.kind.parse().map_err(|e| vec![e])?;
+        let algorithm = self
+            .algorithm
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| vec![e])?;
+        let fields = KeyFields {
+            kind,
+            secret: &self.secret,
+            issuer: &self.issuer,
+            label: &self.label,
+            algorithm,
+            digits,
+            period,
+            counter,
+        };
+        problems.extend(fields.problems(to_keep));
+        match problems.is_empty() {
+            true => KeyUri::from_fields(&fields).map_err(|e| vec![e]),
+            false => Err(problems),
+        }
+    }
 }
 
+/// A problem with the form: the field to show it beside, a stable code the window words in its
+/// language, and the otp crate's sentence.
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FieldProblem {
+    field: Option<String>,
+    code: String,
+    message: String,
+}
+
+/// The form checked: the code it gives now, or its problems (at most one per field).
+#[derive(Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FormCheck {
+    code: Option<String>,
+    problems: Vec<FieldProblem>,
+}
+
+/// Checks the form as it is typed (`to_keep`: as it is submitted, a name required too): the
+/// window holds no rule of its own, it shows this answer.
 #[tauri::command]
-pub async fn preview(form: ManualForm) -> Res<String> {
-    let k = manual_uri(&form)?;
-    Ok(k.params().code(&k.secret, now()).map_err(err)?.to_string())
+pub async fn preview(form: ManualForm, to_keep: bool) -> Res<FormCheck> {
+    let (code, problems) = match form.check(to_keep) {
+        Ok(k) => match k.params().code(&k.secret, now()) {
+            Ok(c) => (Some(c.to_string()), Vec::new()),
+            Err(e) => (None, vec![e]),
+        },
+        Err(problems) => (None, problems),
+    };
+    Ok(FormCheck {
+        code,
+        problems: problems
+            .into_iter()
+            .map(|e| FieldProblem {
+                field: e.field().map(str::to_string),
+                code: e.code().to_string(),
+                message: e.to_string(),
+            })
+            .collect(),
+    })
 }
 
 #[tauri::command]
 pub async fn add_manual(state: State<'_, AppState>, form: ManualForm) -> Res<AddResult> {
-    let k = manual_uri(&form)?;
-    if k.account.is_empty() && k.issuer().is_none() {
-        return Err("give the account a name (issuer or account)".into());
-    }
+    let k = form.check(true).map_err(|problems| {
+        problems
+            .into_iter()
+            .next()
+            .map(err)
+            .unwrap_or_else(|| err(""))
+    })?;
     add_accounts(&state, vec![Account::from_key_uri(&k, now())], &form.tags)
 }
 
