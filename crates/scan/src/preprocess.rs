@@ -150,8 +150,41 @@ pub(crate) fn box3(img: &LumaImage) -> LumaImage {
 }
 
 /// Box blur of radius `r` (separable running sums, edges clamped), at 16x scale: O(1) per pixel
-/// whatever the radius.
+/// whatever the radius. The radii the pipeline uses are compiled apart, so that the divisions
+/// by the window size are by constants (multiplications).
 pub(crate) fn box_blur(img: &LumaImage, r: usize) -> Vec<u16> {
+    match r {
+        1 => box_blur_n::<1>(img),
+        2 => box_blur_n::<2>(img),
+        3 => box_blur_n::<3>(img),
+        4 => box_blur_n::<4>(img),
+        5 => box_blur_n::<5>(img),
+        _ => box_blur_any(img, r),
+    }
+}
+
+fn box_blur_n<const R: usize>(img: &LumaImage) -> Vec<u16> {
+    let (w, h) = (img.w(), img.h());
+    let n = (2 * R + 1) as u32;
+    let mut tmp = vec![0u16; w * h];
+    // Each row padded with copies of its end pixels: no clamping in the loop.
+    let mut pad = vec![0u8; w + 2 * R + 1];
+    for y in 0..h {
+        let row = &img.pixels[y * w..y * w + w];
+        pad[..R].fill(row[0]);
+        pad[R..R + w].copy_from_slice(row);
+        pad[R + w..].fill(row[w - 1]);
+        let mut s: u32 = pad[..n as usize].iter().map(|&v| v as u32).sum();
+        let out = &mut tmp[y * w..y * w + w];
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = (s * 16 / n) as u16;
+            s = s + pad[x + n as usize] as u32 - pad[x] as u32;
+        }
+    }
+    vertical(&tmp, w, h, R, n)
+}
+
+fn box_blur_any(img: &LumaImage, r: usize) -> Vec<u16> {
     let (w, h) = (img.w(), img.h());
     let n = (2 * r + 1) as u32;
     let mut tmp = vec![0u16; w * h];
@@ -164,6 +197,11 @@ pub(crate) fn box_blur(img: &LumaImage, r: usize) -> Vec<u16> {
             s = s + at(x as isize + r as isize + 1) - at(x as isize - r as isize);
         }
     }
+    vertical(&tmp, w, h, r, n)
+}
+
+#[inline(always)]
+fn vertical(tmp: &[u16], w: usize, h: usize, r: usize, n: u32) -> Vec<u16> {
     let mut out = vec![0u16; w * h];
     let mut sums: Vec<u32> = (0..w)
         .map(|x| {
@@ -173,12 +211,12 @@ pub(crate) fn box_blur(img: &LumaImage, r: usize) -> Vec<u16> {
         })
         .collect();
     for y in 0..h {
-        let add = (y + r + 1).min(h - 1) * w;
-        let sub = (y as isize - r as isize).max(0) as usize * w;
-        let (o, t) = (&mut out[y * w..y * w + w], &tmp[..]);
-        for (x, s) in sums.iter_mut().enumerate() {
-            o[x] = (*s / n) as u16;
-            *s = *s + t[add + x] as u32 - t[sub + x] as u32;
+        let add = &tmp[(y + r + 1).min(h - 1) * w..][..w];
+        let sub = &tmp[(y as isize - r as isize).max(0) as usize * w..][..w];
+        let o = &mut out[y * w..y * w + w];
+        for (((o, s), &a), &b) in o.iter_mut().zip(sums.iter_mut()).zip(add).zip(sub) {
+            *o = (*s / n) as u16;
+            *s = *s + a as u32 - b as u32;
         }
     }
     out // 16x scale
@@ -322,7 +360,7 @@ mod tests {
     fn box_blur_matches_the_direct_sum() {
         let px: Vec<u8> = (0..37 * 23).map(|i| ((i * 7919) % 251) as u8).collect();
         let img = LumaImage::new(37, 23, px).unwrap();
-        for r in [1usize, 3, 5, 30] {
+        for r in [1usize, 2, 3, 4, 5, 30] {
             let fast = box_blur(&img, r);
             let (w, h, n) = (37isize, 23isize, (2 * r + 1) as u32);
             let at = |x: isize, y: isize| {

@@ -29,6 +29,7 @@ use rxing::{BinaryBitmap, Luma8LuminanceSource};
 
 use crate::preprocess as pp;
 
+mod binarize;
 mod passes;
 mod regions;
 mod variants;

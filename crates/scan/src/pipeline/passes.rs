@@ -61,6 +61,9 @@ pub(super) fn rxing_flipped(
 
 /// ZXing's hybrid binarizer (8x8 blocks, thresholds over 5x5 block neighbourhoods).
 pub(super) fn binarize(img: &LumaImage) -> Option<BitMatrix> {
+    if let Some(m) = super::binarize::hybrid(img) {
+        return Some(m);
+    }
     let src = Luma8LuminanceSource::new(img.pixels.clone(), img.width, img.height).ok()?;
     let bitmap = BinaryBitmap::new(HybridBinarizer::new(src));
     Some(bitmap.get_black_matrix().clone())
