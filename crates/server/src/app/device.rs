@@ -186,12 +186,7 @@ impl App {
     /// proved by an integer token (tolerance 1, any offset becomes the drift), the device
     /// stored with `last_t` −1 (not spent). Returns `Ok(false)` for a wrong token.
     pub fn otp_activate(&self, user: &User, token: &str) -> Result<bool> {
-        if self.has_totp(user.id)? {
-            return Err(ServerError::bad_request("TOTP already activated."));
-        }
-        let secret = self
-            .pending_secret(user)?
-            .ok_or_else(|| ServerError::bad_request("Setup not initiated."))?;
+        let secret = self.secret_to_activate(user)?;
         let drift = if self.bypass(token) {
             Some(0)
         } else {
@@ -201,28 +196,7 @@ impl App {
         let Some(drift) = drift else {
             return Ok(false);
         };
-        let blob = self
-            .keys
-            .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
-        self.atomic(|tx| {
-            let inserted = tx.exec(
-                "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at) VALUES (?1, 'totp', ?2, -1, ?3, ?4)",
-                params![user.id, blob, drift, self.now() as i64],
-            );
-            match inserted {
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    return Err(ServerError::bad_request("TOTP already activated."));
-                }
-                r => r?,
-            };
-            tx.exec(
-                "DELETE FROM setup_secrets WHERE user_id = ?1",
-                params![user.id],
-            )?;
-            Ok(())
-        })?;
+        self.atomic(|tx| self.store_totp_device(tx, user.id, &secret, (-1, drift), None))?;
         Ok(true)
     }
 
@@ -230,12 +204,7 @@ impl App {
     /// `verify_token` (tolerance, drift, `last_t`, throttling), so the setup code is spent and
     /// an off-centre code sets the drift; the device confirmed on success.
     pub fn otp_activate_verified(&self, user: &User, token: &str) -> Result<Verdict> {
-        if self.has_totp(user.id)? {
-            return Err(ServerError::bad_request("TOTP already activated."));
-        }
-        let secret = self
-            .pending_secret(user)?
-            .ok_or_else(|| ServerError::bad_request("Setup not initiated."))?;
+        let secret = self.secret_to_activate(user)?;
         let mut dev = TotpDevice::default();
         let verdict = if self.bypass(token) {
             Verdict::Accepted
@@ -251,19 +220,8 @@ impl App {
         if verdict != Verdict::Accepted {
             return Ok(verdict);
         }
-        let blob = self
-            .keys
-            .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
         self.atomic(|tx| {
-            tx.exec(
-                "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?5)",
-                params![user.id, blob, dev.last_t, dev.drift, self.now() as i64],
-            )?;
-            tx.exec(
-                "DELETE FROM setup_secrets WHERE user_id = ?1",
-                params![user.id],
-            )?;
-            Ok(())
+            self.store_totp_device(tx, user.id, &secret, (dev.last_t, dev.drift), None)
         })?;
         Ok(verdict)
     }

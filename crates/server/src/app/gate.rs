@@ -1,6 +1,6 @@
 //! The login gate and the second factor at login.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use twofold_otp::Secret;
 use zeroize::Zeroizing;
 
@@ -10,6 +10,9 @@ use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;
+
+/// An authenticator as stored: id, type, created_at, last_used_at (Unix seconds).
+pub(crate) type AuthenticatorRow = (i64, String, i64, Option<i64>);
 
 impl App {
     // ----- the login gate ------------------------------------------------------------------
@@ -145,14 +148,7 @@ impl App {
         let Some(user) = self.user_by_id(user_id)? else {
             return Ok(None);
         };
-        let blob: Option<Vec<u8>> = self
-            .conn()
-            .row(
-                "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
-                params![user_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let blob = self.totp_blob(user_id)?;
         let Some(blob) = blob else {
             return Ok(None);
         };
@@ -164,21 +160,31 @@ impl App {
         Ok(Some(self.build_uri(&user, &secret)))
     }
 
-    pub fn authenticators(&self, user_id: i64) -> Result<Vec<AuthenticatorInfo>> {
+    /// The user's authenticators in id order (allauth's default ordering): id, type,
+    /// created_at and last_used_at, as stored.
+    pub(crate) fn authenticator_rows(&self, user_id: i64) -> Result<Vec<AuthenticatorRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, type, created_at, last_used_at FROM authenticators WHERE user_id = ?1 ORDER BY id",
         )?;
         let rows = stmt
             .query_map(params![user_id], |r| {
-                Ok(AuthenticatorInfo {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    created_at: iso(r.get::<_, i64>(2)? as u64),
-                    last_used_at: r.get::<_, Option<i64>>(3)?.map(|t| iso(t as u64)),
-                })
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    pub fn authenticators(&self, user_id: i64) -> Result<Vec<AuthenticatorInfo>> {
+        Ok(self
+            .authenticator_rows(user_id)?
+            .into_iter()
+            .map(|(id, kind, created_at, last_used_at)| AuthenticatorInfo {
+                id,
+                kind,
+                created_at: iso(created_at as u64),
+                last_used_at: last_used_at.map(|t| iso(t as u64)),
+            })
+            .collect())
     }
 }

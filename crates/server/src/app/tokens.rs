@@ -124,16 +124,18 @@ impl App {
         Ok(TokenPair { access, refresh })
     }
 
+    /// A token's claims when it is signed by this server, unexpired and of `token_type`.
+    fn live_claims(&self, token: &str, token_type: &str) -> Option<crate::crypto::Claims> {
+        self.keys
+            .jwt_decode(token, self.now())
+            .filter(|c| c.token_type == token_type)
+    }
+
     /// The user an access token belongs to.
     pub fn user_from_access(&self, token: &str) -> Result<User> {
-        let invalid = || ServerError::unauthorized("Given token not valid for any token type");
         let claims = self
-            .keys
-            .jwt_decode(token, self.now())
-            .ok_or_else(invalid)?;
-        if claims.token_type != "access" {
-            return Err(invalid());
-        }
+            .live_claims(token, "access")
+            .ok_or_else(|| ServerError::unauthorized("Given token not valid for any token type"))?;
         self.user_by_id(claims.user_id)?
             .ok_or_else(|| ServerError::unauthorized("User not found"))
     }
@@ -141,13 +143,7 @@ impl App {
     /// Rotates a refresh token: the old one stops working, a new pair is issued.
     pub fn refresh(&self, refresh: &str) -> Result<TokenPair> {
         let invalid = || ServerError::unauthorized("Token is invalid or expired");
-        let claims = self
-            .keys
-            .jwt_decode(refresh, self.now())
-            .ok_or_else(invalid)?;
-        if claims.token_type != "refresh" {
-            return Err(invalid());
-        }
+        let claims = self.live_claims(refresh, "refresh").ok_or_else(invalid)?;
         // Spent in the statement that finds it: two concurrent refreshes cannot both pass.
         match self.take_token(&claims.jti, PURPOSE_REFRESH)? {
             Ok((user_id, _)) if user_id == claims.user_id => {}

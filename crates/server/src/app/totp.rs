@@ -120,6 +120,69 @@ impl App {
         self.activate_totp_with(user, code, None)
     }
 
+    /// The secret being set up, for an activation: refused when the user has TOTP already or
+    /// never started the setup.
+    pub(super) fn secret_to_activate(&self, user: &User) -> Result<Secret> {
+        if self.has_totp(user.id)? {
+            return Err(ServerError::bad_request("TOTP already activated."));
+        }
+        self.pending_secret(user)?
+            .ok_or_else(|| ServerError::bad_request("Setup not initiated."))
+    }
+
+    /// In `tx`: stores the proven secret (encrypted) as the user's TOTP device with its
+    /// `last_step` and `drift` (`used_at`: the activation spent a code then) and forgets the
+    /// pending secret. An activation that got there first makes this one "TOTP already
+    /// activated.".
+    pub(super) fn store_totp_device(
+        &self,
+        tx: &rusqlite::Connection,
+        user_id: i64,
+        secret: &Secret,
+        (last_step, drift): (i64, i64),
+        used_at: Option<u64>,
+    ) -> Result<()> {
+        let blob = self
+            .keys
+            .encrypt(&Self::secret_aad(user_id, TYPE_TOTP), secret.as_bytes())?;
+        let inserted = tx.exec(
+            "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?5, ?6)",
+            params![user_id, blob, last_step, drift, self.now() as i64, used_at.map(|t| t as i64)],
+        );
+        match inserted {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(ServerError::bad_request("TOTP already activated."));
+            }
+            r => r?,
+        };
+        tx.exec(
+            "DELETE FROM setup_secrets WHERE user_id = ?1",
+            params![user_id],
+        )?;
+        Ok(())
+    }
+
+    /// The time step `code` is valid for at `now` within the configured tolerance, if any.
+    fn matching_step(&self, secret: &Secret, code: &str, now: u64) -> Option<u64> {
+        twofold_otp::verify::verify_totp(secret, &self.otp_params(), code, now, self.cfg.tolerance)
+            .ok()
+            .flatten()
+    }
+
+    /// The user's TOTP secret, still encrypted; `None` without TOTP.
+    pub(crate) fn totp_blob(&self, user_id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn()
+            .row(
+                "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
+                params![user_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// As [`activate_totp`](App::activate_totp); `setup_challenge` (the REST bootstrap) is
     /// spent in the same transaction that activates, and only one request can spend it.
     pub(crate) fn activate_totp_with(
@@ -128,25 +191,12 @@ impl App {
         code: &str,
         setup_challenge: Option<&str>,
     ) -> Result<Vec<String>> {
-        if self.has_totp(user.id)? {
-            return Err(ServerError::bad_request("TOTP already activated."));
-        }
-        let secret = self
-            .pending_secret(user)?
-            .ok_or_else(|| ServerError::bad_request("Setup not initiated."))?;
+        let secret = self.secret_to_activate(user)?;
         let now = self.now();
         let step = if self.bypass(code) {
             Some(self.otp_params().step_at(now).unwrap_or(0))
         } else {
-            twofold_otp::verify::verify_totp(
-                &secret,
-                &self.otp_params(),
-                code,
-                now,
-                self.cfg.tolerance,
-            )
-            .ok()
-            .flatten()
+            self.matching_step(&secret, code, now)
         };
         // django-otp: two_factor/forms.py, TOTPDeviceForm.clean_token/save: the offset found
         // becomes the drift, and the new device's last_t is -1 (the setup code not spent).
@@ -165,9 +215,6 @@ impl App {
         let Some(step) = step else {
             return Err(ServerError::bad_request("Invalid code."));
         };
-        let blob = self
-            .keys
-            .encrypt(&Self::secret_aad(user.id, TYPE_TOTP), secret.as_bytes())?;
         self.atomic(|tx| {
             if let Some(id) = setup_challenge {
                 match self.take_token(id, PURPOSE_SETUP)? {
@@ -176,24 +223,7 @@ impl App {
                     _ => return Err(ServerError::not_authenticated()),
                 }
             }
-            let inserted = tx.exec(
-                "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?5, ?4, ?4)",
-                params![user.id, blob, step, now as i64, drift],
-            );
-            match inserted {
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    // A concurrent activation got there first.
-                    return Err(ServerError::bad_request("TOTP already activated."));
-                }
-                r => r?,
-            };
-            tx.exec(
-                "DELETE FROM setup_secrets WHERE user_id = ?1",
-                params![user.id],
-            )?;
-            Ok(())
+            self.store_totp_device(tx, user.id, &secret, (step, drift), Some(now))
         })?;
         self.new_recovery_codes(user.id)
     }
@@ -235,15 +265,7 @@ impl App {
                 .decrypt(&Self::secret_aad(user_id, TYPE_TOTP), &blob)?
                 .to_vec(),
         );
-        let matched = twofold_otp::verify::verify_totp(
-            &secret,
-            &self.otp_params(),
-            code,
-            now,
-            self.cfg.tolerance,
-        )
-        .ok()
-        .flatten();
+        let matched = self.matching_step(&secret, code, now);
         match matched {
             Some(step) if last_step.is_none_or(|l| step as i64 > l) => {
                 // Conditional update: two concurrent requests with one code cannot both win.

@@ -127,6 +127,19 @@ impl<'a> Ctx<'a> {
         (p.stage == stage).then_some(p)
     }
 
+    /// Records an authentication by a second factor: the authenticator's id and type, and
+    /// whether it reauthenticated a signed-in user.
+    pub(super) fn record_mfa(&mut self, user: i64, id: i64, kind: &str, reauthenticated: bool) {
+        let mut e = Map::new();
+        e.insert("method".into(), json!("mfa"));
+        e.insert("id".into(), json!(id));
+        e.insert("type".into(), json!(kind));
+        if reauthenticated {
+            e.insert("reauthenticated".into(), json!(true));
+        }
+        self.record(user, e);
+    }
+
     pub(super) fn record(&mut self, user: i64, mut entry: Map<String, Value>) {
         if self.sess.records_user != Some(user) {
             self.sess.records.clear();

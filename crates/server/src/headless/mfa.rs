@@ -30,11 +30,7 @@ pub(super) fn two_factor(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resul
     match ctx.check_code(&user, &code)? {
         Err(r) => Ok(r),
         Ok((id, kind)) => {
-            let mut e = Map::new();
-            e.insert("method".into(), json!("mfa"));
-            e.insert("id".into(), json!(id));
-            e.insert("type".into(), json!(kind));
-            ctx.record(user.id, e);
+            ctx.record_mfa(user.id, id, kind, false);
             if ctx.client == Client::Browser && app.cfg.trust {
                 // `mfa/stages.py`, `TrustStage`: browsers only (it needs a cookie).
                 ctx.sess.pending = Some(Pending {

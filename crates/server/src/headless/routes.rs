@@ -238,12 +238,7 @@ pub(super) async fn route(
             match ctx.check_code(&user, &code)? {
                 Err(r) => Ok(r),
                 Ok((id, kind)) => {
-                    let mut e = Map::new();
-                    e.insert("method".into(), json!("mfa"));
-                    e.insert("id".into(), json!(id));
-                    e.insert("type".into(), json!(kind));
-                    e.insert("reauthenticated".into(), json!(true));
-                    ctx.record(user.id, e);
+                    ctx.record_mfa(user.id, id, kind, true);
                     ctx.auth_reply(None, false)
                 }
             }

@@ -1,6 +1,6 @@
 //! Authenticators as allauth stores them, and the users they are serialised as.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde_json::{json, Value};
 use twofold_otp::Secret;
 
@@ -54,19 +54,8 @@ pub(crate) struct Authenticator {
 impl App {
     /// The user's authenticators in id order (allauth's default ordering).
     pub(crate) fn allauth_authenticators(&self, user_id: i64) -> Result<Vec<Authenticator>> {
-        let rows: Vec<(i64, String, i64, Option<i64>)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, type, created_at, last_used_at FROM authenticators WHERE user_id = ?1 ORDER BY id",
-            )?;
-            let rows = stmt
-                .query_map(params![user_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            rows
-        };
-        rows.into_iter()
+        self.authenticator_rows(user_id)?
+            .into_iter()
             .map(|(id, kind, created_at, last_used_at)| {
                 let codes = if kind == "recovery_codes" {
                     self.recovery_state(user_id)?.map(|(_, all, mask)| {
@@ -160,14 +149,7 @@ impl App {
     /// refused for the `TOTP_PERIOD * (2 * TOTP_TOLERANCE + 1)` seconds it could still be
     /// valid (`_mark_code_used`, a cache entry per user and code): allauth keeps no last step.
     pub(crate) fn allauth_check_totp(&self, user_id: i64, code: &str) -> Result<bool> {
-        let blob: Option<Vec<u8>> = self
-            .conn()
-            .row(
-                "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
-                params![user_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let blob = self.totp_blob(user_id)?;
         let Some(blob) = blob else { return Ok(false) };
         if self.bypass(code) {
             return Ok(true);

@@ -215,11 +215,7 @@ async fn backup_tokens(State(app): State<Arc<App>>, req: Request) -> Response {
     let list = if tokens.is_empty() {
         "No tokens. Press the button below to generate some.".to_string()
     } else {
-        let items: String = tokens
-            .iter()
-            .map(|t| format!("<li>{}</li>", esc(t)))
-            .collect();
-        format!("<ul>{items}</ul>")
+        super::layout::list(&tokens, "")
     };
     let body = format!(
         r#"{list}
@@ -276,12 +272,5 @@ async fn remove(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 fn error_list(list: &[String], class: &str) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let items: String = list
-        .iter()
-        .map(|e| format!("<li>{}</li>", esc(e)))
-        .collect();
-    format!(r#"<ul class="{class}">{items}</ul>"#)
+    super::layout::list(list, class)
 }

@@ -116,13 +116,12 @@ pub(super) async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Res
         ctx.s.flash.push("Authenticator app deactivated.".into());
         return ctx.finish(found("/accounts/2fa/"));
     }
-    let body = format!(
-        r#"<p>You are about to deactivate authenticator app based authentication. Are you sure?</p>
-<form method="post" action="/accounts/2fa/totp/deactivate/">{}<button type="submit">Deactivate</button></form>"#,
-        ctx.csrf_input()
-    );
-    let page = ctx.page("Deactivate Authenticator App", &body);
-    ctx.finish(page)
+    ctx.confirm_page(
+        "Deactivate Authenticator App",
+        "You are about to deactivate authenticator app based authentication. Are you sure?",
+        "/accounts/2fa/totp/deactivate/",
+        "Deactivate",
+    )
 }
 
 pub(super) async fn recovery_codes(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -174,13 +173,12 @@ pub(super) async fn generate_codes(State(app): State<Arc<App>>, req: Request) ->
             Err(e) => ctx.finish(e),
         };
     }
-    let body = format!(
-        r#"<p>You are about to generate a new set of recovery codes for your account. This action will invalidate your existing codes. Are you sure?</p>
-<form method="post" action="/accounts/2fa/recovery-codes/generate/">{}<button type="submit">Generate</button></form>"#,
-        ctx.csrf_input()
-    );
-    let page = ctx.page("Recovery Codes", &body);
-    ctx.finish(page)
+    ctx.confirm_page(
+        "Recovery Codes",
+        "You are about to generate a new set of recovery codes for your account. This action will invalidate your existing codes. Are you sure?",
+        "/accounts/2fa/recovery-codes/generate/",
+        "Generate",
+    )
 }
 
 pub(super) async fn download_codes(State(app): State<Arc<App>>, req: Request) -> Response {

@@ -261,37 +261,32 @@ impl Ctx {
             ),
             None => r#"<a href="/accounts/login/">Sign In</a> · <a href="/accounts/signup/">Sign Up</a>"#.into(),
         };
-        Html(format!(
-            r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Twofold test server</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
-header {{ display: flex; justify-content: space-between; border-bottom: 1px solid #ddd; padding-bottom: .5rem; margin-bottom: 1rem; }}
-label {{ display: block; margin-top: .75rem; }}
-input[type=text], input[type=email], input[type=password] {{ width: 100%; padding: .4rem; box-sizing: border-box; }}
-button {{ margin-top: 1rem; padding: .4rem 1rem; }}
-.errorlist {{ color: #b00020; }}
-.messages {{ background: #eef6ee; padding: .5rem 1.5rem; }}
-.qr svg {{ width: 256px; height: 256px; }}
-code {{ background: #f3f3f3; padding: .1rem .3rem; }}
-</style>
-</head>
-<body>
-<header><strong>Twofold test server</strong><nav>{nav}</nav></header>
-{flash}
-<main>
-<h1>{title}</h1>
-{body}
-</main>
-</body>
-</html>
-"#,
-            title = esc(title)
+        Html(layout::document(
+            title,
+            "Twofold test server",
+            &nav,
+            &flash,
+            body,
+            "label { display: block; margin-top: .75rem; }
+input[type=text], input[type=email], input[type=password] { width: 100%; padding: .4rem; box-sizing: border-box; }
+button { margin-top: 1rem; padding: .4rem 1rem; }
+.messages { background: #eef6ee; padding: .5rem 1.5rem; }
+.qr svg { width: 256px; height: 256px; }
+code { background: #f3f3f3; padding: .1rem .3rem; }
+",
         ))
+    }
+
+    /// allauth's confirmation pages: a question and one button posting to `action`.
+    fn confirm_page(mut self, title: &str, question: &str, action: &str, button: &str) -> Response {
+        let body = format!(
+            r#"<p>{}</p>
+<form method="post" action="{action}">{}<button type="submit">{button}</button></form>"#,
+            esc(question),
+            self.csrf_input()
+        );
+        let page = self.page(title, &body);
+        self.finish(page)
     }
 
     fn forbidden(mut self, msg: &str) -> Response {
@@ -341,14 +336,7 @@ fn field(input: &Input, name: &str) -> String {
 }
 
 fn errors(list: &[String]) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let items: String = list
-        .iter()
-        .map(|e| format!("<li>{}</li>", esc(e)))
-        .collect();
-    format!(r#"<ul class="errorlist">{items}</ul>"#)
+    layout::list(list, "errorlist")
 }
 
 /// Splits a request into what the handlers need; the form is read only for POST.
@@ -518,6 +506,7 @@ macro_rules! require_login {
 
 // The pages, after the macros above (a macro is visible only below its definition).
 pub(crate) mod allauth_2fa;
+mod layout;
 mod mfa;
 mod pages;
 pub(crate) mod two_factor;

@@ -72,11 +72,10 @@ pub(super) async fn backup_tokens(State(app): State<Arc<App>>, req: Request) -> 
     let list = if tokens.is_empty() {
         "<p>You don't have any backup codes yet.</p>".to_string()
     } else {
-        let items: String = tokens
-            .iter()
-            .map(|t| format!("<li>{}</li>", esc(t)))
-            .collect();
-        format!("<ul>{items}</ul>\n<p>Print these tokens and keep them somewhere safe.</p>")
+        format!(
+            "{}\n<p>Print these tokens and keep them somewhere safe.</p>",
+            super::super::layout::list(&tokens, "")
+        )
     };
     let body = format!(
         r#"<p>Backup tokens can be used when your primary and backup phone numbers aren't available. The backup tokens below can be used for login verification. If you've used up all your backup tokens, you can generate a new set of backup tokens. Only the backup tokens shown below will be valid.</p>

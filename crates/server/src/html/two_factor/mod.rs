@@ -149,14 +149,7 @@ impl<'a> Field<'a> {
 }
 
 fn error_list(list: &[String], class: &str) -> String {
-    if list.is_empty() {
-        return String::new();
-    }
-    let items: String = list
-        .iter()
-        .map(|e| format!("<li>{}</li>", esc(e)))
-        .collect();
-    format!(r#"<ul class="{class}">{items}</ul>"#)
+    super::layout::list(list, class)
 }
 
 /// `form.as_table`: the non-field errors first, then each field's row.
@@ -192,31 +185,15 @@ fn page(ctx: Ctx, status: StatusCode, title: &str, body: &str) -> Response {
     } else {
         format!(r#"<a href="{LOGIN_URL}">Login</a> · <a href="/account/register/">Register</a>"#)
     };
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · Twofold test server</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
-header {{ display: flex; justify-content: space-between; border-bottom: 1px solid #ddd; padding-bottom: .5rem; margin-bottom: 1rem; }}
-th {{ text-align: left; padding-right: 1rem; }}
-.errorlist {{ color: #b00020; }}
-img.qr {{ width: 256px; height: 256px; }}
-</style>
-</head>
-<body>
-<header><strong>Twofold test server · django-two-factor-auth</strong><nav>{nav}</nav></header>
-<main>
-<h1>{title}</h1>
-{body}
-</main>
-</body>
-</html>
-"#,
-        title = esc(title)
+    let html = layout::document(
+        title,
+        "Twofold test server · django-two-factor-auth",
+        &nav,
+        "",
+        body,
+        "th { text-align: left; padding-right: 1rem; }
+img.qr { width: 256px; height: 256px; }
+",
     );
     fin(ctx, (status, Html(html)))
 }
