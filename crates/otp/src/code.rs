@@ -120,6 +120,20 @@ pub struct OtpParams {
     pub counter: u64,
 }
 
+impl OtpParams {
+    /// The parameters of an account or a Key URI (T0 is always 0 for those).
+    pub fn of(kind: Kind, algorithm: Algorithm, digits: u32, period: u64, counter: u64) -> Self {
+        OtpParams {
+            kind,
+            algorithm,
+            digits,
+            period,
+            t0: 0,
+            counter,
+        }
+    }
+}
+
 impl Default for OtpParams {
     fn default() -> Self {
         Self::totp()

@@ -137,14 +137,8 @@ impl Account {
     }
 
     pub fn params(&self) -> OtpParams {
-        OtpParams {
-            kind: self.kind,
-            algorithm: self.algorithm,
-            digits: self.digits,
-            period: self.period,
-            t0: 0,
-            counter: self.counter,
-        }
+        let s = self;
+        OtpParams::of(s.kind, s.algorithm, s.digits, s.period, s.counter)
     }
 
     pub fn summary(&self) -> AccountSummary {

@@ -27,8 +27,7 @@ impl App {
     /// Seconds until `client` may try a password again, when it has had its share of failed
     /// logins in the window (`login-throttle`).
     pub fn login_throttled(&self, client: IpAddr) -> Option<u64> {
-        let rl = self.cfg.login_throttle;
-        let now = self.now();
+        let (rl, now) = (self.cfg.login_throttle, self.now());
         let mut map = self
             .login_failures
             .lock()
@@ -49,8 +48,7 @@ impl App {
 
     /// Counts a failed password login of `client`.
     pub fn login_failed(&self, client: IpAddr) {
-        let rl = self.cfg.login_throttle;
-        let now = self.now();
+        let (rl, now) = (self.cfg.login_throttle, self.now());
         let mut map = self
             .login_failures
             .lock()
