@@ -65,10 +65,11 @@ async function appGone() {
 /**
  * The environment the app starts in: this one, in English unless a test names a locale (the
  * window follows LANGUAGE, LC_ALL, LC_MESSAGES and LANG, so a German machine would change what
- * the tests read), with the test's own variables over it.
+ * the tests read), with the test's own variables over it. C.UTF-8 is English to the app and,
+ * unlike en_US.UTF-8, present on every glibc system (GTK falls back to plain C without it).
  */
 export function appEnv(env = {}) {
-  const out = { ...process.env, LANG: "en_US.UTF-8" };
+  const out = { ...process.env, LANG: "C.UTF-8" };
   for (const name of ["LANGUAGE", "LC_ALL", "LC_MESSAGES"]) delete out[name];
   return { ...out, ...env };
 }
