@@ -44,6 +44,10 @@ const COMMANDS: &[&str] = &[
     "hide_to_tray",
     "quit_app",
     "tray_available",
+    "icon_packs",
+    "import_icon_pack",
+    "icon_pack_matches",
+    "icon_pack_image",
 ];
 
 fn main() {

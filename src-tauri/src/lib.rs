@@ -5,6 +5,7 @@ mod backup_queue;
 mod commands;
 mod error;
 mod i18n;
+mod icons;
 mod pending;
 mod server;
 mod settings;
@@ -99,6 +100,10 @@ pub fn run() {
             window::hide_to_tray,
             window::quit_app,
             window::tray_available,
+            icons::icon_packs,
+            icons::import_icon_pack,
+            icons::icon_pack_matches,
+            icons::icon_pack_image,
         ])
         .build(tauri::generate_context!());
     match result {

@@ -1,7 +1,7 @@
 // #19 point 7: axe-core finds no violation in any view of the app, light and dark (the desktop's
 // colour scheme through the portal, as theme.test.mjs): the list, a row's menu, the app menu, the
-// Add dialog's three tabs, Import, Export, Settings, the shortcuts, the server panel, an empty
-// filter, the first run, and the lock screen.
+// Add dialog's three tabs, Import, Export, Settings, the Edit dialog's icon picker, Import icon
+// pack, the shortcuts, the server panel, an empty filter, the first run, and the lock screen.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
@@ -45,6 +45,12 @@ const views = [
   ["Import", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-import").click(); }, () => browser.keys(["Escape"])],
   ["Export", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-export").click(); }, () => browser.keys(["Escape"])],
   ["Settings", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-settings").click(); }, () => browser.keys(["Escape"])],
+  ["the Edit dialog's icon picker", async () => {
+    await browser.$(".row .row-menu").click();
+    await browser.$("//div[@id='row-menu']/button[text()='Edit…']").click();
+    await browser.$(".icon-choice[data-choice='initial']").waitForDisplayed({ timeout: 5000 });
+  }, () => browser.keys(["Escape"])],
+  ["Import icon pack", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-icon-pack").click(); }, () => browser.keys(["Escape"])],
   ["the shortcuts", async () => { await browser.$("#menu-btn").click(); await browser.$("#menu-shortcuts").click(); }, () => browser.keys(["Escape"])],
   ["the server panel", () => browser.$("#server-btn").click(), () => browser.$("#srv-back").click()],
   ["grouped by tag", () => browser.$("#group-toggle").click(), () => browser.$("#group-toggle").click()],
@@ -52,7 +58,7 @@ const views = [
 ];
 
 /** Dark screenshots for docs/screenshots (the light ones come from the other tests). */
-const DARK_SHOTS = { "the list": "25-list-dark", "the Add dialog, manual": "26-add-manual-dark", Settings: "27-settings-dark", "grouped by tag": "28-group-by-tag-dark" };
+const DARK_SHOTS = { "the list": "25-list-dark", "the Add dialog, manual": "26-add-manual-dark", Settings: "27-settings-dark", "grouped by tag": "28-group-by-tag-dark", "the Edit dialog's icon picker": "32-icon-picker-dark" };
 
 async function checkAll(theme) {
   const found = [];

@@ -3,6 +3,7 @@ import { byId, h } from "./dom";
 import { raise, toast } from "./toast";
 import { busy } from "./busy";
 import { t } from "./i18n";
+import { iconPicker } from "./icon-picker";
 
 /** Opens a modal <dialog> with the given content; resolves when it closes. */
 export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDialogElement {
@@ -63,6 +64,8 @@ export function openEditDialog(a: Account, done: () => Promise<void>): void {
     field("edit-tags", t("field.tags"), a.tags.join(", "), t("edit.tags_hint")),
     h("label", { class: "field", for: "edit-note" }, h("span", { text: t("edit.note") }), note),
   );
+  const picker = iconPicker(a);
+  form.append(picker.el);
   const save = async () => {
     const val = (id: string) => (byId<HTMLInputElement>(id).value ?? "").trim();
     try {
@@ -74,6 +77,7 @@ export function openEditDialog(a: Account, done: () => Promise<void>): void {
           .map((s) => s.trim())
           .filter(Boolean),
         note: note.value,
+        icon: picker.value(),
       });
       closeModal();
       await done();

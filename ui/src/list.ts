@@ -7,6 +7,7 @@ import { buildRow, EAGER_ROWS, lazyRows, paint, placeholder } from "./rows";
 import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
+import { logosAfterRefresh } from "./logos";
 import { t } from "./i18n";
 
 /** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
@@ -30,6 +31,7 @@ export async function refresh(known?: VaultStatus): Promise<void> {
   state.accounts = accounts;
   received(views);
   await render();
+  void logosAfterRefresh();
 }
 
 /** Keeps the codes just received (a row built later paints from them) and marks the tick. */

@@ -15,6 +15,8 @@ import { ROW_TYPE } from "./order";
 import { wireRowFocus } from "./rows";
 import { state } from "./state";
 import { wireWindow } from "./window";
+import { openIconPackImport } from "./icon-picker";
+import { loadLogos } from "./logos";
 import { onLanguageChange, setLanguage, setSystemLocale, t } from "./i18n";
 
 /** The header's ☰ menu: import, export, settings, the shortcuts. */
@@ -33,6 +35,7 @@ function wireAppMenu(): void {
     });
   on("menu-import", () => openImportDialog(refresh));
   on("menu-export", () => openExportDialog());
+  on("menu-icon-pack", openIconPackImport);
   on("menu-shortcuts", openShortcuts);
   on("menu-settings", () => {
     if (!state.settings) return toast(t("toast.settings_unreadable"));
@@ -154,6 +157,8 @@ async function start(): Promise<void> {
   }
   await refresh();
   scheduleTicks();
+  // Logos after the first paint: the index is a chunk of its own.
+  requestAnimationFrame(() => void loadLogos());
   // otpauth:// links the app was opened with, now or later (a second start hands them over).
   const showLinks = async () => {
     if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);

@@ -7,6 +7,7 @@ import { closeMenu, showMenu } from "./menu";
 import { moveBy, wireRowDrag } from "./order";
 import { addRow, list, manualOrder, state, type Row } from "./state";
 import { toast } from "./toast";
+import { logoSlot } from "./logos";
 import { t } from "./i18n";
 
 /**
@@ -98,9 +99,9 @@ export function buildRow(a: Account): Row {
       "data-id": a.id,
       "aria-label": rowLabel(a),
     },
-    side,
+    logoSlot(a),
     name,
-    h("div", { class: "codes" }, code, next),
+    h("div", { class: "codes" }, h("div", { class: "code-col" }, code, next), side),
     menuBtn,
   );
   if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": t("row.pinned"), text: "★" }));

@@ -73,6 +73,15 @@ pub struct Icon {
 }
 
 impl Icon {
+    /// The file's name without its folders and extension (`icons/1_Primary/GitHub.svg` →
+    /// `GitHub`), as Aegis names an icon.
+    pub fn name(&self) -> String {
+        let file = self.filename.rsplit('/').next().unwrap_or(&self.filename);
+        file.rsplit_once('.')
+            .map_or(file, |(stem, _)| stem)
+            .to_string()
+    }
+
     /// `pack:<uuid>/<filename>`, the choice an account keeps (see `twofold_vault::icon`).
     pub fn choice(&self, pack: &Pack) -> String {
         format!("pack:{}/{}", pack.uuid, self.filename)

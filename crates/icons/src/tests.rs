@@ -39,6 +39,7 @@ fn reads_an_aegis_pack_and_leaves_out_icons_it_cannot_show() {
     );
     assert_eq!(pack.icons[0].issuer, ["Zyxwv Corp", "Zyxwv"]);
     assert_eq!(pack.icons[0].category.as_deref(), Some("Primary"));
+    assert_eq!(pack.icons[1].name(), "Example_Bank");
     assert!(files[0].starts_with(b"<svg"));
     assert!(files[1].starts_with(b"\x89PNG"));
 }
