@@ -8,6 +8,7 @@ import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
 import { logosAfterRefresh } from "./logos";
+import { hooks } from "./hooks";
 import { t } from "./i18n";
 
 /** Re-reads the vault's state and accounts; `known`: a status a command just returned. */
@@ -33,6 +34,7 @@ export async function refresh(known?: VaultStatus): Promise<void> {
   await render();
   void logosAfterRefresh();
 }
+hooks.refresh = refresh;
 
 /** Keeps the codes just received (a row built later paints from them) and marks the tick. */
 function received(views: CodeView[]): void {

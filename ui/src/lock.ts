@@ -4,7 +4,7 @@ import { confirmLinks } from "./add";
 import { busy } from "./busy";
 import { closeModal } from "./dialogs";
 import { byId } from "./dom";
-import { refresh } from "./list";
+import { hooks } from "./hooks";
 import { lazyRows } from "./rows";
 import { list, state } from "./state";
 import { toast } from "./toast";
@@ -57,8 +57,8 @@ export function wireLockForm(): void {
         const status = await api.unlock(input.value);
         input.value = "";
         if (status.state === "ready") {
-          await refresh(status);
-          confirmLinks(await api.pendingLinks(), refresh);
+          await hooks.refresh(status);
+          confirmLinks(await api.pendingLinks(), hooks.refresh);
         } else byId("lock-message").textContent = status.message ?? t("lock.still_locked");
       } catch (err) {
         byId("lock-message").textContent = errorText(err);

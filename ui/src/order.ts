@@ -1,6 +1,6 @@
 // Manual order: drag a row onto another, or Alt+↑/↓, to move an account in the vault's order.
 import { api, errorText, type Account } from "./api";
-import { refresh } from "./list";
+import { hooks } from "./hooks";
 import { manualOrder, shownAccounts, state } from "./state";
 import { toast } from "./toast";
 
@@ -48,7 +48,7 @@ async function moveTo(id: string, toIndex: number): Promise<void> {
   if (toIndex < 0) return;
   try {
     await api.moveAccount(id, toIndex);
-    await refresh();
+    await hooks.refresh();
     state.rows.get(id)?.[0]?.li.focus();
   } catch (err) {
     toast(errorText(err));

@@ -2,7 +2,7 @@
 import { api, errorText, type Account, type CodeView } from "./api";
 import { byId, groupCode, h, ring, setRing } from "./dom";
 import { openEditDialog, showQr, showSecret } from "./dialogs";
-import { refresh } from "./list";
+import { hooks } from "./hooks";
 import { closeMenu, showMenu } from "./menu";
 import { moveBy, wireRowDrag } from "./order";
 import { addRow, list, manualOrder, state, type Row } from "./state";
@@ -185,12 +185,12 @@ export async function copy(id: string): Promise<void> {
 async function remove(a: Account): Promise<void> {
   try {
     await api.removeAccount(a.id);
-    await refresh();
+    await hooks.refresh();
     toast(t("toast.deleted", { name: a.issuer || a.label }), {
       action: t("toast.undo"),
       onAction: async () => {
         await api.undoRemove();
-        await refresh();
+        await hooks.refresh();
       },
       seconds: 10,
     });
@@ -214,12 +214,12 @@ function openRowMenu(a: Account, anchor: HTMLElement): void {
     item(t("row.copy"), () => copy(a.id)),
     item(a.pinned ? t("row.unpin") : t("row.pin"), async () => {
       await api.updateAccount(a.id, { pinned: !a.pinned });
-      await refresh();
+      await hooks.refresh();
     }),
     ...(manualOrder()
       ? [item(t("row.move_up"), () => moveBy(a, -1)), item(t("row.move_down"), () => moveBy(a, 1))]
       : []),
-    item(t("row.edit"), () => openEditDialog(a, refresh)),
+    item(t("row.edit"), () => openEditDialog(a, hooks.refresh)),
     item(t("row.show_qr"), () => showQr(a)),
     item(t("row.reveal"), () => showSecret(a)),
     item(t("row.delete"), () => remove(a)),
