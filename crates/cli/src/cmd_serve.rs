@@ -60,6 +60,15 @@ pub struct ServeArgs {
     /// key file if there is one, else the keyring if one answers, else a key file) [default: file]
     #[arg(long, value_parser = ["file", "keyring", "auto"])]
     key_store: Option<String>,
+    /// Read the server key (which encrypts TOTP secrets and signs tokens) from this file,
+    /// created 0600 when absent, instead of <db>.key: servers sharing a database share it
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "key_store",
+        env = "TWOFOLD_SERVER_KEY_FILE"
+    )]
+    key_file: Option<PathBuf>,
     /// MFA TOTP mode (JWT_ALLAUTH_MFA_TOTP_MODE) [default: optional]
     #[arg(long, value_parser = ["disabled", "optional", "required"])]
     mode: Option<String>,
@@ -181,6 +190,9 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
     }
     if let Some(k) = &a.key_store {
         c.key_store = k.parse::<twofold_server::KeyStore>().map_err(usage)?;
+    }
+    if a.key_file.is_some() {
+        c.key_file = a.key_file.clone();
     }
     if let Some(m) = &a.mode {
         c.mode = m.parse::<Mode>().map_err(usage)?;

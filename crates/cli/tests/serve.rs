@@ -282,3 +282,59 @@ fn serve_keeps_its_key_in_the_os_keyring() {
     assert!(err.contains("does not open this database"), "{err}");
     assert!(!err.contains(&hex), "no key in the error");
 }
+
+/// `--key-file`: the key comes from the file named (created 0600 when absent), not from
+/// `<db>.key`, so servers given one database and one key file agree on keys; another key file
+/// does not open the database; it cannot be combined with another key store.
+#[cfg(unix)]
+#[test]
+fn serve_reads_its_key_from_the_key_file_it_is_given() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("team.sqlite3");
+    let key = dir.path().join("keys").join("team.key");
+    std::fs::create_dir(key.parent().unwrap()).unwrap();
+    let key_arg = key.to_str().unwrap();
+    let (child, addr) = start_serve(&db, &["--key-file", key_arg]);
+    let resp = http_post_json(
+        &addr,
+        "/_twofold/users",
+        r#"{"email": "kf@example.com", "enrolled": true}"#,
+    );
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+    stop(child);
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key file is private");
+    assert!(
+        !dir.path().join("team.sqlite3.key").exists(),
+        "no key beside the database"
+    );
+
+    // The same key file opens the database again, with what it holds.
+    let (child, addr) = start_serve(&db, &["--key-file", key_arg]);
+    assert!(http_get(&addr, "/_twofold/users").contains("kf@example.com"));
+    stop(child);
+
+    // Another key file does not (exit 1, one line, no key in it).
+    let other = dir.path().join("other.key");
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--key-file"])
+        .arg(&other)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does not open this database"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    // A key file and another key store at once is a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
+        .args(["serve", "--key-store", "keyring", "--key-file", key_arg])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

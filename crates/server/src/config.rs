@@ -209,6 +209,9 @@ pub struct Config {
     pub db: Option<PathBuf>,
     /// Where the server key is kept (`file` by default: works headless).
     pub key_store: KeyStore,
+    /// The server key's file, instead of `<db>.key` (created 0600 when absent): instances that
+    /// share a database share this file, so they agree on keys. Implies `key_store = "file"`.
+    pub key_file: Option<PathBuf>,
     pub mode: Mode,
     pub issuer: String,
     pub digits: u32,
@@ -261,6 +264,7 @@ impl Default for Config {
             allowed_hosts: Vec::new(),
             db: None,
             key_store: KeyStore::File,
+            key_file: None,
             mode: Mode::Optional,
             issuer: "Twofold".into(),
             digits: 6,
@@ -342,6 +346,19 @@ impl Config {
             .and_then(|t| t.parse::<toml::Table>().ok())
             .map(|t| t.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Where the server key is read from: `key_file`, else the key store's (`<db>.key` beside
+    /// the database for a file).
+    pub fn key_source(&self, db: &std::path::Path) -> (PathBuf, KeyStore) {
+        match &self.key_file {
+            Some(f) => (f.clone(), KeyStore::File),
+            None => {
+                let mut name = db.file_name().unwrap_or_default().to_os_string();
+                name.push(".key");
+                (db.with_file_name(name), self.key_store)
+            }
+        }
     }
 
     /// The database path: `db`, or the default in the platform data directory.

@@ -198,9 +198,8 @@ impl App {
         if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::db::create_private_dir(dir)?;
         }
-        let mut key_name = db_path.file_name().unwrap_or_default().to_os_string();
-        key_name.push(".key");
-        let keys = Keys::for_database(&db_path, &db_path.with_file_name(key_name), cfg.key_store)?;
+        let (key_file, key_store) = cfg.key_source(&db_path);
+        let keys = Keys::for_database(&db_path, &key_file, key_store)?;
         let conn = crate::db::open(&db_path, &keys)?;
         let checkpointer = crate::db::Checkpointer::start(&conn, &db_path)?;
         let offset = AtomicI64::new(cfg.clock_offset);
