@@ -42,20 +42,22 @@ pub(crate) fn upscale_lanczos(img: &LumaImage, k: usize) -> LumaImage {
     let (w, h) = (img.w(), img.h());
     let (nw, nh) = (w * k, h * k);
     let t = taps(k);
-    let clampx = |v: isize| v.clamp(0, w as isize - 1) as usize;
     let clampy = |v: isize| v.clamp(0, h as isize - 1) as usize;
-    // Horizontal pass into i16 (values may ring below 0 and above 255).
+    // Horizontal pass into i16 (values may ring below 0 and above 255), over rows padded with
+    // copies of their end pixels: no clamping in the loop.
     let mut tmp = vec![0i16; nw * h];
+    let mut pad = vec![0u8; w + 8];
     for y in 0..h {
         let row = &img.pixels[y * w..y * w + w];
+        pad[..4].fill(row[0]);
+        pad[4..4 + w].copy_from_slice(row);
+        pad[4 + w..].fill(row[w - 1]);
         let out = &mut tmp[y * nw..y * nw + nw];
         for x in 0..w {
             for (phase, (first, wts)) in t.iter().enumerate() {
-                let base = x as isize + first;
-                let mut s = 0i32;
-                for (j, &wj) in wts.iter().enumerate() {
-                    s += wj * row[clampx(base + j as isize)] as i32;
-                }
+                let base = (x as isize + first + 4) as usize;
+                let src = &pad[base..base + 6];
+                let s: i32 = src.iter().zip(wts).map(|(&v, &wj)| wj * v as i32).sum();
                 out[x * k + phase] = ((s + 2048) >> 12) as i16;
             }
         }

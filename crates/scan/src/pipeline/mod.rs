@@ -34,7 +34,7 @@ mod passes;
 mod regions;
 mod variants;
 use crate::{Limits, LumaImage, PayloadKind};
-use variants::{run_on_crops, run_variant};
+use variants::{run_on_crops, run_variant, MAX_CROPS};
 
 /// Which QR decoder read a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -350,7 +350,10 @@ pub fn scan_with(img: &LumaImage, limits: &Limits, start: Instant, plan: &Plan) 
             }
         }
         let t0 = Instant::now();
-        let res = if (crop_late && v.is_late()) || (crop_upscales && v.upscales()) {
+        // More unread triples than crops are worth (a photo, a busy page): below 1 Mpx the
+        // upscale looks at the whole image once instead.
+        let many = pending.len() > MAX_CROPS && !crop_late;
+        let res = if (crop_late && v.is_late()) || (crop_upscales && v.upscales() && !many) {
             if pending.is_empty() {
                 continue;
             }
@@ -448,7 +451,7 @@ struct Cache {
 }
 
 /// Largest image (in pixels) that is upscaled whole when no finder triple was seen.
-const MAX_BLIND_UPSCALE_PIXELS: usize = 1 << 19;
+const MAX_BLIND_UPSCALE_PIXELS: usize = 1 << 18;
 
 /// Largest image (in pixels) on which the late passes run on the whole image; on larger ones
 /// (pages, screens) they run on crops around the unread finder-pattern triples.

@@ -4,11 +4,31 @@
 use super::passes::*;
 use super::*;
 
-/// Runs `v` on a crop around each pending triple; positions come back in `img`'s coordinates.
+/// At most this many crops per pass: a photo or a busy page can show dozens of spurious
+/// triples, and each crop of an upscaling pass costs milliseconds.
+pub(super) const MAX_CROPS: usize = 6;
+
+/// Runs `v` on a crop around each pending triple (a triple inside an earlier crop is covered by
+/// it; at most [`MAX_CROPS`], and no more pixels in all than the image has); positions come back
+/// in `img`'s coordinates.
 pub(super) fn run_on_crops(img: &LumaImage, v: VariantKind, pending: &Sets) -> (Vec<Found>, Sets) {
     let (mut found, mut sets) = (Vec::new(), Vec::new());
+    let mut done: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut area = 0;
     for (pts, module) in pending {
+        let inside = |&(x0, y0, x1, y1): &(usize, usize, usize, usize)| {
+            pts.iter()
+                .all(|&(x, y)| x >= x0 as f32 && x < x1 as f32 && y >= y0 as f32 && y < y1 as f32)
+        };
+        if done.iter().any(inside) {
+            continue;
+        }
+        if done.len() >= MAX_CROPS || area >= img.pixels.len() {
+            break;
+        }
         let (x0, y0, crop) = crop_around(img, pts, *module);
+        done.push((x0, y0, x0 + crop.w(), y0 + crop.h()));
+        area += crop.pixels.len();
         let Some((f, s)) = run_variant(&crop, v, &mut Cache::default()) else {
             continue;
         };
