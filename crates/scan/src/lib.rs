@@ -13,7 +13,7 @@
 //! ZXing-style decoder of the `rxing` crate on the grey image and its inverse first, then, only
 //! while a finder-pattern triple remains that no decoded code explains, or nothing was found,
 //! a global threshold and contrast stretch (low contrast), sharpening and deblurring, a box
-//! filter (noise) and a sharpened 2x upscale (small modules). `rqrr` stays available to
+//! filter (noise) and sharpened 2x and Lanczos 3x upscales (small modules). `rqrr` stays available to
 //! [`pipeline::Plan`]s for measurement.
 //!
 //! # Payload bytes

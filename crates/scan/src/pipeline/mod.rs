@@ -7,11 +7,14 @@
 //!    a *pending candidate*: a code that is probably there but was not read.
 //! 2. The remaining steps (global Otsu threshold, and its flip, where the grey levels span a
 //!    narrow range, unsharp mask, iterated unsharp mask against blur, 3x3 box filter against
-//!    noise, 2x upscale with sharpening for 1-2 px modules) run, in order, only while nothing
-//!    was found or a pending candidate remains, and only within the time budget. On images over
-//!    1 Mpx (pages, screens) the filters and the upscale run only on crops around the pending
-//!    triples; upscaling is skipped when every pending triple has modules of 3.5 px or more, and
-//!    on images over 0.5 Mpx when there is no pending triple at all.
+//!    noise, 2x upscale with sharpening and a sharpened Lanczos 3x upscale for modules of 1-2 px)
+//!    run, in order, only while nothing was found or a pending candidate remains, and only within
+//!    the time budget. On images over 1 Mpx (pages, screens) the filters and the upscales run
+//!    only on crops around the pending triples (at most six), and on images over 0.25 Mpx the
+//!    upscales do; upscaling is skipped when every pending triple has modules of 3.5 px or more.
+//!    Where such an image shows no triple at all and nothing was read, compact patches of dense
+//!    one-pixel texture ([`regions`]) stand in for triples: a code too small for the
+//!    finder-pattern scan is upscaled from a crop around its patch.
 //!
 //! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
 //! the original image's coordinates and codes are returned in reading order.
