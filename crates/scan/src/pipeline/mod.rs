@@ -13,7 +13,7 @@
 //!    only on crops around the pending triples (at most six), and on images over 0.25 Mpx the
 //!    upscales do; upscaling is skipped when every pending triple has modules of 3.5 px or more.
 //!    Where such an image shows no triple at all and nothing was read, compact patches of dense
-//!    one-pixel texture ([`regions`]) stand in for triples: a code too small for the
+//!    one-pixel texture (`regions.rs`) stand in for triples: a code too small for the
 //!    finder-pattern scan is upscaled from a crop around its patch.
 //!
 //! Payloads are de-duplicated across variants by their bytes; positions are mapped back to
