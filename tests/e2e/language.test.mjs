@@ -67,6 +67,8 @@ test("German UI with LANG=de_DE.UTF-8: header, first run, Add, Import with plura
   const { browser, close } = await start(GERMAN);
   try {
     assert.equal(await lang(browser), "de");
+    // Hidden until it had its language, then shown.
+    assert.equal(await browser.execute(() => getComputedStyle(document.body).visibility), "visible");
     // The header.
     assert.equal(await text(browser, "#add"), "+ Hinzufügen");
     assert.equal(await attr(browser, "#add", "title"), "Konto hinzufügen (Strg+N)");

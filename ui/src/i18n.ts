@@ -74,6 +74,9 @@ export function setLanguage(setting: LanguageSetting | string | null | undefined
   locale = languageOf(systemLocale) === wanted ? systemLocale : wanted;
   void i18next.changeLanguage(wanted);
   document.documentElement.lang = wanted;
+  // Until the first language is set the page stays hidden (style.css): no English flash for
+  // a German desktop while the shell answers.
+  document.documentElement.dataset.lang = wanted;
   translateDom(document);
   for (const fn of listeners) fn();
 }

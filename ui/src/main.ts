@@ -172,6 +172,8 @@ async function start(): Promise<void> {
 }
 
 start().catch((err: unknown) => {
+  // The page shows once it has a language (style.css): English, if start failed before one.
+  if (!document.documentElement.dataset.lang) setLanguage(null);
   document.body.dataset.error = errorText(err);
   showBanner({ message: errorText(err), detail: null });
   document.body.dataset.ready = "true";
