@@ -1,6 +1,7 @@
 // #19 item 8, languages: the window follows the desktop locale (LANG=de_DE.UTF-8 gives German:
 // the header, the first run, the Add and Import dialogs, Settings, plurals, the shell's own
-// refusals), Settings' Language switches at once and is remembered over a restart, "System"
+// refusals, the tray menu), Settings' Language switches at once (the tray's too) and is
+// remembered over a restart, "System"
 // goes back to the desktop's; axe-core finds nothing in the German views, light and dark;
 // the lock screen and its refusal in German; German screenshots, light and dark (40-50 in
 // docs/screenshots).
@@ -12,6 +13,7 @@ import { after, test } from "node:test";
 import { axeViolations } from "./axe.mjs";
 import { focusWindow, launch, screenshot } from "./driver.mjs";
 import { freshVault, invoke, rows, twofold, waitFor } from "./helpers.mjs";
+import { findTray, trayItems } from "./tray-menu.mjs";
 
 const v = freshVault();
 const GERMAN = { ...v.env, LANG: "de_DE.UTF-8" };
@@ -292,6 +294,28 @@ test("the lock screen in German, and the shell's refusal of a wrong passphrase",
     await browser.$("#unlock-btn").click();
     await waitFor(async () => (await rows(browser)).length === 1, "unlocked");
     assert.equal(await text(browser, "#lock-btn"), "Sperren");
+  } finally {
+    await close();
+  }
+});
+
+test("the tray menu speaks the window's language, and changes with it", async () => {
+  const { browser, close } = await start(GERMAN);
+  const labels = (tray) => trayItems(tray).map((i) => i.label);
+  try {
+    const german = ["Hefte Konten an, um ihre Codes hier zu sehen", "Twofold anzeigen", "Beenden"];
+    const tray = await waitFor(() => findTray(), "the tray menu on the session bus");
+    await waitFor(() => JSON.stringify(labels(tray)) === JSON.stringify(german), "the German tray menu");
+    await openMenu(browser, "menu-settings");
+    await browser.$("#set-language").selectByAttribute("value", "en");
+    await browser.$("//div[@id='modal-actions']/button[text()='Speichern']").click();
+    const english = ["Pin accounts to see their codes here", "Show Twofold", "Quit"];
+    await waitFor(() => JSON.stringify(labels(findTray() ?? tray)) === JSON.stringify(english), "the tray menu in English");
+    // Back to the desktop's language.
+    await openMenu(browser, "menu-settings");
+    await browser.$("#set-language").selectByAttribute("value", "system");
+    await browser.$("//div[@id='modal-actions']/button[text()='Save']").click();
+    await waitFor(() => JSON.stringify(labels(findTray() ?? tray)) === JSON.stringify(german), "German again");
   } finally {
     await close();
   }
