@@ -3,11 +3,11 @@
 // refusals, the tray menu), Settings' Language switches at once (the tray's too) and is
 // remembered over a restart, "System"
 // goes back to the desktop's; axe-core finds nothing in the German views, light and dark;
-// the lock screen and its refusal in German; German screenshots, light and dark (40-50 in
+// the lock screen and its refusal in German; the last backup's date in the German form; German screenshots, light and dark (40-50 in
 // docs/screenshots).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { axeViolations } from "./axe.mjs";
@@ -316,6 +316,41 @@ test("the tray menu speaks the window's language, and changes with it", async ()
     await browser.$("#set-language").selectByAttribute("value", "system");
     await browser.$("//div[@id='modal-actions']/button[text()='Save']").click();
     await waitFor(() => JSON.stringify(labels(findTray() ?? tray)) === JSON.stringify(german), "German again");
+  } finally {
+    await close();
+  }
+});
+
+test("dates in the German form: the last automatic backup in Settings", async () => {
+  const fresh = freshVault();
+  twofold(["add", "--secret", "JBSWY3DPEHPK3PXP", "--issuer", "Forgejo", "--label", "ada"], fresh.env);
+  const dir = path.join(fresh.dir, "backups");
+  const { browser, close } = await start({ ...fresh.env, LANG: "de_DE.UTF-8" });
+  try {
+    await openMenu(browser, "menu-settings");
+    await browser.$("#set-backup").click();
+    await browser.$("#set-backup-dir").waitForDisplayed();
+    await browser.$("#set-backup-dir").setValue(dir);
+    await browser.$("#set-backup-password").setValue("backup pass 1");
+    await browser.$("#set-backup-password2").setValue("backup pass 1");
+    await browser.$("//div[@id='modal-actions']/button[text()='Speichern']").click();
+    await waitFor(
+      async () => (await toasts(browser)).includes("Einstellungen gespeichert; die erste Sicherung wird geschrieben."),
+      "the toast in German",
+    );
+    const written = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".twofoldbackup")) : []);
+    await waitFor(() => written().length === 1, "the first backup", 20000);
+    await openMenu(browser, "menu-settings");
+    // de-DE's medium date and short time (Intl in the page, for the chosen language).
+    const today = new Intl.DateTimeFormat("de-DE", { dateStyle: "medium" }).format(new Date());
+    const status = await waitFor(async () => {
+      const t = await text(browser, "#backup-status");
+      return t.startsWith("Letzte Sicherung: ") ? t : null;
+    }, "the last backup in German");
+    assert.match(status, /^Letzte Sicherung: \d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} – \//);
+    assert.ok(status.includes(today), `${status} names today as ${today}`);
+    assert.ok(status.endsWith(written()[0]), status);
+    await closeDialog(browser);
   } finally {
     await close();
   }
