@@ -12,7 +12,8 @@
 # the stress set (crates/scan/tests/stress, beyond what decoders read in full) is run and reported
 # apart afterwards (--no-stress skips it). --wechat adds OpenCV's WeChat decoder as a fourth
 # column (bench/scan_wechat.py; models in MODELS_DIR; $WECHAT_PYTHON, default python3, must
-# import cv2 4.x): a reference for what can be read, not one of the targets.
+# import cv2 4.x, see bench/scan-wechat-requirements.txt): a reference for what can be read, not
+# one of the targets.
 #
 # Needs: zbarimg (Debian zbar-tools), python3 with zxing-cpp and pillow (pip install zxing-cpp pillow).
 set -euo pipefail
