@@ -74,6 +74,14 @@ impl App {
         Ok(Some((id, Self::derive_codes(&seed, count), mask as u64)))
     }
 
+    /// The unused codes to show on a page: none when there is no set or it cannot be read.
+    pub fn codes_to_show(&self, user_id: i64) -> Vec<String> {
+        self.unused_recovery_codes(user_id)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// The codes not used yet (allauth's `get_unused_codes`).
     pub fn unused_recovery_codes(&self, user_id: i64) -> Result<Option<Vec<String>>> {
         Ok(self.recovery_state(user_id)?.map(|(_, codes, mask)| {

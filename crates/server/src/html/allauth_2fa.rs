@@ -207,11 +207,7 @@ async fn backup_tokens(State(app): State<Arc<App>>, req: Request) -> Response {
             return ctx.finish(e);
         }
     }
-    let tokens = app
-        .unused_recovery_codes(user.id)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let tokens = app.codes_to_show(user.id);
     let list = if tokens.is_empty() {
         "No tokens. Press the button below to generate some.".to_string()
     } else {

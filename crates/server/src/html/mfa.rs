@@ -14,10 +14,7 @@ use super::*;
 
 pub(super) async fn mfa_index(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, _) = parts(&app, req).await;
-    let user = require_login!(ctx);
-    if app.cfg.mode == Mode::Disabled {
-        return ctx.forbidden("Two-factor authentication is disabled on this server.");
-    }
+    let user = require_mfa_user!(ctx, app);
     let totp = app.has_totp(user.id).unwrap_or(false);
     let codes = app.unused_recovery_codes(user.id).ok().flatten();
     let totp_html = if totp {
@@ -46,10 +43,7 @@ pub(super) async fn mfa_index(State(app): State<Arc<App>>, req: Request) -> Resp
 pub(super) async fn activate(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
-    let user = require_login!(ctx);
-    if app.cfg.mode == Mode::Disabled {
-        return ctx.forbidden("Two-factor authentication is disabled on this server.");
-    }
+    let user = require_mfa_user!(ctx, app);
     if app.has_totp(user.id).unwrap_or(false) {
         return ctx.finish(found("/accounts/2fa/"));
     }
@@ -126,10 +120,7 @@ pub(super) async fn deactivate(State(app): State<Arc<App>>, req: Request) -> Res
 
 pub(super) async fn recovery_codes(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, _) = parts(&app, req).await;
-    let user = require_login!(ctx);
-    if app.cfg.mode == Mode::Disabled {
-        return ctx.forbidden("Two-factor authentication is disabled on this server.");
-    }
+    let user = require_mfa_user!(ctx, app);
     let codes = match app.unused_recovery_codes(user.id) {
         Ok(Some(c)) => c,
         Ok(None) => return ctx.finish(found("/accounts/2fa/")),
@@ -156,10 +147,7 @@ pub(super) async fn recovery_codes(State(app): State<Arc<App>>, req: Request) ->
 pub(super) async fn generate_codes(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
-    let user = require_login!(ctx);
-    if app.cfg.mode == Mode::Disabled {
-        return ctx.forbidden("Two-factor authentication is disabled on this server.");
-    }
+    let user = require_mfa_user!(ctx, app);
     // mfa/recovery_codes/views.py: GenerateRecoveryCodesView is `reauthentication_required`.
     reauth!(ctx, user, form.as_ref());
     if form.is_some() {
@@ -183,10 +171,7 @@ pub(super) async fn generate_codes(State(app): State<Arc<App>>, req: Request) ->
 
 pub(super) async fn download_codes(State(app): State<Arc<App>>, req: Request) -> Response {
     let (mut ctx, _, _) = parts(&app, req).await;
-    let user = require_login!(ctx);
-    if app.cfg.mode == Mode::Disabled {
-        return ctx.forbidden("Two-factor authentication is disabled on this server.");
-    }
+    let user = require_mfa_user!(ctx, app);
     // DownloadRecoveryCodesView goes through view_recovery_codes too.
     if app.unused_recovery_codes(user.id).ok().flatten().is_some() {
         reauth!(ctx, user, None);

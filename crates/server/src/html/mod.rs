@@ -504,6 +504,18 @@ macro_rules! require_login {
     };
 }
 
+/// A signed-in user on a two-factor page: else to the login page, or 403 when the server has
+/// two-factor authentication disabled.
+macro_rules! require_mfa_user {
+    ($ctx:ident, $app:ident) => {{
+        let user = require_login!($ctx);
+        if $app.cfg.mode == Mode::Disabled {
+            return $ctx.forbidden("Two-factor authentication is disabled on this server.");
+        }
+        user
+    }};
+}
+
 // The pages, after the macros above (a macro is visible only below its definition).
 pub(crate) mod allauth_2fa;
 mod layout;
