@@ -1,33 +1,12 @@
 import { api, errorText, type Account } from "./api";
 import { byId, h } from "./dom";
-import { raise, toast } from "./toast";
-import { busy } from "./busy";
+import { toast } from "./toast";
 import { t } from "./i18n";
 import { iconPicker } from "./icon-picker";
+import { button, closeModal, modal } from "./modal";
 
-/** Opens a modal <dialog> with the given content; resolves when it closes. */
-export function modal(title: string, body: Node, actions: HTMLElement[]): HTMLDialogElement {
-  const dlg = byId<HTMLDialogElement>("modal");
-  byId("modal-title").textContent = title;
-  byId("modal-body").replaceChildren(body);
-  byId("modal-actions").replaceChildren(...actions);
-  if (!dlg.open) dlg.showModal();
-  // A message shown before the dialog opened stays readable above it.
-  raise();
-  return dlg;
-}
-
-export function closeModal(): void {
-  const dlg = byId<HTMLDialogElement>("modal");
-  if (dlg.open) dlg.close();
-}
-
-/** A dialog's button; while what it does runs, it is disabled and then shows a spinner. */
-export function button(label: string, cls: string, fn: () => void | Promise<void>): HTMLButtonElement {
-  const b = h("button", { type: "button", class: cls, text: label });
-  b.addEventListener("click", () => void busy(b, async () => fn()));
-  return b;
-}
+// The one modal <dialog> is ui/src/modal.ts; re-exported for the dialogs' many callers.
+export { button, closeModal, modal };
 
 export function confirmDialog(title: string, text: string, ok: string): Promise<boolean> {
   return new Promise((resolve) => {

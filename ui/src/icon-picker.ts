@@ -2,7 +2,7 @@
 // a search) and the ☰ menu's "Import icon pack…" (an Aegis pack's ZIP, read and kept by Rust).
 import type { Account } from "./api";
 import { errorText } from "./api";
-import { button, closeModal, modal } from "./dialogs";
+import { button, closeModal, modal } from "./modal";
 import { h } from "./dom";
 import { t } from "./i18n";
 import { drawLogo, importPack, loadLogos, reloadPacks, resolve, searchIcons, titleOf } from "./logos";
