@@ -24,6 +24,8 @@ npm run --silent build
 npm run --silent lint
 # Every key used in ui/ is in every catalog (en, de), with the same placeholders and plurals.
 node --test tests/i18n.test.mjs
+# No import cycle among the front end's modules, nor among each Rust crate's modules.
+node --test tests/module-cycles.test.mjs
 
 step "rust: format and lint"
 cargo fmt --all -- --check
