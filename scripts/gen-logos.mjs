@@ -4,8 +4,9 @@
 //                                (white, or near-black where the colour has under 3:1 against
 //                                white), fetched by an <img> only for the accounts that use it;
 //   ui/src/generated/logos.json  the index the window loads once after the first paint:
-//                                [slug, title] per icon and normalised names → slug.
-// Both are generated (gitignored). The normalising rule is ui/src/logos.ts's `normalise`.
+//                                [slug, title] per icon and [alias, slug] per other name, as
+//                                simple-icons gives them (ui/src/logos.ts normalises them).
+// Both are generated (gitignored).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,16 +15,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "node_modules/simple-icons");
 const data = JSON.parse(readFileSync(join(pkg, "data/simple-icons.json"), "utf8"));
 const icons = Array.isArray(data) ? data : data.icons;
-
-/** Lower case, accents dropped, legal suffixes and everything but letters and digits removed. */
-export function normalise(s) {
-  return s
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/\b(inc|llc|ltd|corp|gmbh|co)\b\.?/g, "")
-    .replace(/[^\p{L}\p{N}]/gu, "");
-}
 
 function luminance(hex) {
   const c = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
@@ -42,7 +33,6 @@ mkdirSync(out, { recursive: true });
 mkdirSync(join(root, "ui/src/generated"), { recursive: true });
 
 const list = [];
-const keys = {};
 const aliases = [];
 for (const icon of icons) {
   const svg = readFileSync(join(pkg, "icons", `${icon.slug}.svg`), "utf8");
@@ -54,14 +44,10 @@ for (const icon of icons) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="36" height="36" viewBox="-6 -6 36 36"><rect x="-6" y="-6" width="36" height="36" rx="8" fill="#${tile}"/><path fill="#${icon.hex}" d="${d}"/></svg>`,
   );
   list.push([icon.slug, icon.title]);
-  for (const k of [icon.title, icon.slug]) keys[normalise(k)] ??= icon.slug;
   const a = icon.aliases ?? {};
   for (const k of [...(a.aka ?? []), ...(a.dup ?? []).map((x) => x.title), ...Object.values(a.loc ?? {})]) {
-    aliases.push([normalise(k), icon.slug]);
+    aliases.push([k, icon.slug]);
   }
 }
-// A name is an alias only where no icon is called so.
-for (const [k, slug] of aliases) if (k) keys[k] ??= slug;
-delete keys[""];
-writeFileSync(join(root, "ui/src/generated/logos.json"), JSON.stringify({ icons: list, keys }));
-console.log(`logos: ${list.length} icons, ${Object.keys(keys).length} names`);
+writeFileSync(join(root, "ui/src/generated/logos.json"), JSON.stringify({ icons: list, aliases }));
+console.log(`logos: ${list.length} icons, ${aliases.length} other names`);

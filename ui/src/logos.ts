@@ -10,6 +10,18 @@ import { h } from "./dom";
 import { state } from "./state";
 
 type Index = { icons: [slug: string, title: string][]; keys: Record<string, string> };
+/** What scripts/gen-logos.mjs writes: the icons and their other names (aliases), as given. */
+type Generated = { icons: [slug: string, title: string][]; aliases: [name: string, slug: string][] };
+
+/** The name index: an icon's title and slug, normalised, name it; an alias only where no icon
+ *  is called so. */
+function keyed(g: Generated): Index {
+  const keys: Record<string, string> = {};
+  for (const [slug, title] of g.icons) for (const k of [title, slug]) keys[normalise(k)] ??= slug;
+  for (const [name, slug] of g.aliases) keys[normalise(name)] ??= slug;
+  delete keys[""];
+  return { icons: g.icons, keys };
+}
 
 export interface PackIcon {
   choice: string;
@@ -31,7 +43,7 @@ const packMatch = new Map<string, string>();
 const packImages = new Map<string, Promise<string>>();
 
 /** Lower case, accents dropped, legal suffixes and everything but letters and digits removed:
- *  the rule scripts/gen-logos.mjs built the index with. */
+ *  how issuers, titles, slugs and aliases are compared (the index is keyed by it at load). */
 export function normalise(s: string): string {
   return s
     .normalize("NFD")
@@ -168,7 +180,7 @@ export function loadLogos(): Promise<void> {
     ]);
     packs = list;
     await matchPacks(state.accounts).catch(() => undefined);
-    index = (mod.default ?? mod) as unknown as Index;
+    index = keyed((mod.default ?? mod) as unknown as Generated);
     titles = new Map(index.icons);
     repaintLogos();
   })();
