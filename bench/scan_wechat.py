@@ -12,11 +12,13 @@ decoding and detectAndDecode; OpenCV is held to one thread so CPU time is compar
 """
 import os
 import sys
-import time
 
 import cv2
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scan_driver import run  # noqa: E402
 
 
 def main():
@@ -31,28 +33,19 @@ def main():
     cv2.setNumThreads(1)
     m = lambda f: os.path.join(models, f)
     det = cv2.wechat_qrcode_WeChatQRCode(m("detect.prototxt"), m("detect.caffemodel"), m("sr.prototxt"), m("sr.caffemodel"))
-    out = sys.stdout
-    for f in args:
-        t0 = time.thread_time()
-        w0 = time.perf_counter()
-        try:
-            img = Image.open(f)
-            img.load()
-            if img.mode in ("RGBA", "LA", "P"):
-                img = img.convert("RGBA")
-                bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
-                img = Image.alpha_composite(bg, img)
-            arr = np.asarray(img.convert("RGB"))[:, :, ::-1].copy()
-            res, _ = det.detectAndDecode(arr)
-            payloads = [p for p in res if p]
-        except Exception as e:  # noqa: BLE001
-            print("%s: %s" % (f, e), file=sys.stderr)
-            payloads = []
-        cpu = (time.thread_time() - t0) * 1000.0
-        wall = (time.perf_counter() - w0) * 1000.0
-        out.write("\t".join([f] + [p.replace("\t", " ").replace("\n", " ") for p in payloads]) + "\n")
-        if times:
-            times.write("%s\t%.3f\t%.3f\n" % (os.path.basename(f), cpu, wall))
+
+    def decode(f):
+        img = Image.open(f)
+        img.load()
+        if img.mode in ("RGBA", "LA", "P"):
+            img = img.convert("RGBA")
+            bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(bg, img)
+        arr = np.asarray(img.convert("RGB"))[:, :, ::-1].copy()
+        res, _ = det.detectAndDecode(arr)
+        return [p for p in res if p]
+
+    run(args, decode, times)
 
 
 if __name__ == "__main__":

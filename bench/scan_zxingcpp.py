@@ -8,10 +8,12 @@ zxingcpp.read_barcodes (QR only, try harder and inverted as the library defaults
 """
 import os
 import sys
-import time
 
 import zxingcpp
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scan_driver import run  # noqa: E402
 
 
 def main():
@@ -21,23 +23,13 @@ def main():
         times = open(args[1], "w")
         args = args[2:]
     fmt = zxingcpp.BarcodeFormat.QRCode
-    out = sys.stdout
-    for f in args:
-        t0 = time.thread_time()
-        w0 = time.perf_counter()
-        try:
-            img = Image.open(f)
-            img.load()
-            res = zxingcpp.read_barcodes(img, formats=fmt, try_invert=True)
-            payloads = [r.text for r in res if r.valid]
-        except Exception as e:  # noqa: BLE001
-            print("%s: %s" % (f, e), file=sys.stderr)
-            payloads = []
-        cpu = (time.thread_time() - t0) * 1000.0
-        wall = (time.perf_counter() - w0) * 1000.0
-        out.write("\t".join([f] + [p.replace("\t", " ").replace("\n", " ") for p in payloads]) + "\n")
-        if times:
-            times.write("%s\t%.3f\t%.3f\n" % (os.path.basename(f), cpu, wall))
+
+    def decode(f):
+        img = Image.open(f)
+        img.load()
+        return [r.text for r in zxingcpp.read_barcodes(img, formats=fmt, try_invert=True) if r.valid]
+
+    run(args, decode, times)
 
 
 if __name__ == "__main__":
