@@ -52,7 +52,8 @@ export const api = {
   /** Every account in the vault's order; with a search, a tag or an order: those matching, in it. */
   listAccounts: (query?: string, tag?: string | null, sort?: SortOrder) =>
     invoke<Account[]>("list_accounts", { query: query ?? null, tag: tag ?? null, sort: sort ?? null }),
-  codes: () => invoke<CodeView[]>("codes"),
+  /** The codes of the accounts `ids` names (the rows on screen), or of every account. */
+  codes: (ids?: string[]) => invoke<CodeView[]>("codes", { ids: ids ?? null }),
   nextHotp: (id: string) => invoke<CodeView>("next_hotp", { id }),
   addUri: (uri: string, tags: string[]) => invoke<AddResult>("add_uri", { uri, tags }),
   addManual: (form: ManualForm) => invoke<AddResult>("add_manual", { form }),

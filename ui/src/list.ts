@@ -3,7 +3,7 @@
 import { api, errorText, type CodeView, type VaultStatus } from "./api";
 import { byId, h } from "./dom";
 import { hideLock, showLock } from "./lock";
-import { buildRow, EAGER_ROWS, lazyRows, paint, placeholder } from "./rows";
+import { buildRow, EAGER_ROWS, forgetRows, paint, placeholder, screenIds } from "./rows";
 import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
@@ -35,10 +35,13 @@ export async function refresh(known?: VaultStatus): Promise<void> {
   void logosAfterRefresh();
 }
 hooks.refresh = refresh;
+hooks.tick = tick;
 
-/** Keeps the codes just received (a row built later paints from them) and marks the tick. */
-function received(views: CodeView[]): void {
-  state.lastViews = new Map(views.map((v) => [v.id, v]));
+/** Keeps the codes just received (a row built later paints from them) and marks the tick;
+ *  `more`: codes for rows just come on screen, added to this second's. */
+function received(views: CodeView[], more = false): void {
+  if (!more) state.lastViews = new Map();
+  for (const v of views) state.lastViews.set(v.id, v);
   document.body.dataset.ticked = String(Date.now());
 }
 
@@ -159,7 +162,7 @@ function draw(): void {
   byId("tools").hidden = state.vaultError || none;
   byId("no-match").hidden = none || shown.length > 0;
   if (!byId("no-match").hidden) renderNoMatch();
-  lazyRows.disconnect();
+  forgetRows();
   const frag = document.createDocumentFragment();
   const grouped = !!state.settings?.group_by_tag && state.accounts.some((a) => a.tags.length > 0);
   let built = 0;
@@ -214,11 +217,16 @@ function groupToggle(): HTMLButtonElement {
   return b;
 }
 
-export async function tick(): Promise<void> {
-  if (state.locked || state.rows.size === 0) return;
+/** Once a second (main.ts) and when rows come on screen (`ids`): asks Rust for the codes of the
+ *  rows on screen only, and paints them; nothing while the window is hidden (it ticks again
+ *  when shown). */
+export async function tick(ids?: string[]): Promise<void> {
+  if (state.locked || state.rows.size === 0 || document.visibilityState === "hidden") return;
+  const asked = ids ?? screenIds();
+  if (asked.length === 0) return;
   try {
-    const views = await api.codes();
-    received(views);
+    const views = await api.codes(asked);
+    received(views, !!ids);
     for (const v of views) paint(v);
   } catch (err) {
     showBanner({ message: errorText(err), detail: null });

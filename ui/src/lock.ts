@@ -5,7 +5,7 @@ import { busy } from "./busy";
 import { closeModal } from "./dialogs";
 import { byId } from "./dom";
 import { hooks } from "./hooks";
-import { lazyRows } from "./rows";
+import { forgetRows } from "./rows";
 import { list, state } from "./state";
 import { toast } from "./toast";
 import { t } from "./i18n";
@@ -17,7 +17,7 @@ export function showLock(message: string | null): void {
   state.lastViews.clear();
   state.hotpCodes.clear();
   state.rows.clear();
-  lazyRows.disconnect();
+  forgetRows();
   list().replaceChildren();
   byId("tags").replaceChildren();
   // An open dialog (a revealed secret, a code waiting to be added) would stay above the lock.

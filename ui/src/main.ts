@@ -121,6 +121,11 @@ function wire(): void {
     if (file && !state.locked) await scanBytes(file, refresh);
   });
 
+  // A hidden window does not tick (list.ts): shown again, it shows current codes at once.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") void tick();
+  });
+
   for (const ev of ["keydown", "pointerdown", "pointermove", "wheel"]) {
     window.addEventListener(ev, () => (state.lastInput = Date.now()), { passive: true });
   }

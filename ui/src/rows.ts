@@ -25,6 +25,45 @@ export const lazyRows = new IntersectionObserver(
   { rootMargin: "100% 0px" },
 );
 
+/**
+ * The built rows on screen: the tick asks Rust for their codes only (and the focused row's), so
+ * a long list costs the same each second as a short one. A row coming on screen gets its codes
+ * at once; one leaving it keeps what it shows until it comes back.
+ */
+const onScreen = new Set<HTMLLIElement>();
+
+export const screenRows = new IntersectionObserver((entries) => {
+  const came: string[] = [];
+  for (const e of entries) {
+    const li = e.target as HTMLLIElement;
+    if (!e.isIntersecting) onScreen.delete(li);
+    else if (!onScreen.has(li)) {
+      onScreen.add(li);
+      came.push(li.dataset.id ?? "");
+    }
+  }
+  if (came.length > 0) void hooks.tick(came);
+});
+
+/** The ids of the rows on screen and of the focused row (its label carries its code). */
+export function screenIds(): string[] {
+  const ids = new Set<string>();
+  for (const li of onScreen) {
+    if (li.isConnected) ids.add(li.dataset.id ?? "");
+    else onScreen.delete(li);
+  }
+  const focused = document.activeElement as HTMLElement | null;
+  if (focused?.classList.contains("row") && focused.dataset.id) ids.add(focused.dataset.id);
+  return [...ids];
+}
+
+/** The list is emptied (a new render, the lock): no row is on screen any more. */
+export function forgetRows(): void {
+  lazyRows.disconnect();
+  screenRows.disconnect();
+  onScreen.clear();
+}
+
 /** One bare <li>, cloned for each placeholder: cheaper than building hundreds at start. */
 const placeholderTemplate = h("li", { class: "row placeholder", tabindex: 0 });
 
@@ -106,6 +145,7 @@ export function buildRow(a: Account): Row {
   );
   if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": t("row.pinned"), text: "★" }));
   if (manualOrder()) wireRowDrag(li, a);
+  screenRows.observe(li);
   li.addEventListener("click", (e) => {
     const target = e.target as HTMLElement;
     if (target.closest(".row-menu")) return openRowMenu(a, menuBtn);

@@ -47,39 +47,47 @@ pub struct CodeView {
     period: u64,
 }
 
-/// Every TOTP/Steam account's current and next code, evaluated at one instant so accounts with
-/// the same period change together. HOTP accounts get empty codes (see `next_hotp`).
+/// The current and next code of the accounts `ids` names (the rows on screen; unknown ids are
+/// skipped), or of every account without `ids`, evaluated at one instant so accounts with the
+/// same period change together. HOTP accounts get empty codes (see `next_hotp`).
 #[tauri::command]
-pub async fn codes(state: State<'_, AppState>) -> Res<Vec<CodeView>> {
+pub async fn codes(state: State<'_, AppState>, ids: Option<Vec<String>>) -> Res<Vec<CodeView>> {
     let t = now();
     let guard = state.vault();
     let Some(vault) = guard.as_ref() else {
         return Ok(Vec::new());
     };
-    let mut out = Vec::with_capacity(vault.accounts().len());
-    for a in vault.accounts() {
-        let p = a.params();
-        let (code, next_code) = if a.kind.is_timed() {
-            (
-                p.code(&a.secret, t).map_err(err)?.to_string(),
-                p.code(&a.secret, t + a.period).map_err(err)?.to_string(),
-            )
-        } else {
-            (String::new(), String::new())
-        };
-        out.push(CodeView {
-            id: a.id.clone(),
-            code,
-            next_code,
-            seconds_left: if a.kind.is_timed() {
-                p.seconds_left(t)
-            } else {
-                0
-            },
-            period: a.period,
-        });
+    match ids {
+        Some(ids) => ids
+            .iter()
+            .filter_map(|id| vault.get(id))
+            .map(|a| code_view(a, t))
+            .collect(),
+        None => vault.accounts().iter().map(|a| code_view(a, t)).collect(),
     }
-    Ok(out)
+}
+
+fn code_view(a: &Account, t: u64) -> Res<CodeView> {
+    let p = a.params();
+    let (code, next_code) = if a.kind.is_timed() {
+        (
+            p.code(&a.secret, t).map_err(err)?.to_string(),
+            p.code(&a.secret, t + a.period).map_err(err)?.to_string(),
+        )
+    } else {
+        (String::new(), String::new())
+    };
+    Ok(CodeView {
+        id: a.id.clone(),
+        code,
+        next_code,
+        seconds_left: if a.kind.is_timed() {
+            p.seconds_left(t)
+        } else {
+            0
+        },
+        period: a.period,
+    })
 }
 
 /// HOTP: advances and saves the counter, then returns the code.
