@@ -35,7 +35,6 @@ export interface PackIndex {
 }
 
 let index: Index | null = null;
-let titles = new Map<string, string>();
 let packs: PackIndex[] = [];
 /** Issuer → the imported icon Rust matched for it ("" for none). */
 const packMatch = new Map<string, string>();
@@ -181,7 +180,6 @@ export function loadLogos(): Promise<void> {
     packs = list;
     await matchPacks(state.accounts).catch(() => undefined);
     index = keyed((mod.default ?? mod) as unknown as Generated);
-    titles = new Map(index.icons);
     repaintLogos();
   })();
   return loading;
@@ -242,7 +240,10 @@ export function searchIcons(query: string, max: number): { choice: string; title
 
 /** A logo's name for people: the brand's title, the pack icon's name. */
 export function titleOf(choice: string): string {
-  if (choice.startsWith("si:")) return titles.get(choice.slice(3)) ?? choice.slice(3);
+  if (choice.startsWith("si:")) {
+    const slug = choice.slice(3);
+    return index?.icons.find(([s]) => s === slug)?.[1] ?? slug;
+  }
   for (const p of packs) for (const i of p.icons) if (i.choice === choice) return i.issuer[0] ?? i.name;
   return choice;
 }
