@@ -4,6 +4,7 @@
 //! * [`verify`]: server-side verification over a window of steps, returning the matched step.
 //! * [`uri`]: `otpauth://` Key URI parsing and canonical formatting.
 //! * [`migration`]: `otpauth-migration://offline?data=…` (Google Authenticator export).
+//! * [`qr_svg`]: a Key URI as a QR code in SVG (the desktop app's and the test server's).
 //!
 //! Secrets live in [`Secret`], a zeroizing buffer whose `Debug` never shows its bytes.
 
@@ -11,6 +12,7 @@ pub mod code;
 mod error;
 mod fields;
 pub mod migration;
+mod qr;
 mod secret;
 pub mod uri;
 pub mod verify;
@@ -18,6 +20,7 @@ pub mod verify;
 pub use code::{Algorithm, Kind, OtpParams};
 pub use error::OtpError;
 pub use fields::{parse_number, KeyFields};
+pub use qr::qr_svg;
 pub use secret::Secret;
 pub use uri::KeyUri;
 

@@ -204,13 +204,7 @@ pub async fn account_qr(state: State<'_, AppState>, id: String) -> Res<String> {
             .ok_or_else(|| format!("no account with id '{id}'"))?;
         Ok(a.to_key_uri().to_uri())
     })?;
-    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
-        .map_err(err)?;
-    Ok(qr
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(256, 256)
-        .quiet_zone(true)
-        .build())
+    twofold_otp::qr_svg(&uri).ok_or_else(|| err("this account is too long for a QR code"))
 }
 
 #[tauri::command]

@@ -124,22 +124,10 @@ impl App {
     }
 }
 
-/// The QR code of `data` as an inline SVG element (no XML declaration).
+/// The QR code of `data` as an inline SVG element (the otp crate's renderer, shared with the
+/// desktop app); empty when `data` is too long for one.
 pub fn qr_svg(data: &str) -> String {
-    match qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M) {
-        Ok(code) => {
-            let svg = code
-                .render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(256, 256)
-                .quiet_zone(true)
-                .build();
-            match svg.find("<svg") {
-                Some(i) => svg[i..].to_string(),
-                None => svg,
-            }
-        }
-        Err(_) => String::new(),
-    }
+    twofold_otp::qr_svg(data).unwrap_or_default()
 }
 
 impl App {
