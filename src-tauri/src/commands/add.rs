@@ -129,9 +129,10 @@ impl ManualForm {
             counter,
         };
         problems.extend(fields.problems(to_keep));
-        match problems.is_empty() {
-            true => KeyUri::from_fields(&fields).map_err(|e| vec![e]),
-            false => Err(problems),
+        if problems.is_empty() {
+            KeyUri::from_fields(&fields).map_err(|e| vec![e])
+        } else {
+            Err(problems)
         }
     }
 }
@@ -180,13 +181,8 @@ pub async fn preview(form: ManualForm, to_keep: bool) -> Res<FormCheck> {
 
 #[tauri::command]
 pub async fn add_manual(state: State<'_, AppState>, form: ManualForm) -> Res<AddResult> {
-    let k = form.check(true).map_err(|problems| {
-        problems
-            .into_iter()
-            .next()
-            .map(err)
-            .unwrap_or_else(|| err(""))
-    })?;
+    // `check` fails with at least one problem; the first is the one to say.
+    let k = form.check(true).map_err(|problems| err(&problems[0]))?;
     add_accounts(&state, vec![Account::from_key_uri(&k, now())], &form.tags)
 }
 
