@@ -43,6 +43,7 @@ test("every account has its place; only the first rows are built at start", asyn
 
 test("a row scrolled into view is built and shows twofold's code", async () => {
   const { browser } = app;
+  const height = await browser.execute(() => document.body.scrollHeight);
   await browser.execute(() => window.scrollTo(0, document.body.scrollHeight));
   const last = await waitFor(
     () =>
@@ -54,6 +55,15 @@ test("a row scrolled into view is built and shows twofold's code", async () => {
     "the last row built with its code",
   );
   assert.equal(last.name, "Corp 099");
+  // Rows built as they come near the view take the height their stand-ins had: the list does
+  // not grow under the scroll, and the end of the list is still in view.
+  const after = await browser.execute(() => ({
+    height: document.body.scrollHeight,
+    lastBottom: [...document.querySelectorAll("#list .row")].at(-1).getBoundingClientRect().bottom,
+    view: window.innerHeight,
+  }));
+  assert.equal(after.height, height, "the list kept its height as rows were built");
+  assert.ok(after.lastBottom <= after.view, `the last row is in view (bottom ${after.lastBottom} of ${after.view})`);
   // Twofold's code now, or one step ago if the step turned over between the two reads.
   const t = Math.floor(Date.now() / 1000);
   const near = [t, t - 30].map((at) => twofold(["code", "Corp 099", "--at", String(at)], env));
