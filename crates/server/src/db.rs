@@ -154,11 +154,30 @@ fn create_private_file(path: &Path) -> Result<()> {
 
 /// The request connection's busy handler. SQLite's own (`busy_timeout`) sleeps 1, 2, 5, 10, 15,
 /// 20, 25… ms between tries, so a request that meets the checkpointer's write lock, held for a
-/// millisecond, waited tens of milliseconds (docs/server.md). Retry every 100 µs instead, for
-/// up to 5 s in all.
+/// millisecond, waited tens of milliseconds (docs/server.md). Retry every 100 µs instead,
+/// 50,000 times: at least 5 s in all (the OS rounds each sleep up: about 9 s on Linux).
 fn retry_soon(tries: i32) -> bool {
     std::thread::sleep(std::time::Duration::from_micros(100));
     tries < 50_000
+}
+
+/// The health check's busy handler: as [`retry_soon`], for a tenth of its tries (a load
+/// balancer waits a few seconds for an answer, not nine).
+fn retry_briefly(tries: i32) -> bool {
+    std::thread::sleep(std::time::Duration::from_micros(100));
+    tries < 5_000
+}
+
+/// Takes the write lock every request needs and gives it back, waiting for it at most about a
+/// second (`/_twofold/health`).
+pub fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_handler(Some(retry_briefly))?;
+    let taken = conn
+        .prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut s| s.execute([]))
+        .and_then(|_| conn.prepare_cached("ROLLBACK")?.execute([]));
+    conn.busy_handler(Some(retry_soon))?;
+    taken.map(drop)
 }
 
 /// Checkpoints the WAL from a thread of its own, so that copying pages back into the database

@@ -123,7 +123,42 @@ impl ServerError {
     pub fn status(&self) -> StatusCode {
         match self {
             ServerError::Api { status, .. } => *status,
+            e if e.database_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A database that cannot answer for now (held by another process past the busy timeout,
+    /// an I/O error, a full disk, a file that cannot be opened or written), as opposed to a
+    /// fault of the server's own statements: the request may succeed once it is back.
+    pub fn database_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        match self {
+            ServerError::Db(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    C::DatabaseBusy
+                        | C::DatabaseLocked
+                        | C::SystemIoFailure
+                        | C::DiskFull
+                        | C::CannotOpen
+                        | C::ReadOnly
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
+impl ServerError {
+    /// The database's own words for a [`database_unavailable`](Self::database_unavailable)
+    /// error ("database is locked"): SQLite's messages name no value of a statement.
+    fn cause(&self) -> String {
+        match self {
+            ServerError::Db(rusqlite::Error::SqliteFailure(e, msg)) => {
+                msg.clone().unwrap_or_else(|| e.to_string())
+            }
+            other => other.to_string(),
         }
     }
 }
@@ -145,6 +180,17 @@ impl IntoResponse for ServerError {
                         resp.headers_mut().insert(header::RETRY_AFTER, v);
                     }
                 }
+                resp
+            }
+            other if other.database_unavailable() => {
+                eprintln!("twofold-server: {other}");
+                let mut resp = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    axum::Json(json!({"detail": format!("The database is unavailable ({}); try again shortly.", other.cause())})),
+                )
+                    .into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 resp
             }
             other => {

@@ -15,6 +15,7 @@ pub mod django_otp;
 pub mod error;
 mod guard;
 pub mod headless;
+pub mod health;
 pub mod html;
 mod input;
 pub mod openapi;
@@ -47,6 +48,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(rest::router())
         .merge(headless::router())
         .merge(qa::router())
+        .merge(health::router())
         .merge(html::router())
         .route(
             "/openapi.json",

@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::config::Config;
 use crate::input::MAX_FIELD_CHARS;
-use crate::{app, qa, rest};
+use crate::{app, health, qa, rest};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,16 +20,17 @@ use crate::{app, qa, rest};
         rest::mfa_setup, rest::mfa_activate, rest::mfa_verify, rest::mfa_verify_recovery,
         rest::mfa_deactivate, rest::mfa_authenticators, rest::recovery_codes, rest::regenerate_recovery_codes,
         qa::list_users, qa::create_user, qa::delete_user, qa::reset, qa::get_clock, qa::set_clock, qa::log,
+        health::health,
     ),
     components(schemas(
         rest::ErrorResponse, rest::DetailResponse, rest::SuccessResponse, rest::TokenResponse,
         rest::LoginResponse, rest::MfaRequiredResponse, rest::MfaSetupRequiredResponse,
         rest::SetupResponse, rest::ActivateResponse, rest::RecoveryCodesResponse, rest::UserResponse,
         rest::UserRegisterResponse, app::AuthenticatorInfo, app::UserSummary, app::CreatedUser,
-        app::LogEntry, qa::ClockState, qa::ResetRequest,
+        app::LogEntry, qa::ClockState, qa::ResetRequest, health::Health, health::DatabaseHealth,
     )),
     modifiers(&JwtAuth),
-    tags((name = "auth"), (name = "registration"), (name = "mfa"), (name = "qa", description = "Loopback-only test aids"))
+    tags((name = "auth"), (name = "registration"), (name = "mfa"), (name = "qa", description = "Loopback-only test aids"), (name = "health", description = "For a load balancer: open to every client"))
 )]
 pub struct ApiDoc;
 

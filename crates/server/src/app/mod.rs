@@ -263,6 +263,18 @@ impl App {
         self.db.lock()
     }
 
+    /// Takes the write lock every request needs and gives it back (`/_twofold/health`): fails,
+    /// after a short busy wait, when another process holds the database or it cannot be
+    /// written.
+    pub fn database_probe(&self) -> Result<()> {
+        let conn = self.conn();
+        if !conn.is_autocommit() {
+            // This thread is inside a batch: the lock is held already.
+            return Ok(());
+        }
+        Ok(crate::db::probe(&conn)?)
+    }
+
     /// Runs a request's steps holding the connection throughout, in one transaction: one WAL
     /// commit and one lock hand-over instead of one per statement. The transaction is committed
     /// whatever `f` returns, as the statements one by one were (a refused code must still count

@@ -1,0 +1,74 @@
+//! `GET /_twofold/health`: whether this instance can serve, for a load balancer or a reverse
+//! proxy in front of several instances (docs/server.md). Open to every client, unlike the QA
+//! endpoints: a proxy on another host checks it too. It names no user and no secret.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::App;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new().route("/_twofold/health", get(health))
+}
+
+/// The answer of `GET /_twofold/health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` (with `detail`).
+    pub status: &'static str,
+    pub database: DatabaseHealth,
+    /// What is wrong (503 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The database as this instance sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseHealth {
+    /// `sqlite`.
+    pub backend: &'static str,
+    /// `ok`: the write lock every request needs was taken and given back; `unavailable`: it
+    /// could not be within about a second (another process holds it, an I/O error).
+    pub state: &'static str,
+}
+
+#[utoipa::path(get, path = "/_twofold/health", tag = "health",
+    responses((status = 200, body = Health, description = "The instance can serve"),
+              (status = 503, body = Health, description = "The database does not answer; `detail` says why")))]
+pub async fn health(State(app): State<Arc<App>>) -> Response {
+    let probe = tokio::task::spawn_blocking(move || app.database_probe()).await;
+    let failure = match probe {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some("the database check did not finish".to_string()),
+    };
+    let status = if failure.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let body = Health {
+        status: if failure.is_some() {
+            "unavailable"
+        } else {
+            "ok"
+        },
+        database: DatabaseHealth {
+            backend: "sqlite",
+            state: if failure.is_some() {
+                "unavailable"
+            } else {
+                "ok"
+            },
+        },
+        detail: failure,
+    };
+    (status, Json(body)).into_response()
+}
