@@ -79,30 +79,14 @@ impl Keys {
                 }
                 Zeroizing::new(bytes[8..].to_vec())
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = Zeroizing::new(vec![0u8; 32]);
-                rand::rngs::OsRng.fill_bytes(&mut key);
-                let mut opts = std::fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    opts.mode(0o600);
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create_key_file(path) {
+                Ok(key) => key,
+                // Another instance created it first: its key, complete, is the one to use.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Self::load_or_create(path)
                 }
-                // 0600 from the `open` that creates it (create_new: never through an existing
-                // file or link); no chmod afterwards.
-                let mut f = opts
-                    .open(path)
-                    .map_err(|e| io("cannot create key file", e))?;
-                let mut content = Zeroizing::new(KEY_FILE_MAGIC.to_vec());
-                content.extend_from_slice(&key);
-                if let Err(e) = f.write_all(&content).and_then(|_| f.sync_all()) {
-                    // A half-written key file would be refused at the next start.
-                    let _ = std::fs::remove_file(path);
-                    return Err(io("cannot write key file", e));
-                }
-                key
-            }
+                Err(e) => return Err(io("cannot create key file", e)),
+            },
             Err(e) => return Err(io("cannot read key file", e)),
         };
         Ok(Self::derive(&master, path.to_path_buf()))
@@ -319,4 +303,43 @@ mod keyring {
     pub fn available() -> bool {
         get("db:<probe>").is_ok()
     }
+}
+
+/// Creates the key file with a fresh random key, complete or not at all, even when several
+/// instances start at once: the key is written and synced under a name of this process's own,
+/// then linked to `path`, which fails with `AlreadyExists` when another instance linked its key
+/// first. On a file system without hard links (FAT) it is written in place, as before.
+fn create_key_file(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut key = Zeroizing::new(vec![0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let mut content = Zeroizing::new(KEY_FILE_MAGIC.to_vec());
+    content.extend_from_slice(&key);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{}.tmp", hex::encode(random_bytes::<8>())));
+    let tmp = path.with_file_name(name);
+    let linked = write_new(&tmp, &content).and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => write_new(path, &content).map(|()| key),
+    }
+}
+
+/// Writes a new file (0600 from the `open` that creates it: never through an existing file or
+/// link, no chmod afterwards) and syncs it; a file left half-written is removed.
+fn write_new(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content)
+        .and_then(|()| f.sync_all())
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(path);
+        })
 }

@@ -98,6 +98,29 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.busy_handler(Some(retry_soon))?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Instances started at once on a new database meet here: one of two connections that both
+    // read and then both want to write is answered SQLITE_BUSY at once, without its busy
+    // handler (SQLite's deadlock rule; switching to WAL is one such write). Every step below
+    // can run again, so a busy start waits a moment and starts over.
+    let mut tries = 0;
+    loop {
+        match prepare(&mut conn, keys) {
+            Err(ServerError::Db(e))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && tries < 200 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1 + (tries % 7)));
+            }
+            r => break r?,
+        }
+    }
+    Ok(conn)
+}
+
+/// The connection's settings, the migrations and the key check: what [`open`] runs, and may run
+/// again.
+fn prepare(conn: &mut Connection, keys: &Keys) -> Result<()> {
     // Before the first table is created (a no-op on an existing database): the server's rows
     // are small and a request changes a few of them in several B-trees, each change rewriting
     // its whole page into the WAL. 1 KiB pages write a quarter of the bytes of 4 KiB ones
@@ -112,9 +135,8 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     // that walk was 4% of the server's time under bench/server.sh. 512 pages hold the B-trees'
     // upper levels; the leaves come from the OS page cache either way.
     conn.pragma_update(None, "cache_size", CACHE_PAGES)?;
-    migrate(&mut conn)?;
-    check_key(&conn, keys)?;
-    Ok(conn)
+    migrate(conn)?;
+    check_key(conn, keys)
 }
 
 /// Creates the directories of `dir` that are missing, each 0700 from its `mkdir` (the mode is
@@ -276,20 +298,25 @@ fn pragma(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
     conn.pragma_query_value(None, name, |r| r.get(0))
 }
 
+/// Applies the migrations the database lacks, each in a transaction that holds the write lock
+/// from its start and reads the version under it: instances started at once on one database
+/// take turns, and each applies only what the others have not.
 fn migrate(conn: &mut Connection) -> Result<()> {
-    let version = pragma(conn, "user_version")?;
-    if version > SCHEMA_VERSION {
-        return Err(ServerError::Config(format!(
-            "the database has schema version {version}, newer than this server ({SCHEMA_VERSION}); use a newer twofold"
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version = pragma(&tx, "user_version")?;
+        if version > SCHEMA_VERSION {
+            return Err(ServerError::Config(format!(
+                "the database has schema version {version}, newer than this server ({SCHEMA_VERSION}); use a newer twofold"
+            )));
+        }
+        let Some(sql) = MIGRATIONS.get(version as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
@@ -305,11 +332,16 @@ fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
                 .map_err(|_| ServerError::KeyMismatch(keys.path.clone()))?;
         }
         None => {
+            // Another instance starting at once may write its check first: then this one
+            // checks against that.
             let blob = keys.encrypt(AAD, b"twofold")?;
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
+            let written = conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
                 params![blob],
             )?;
+            if written == 0 {
+                return check_key(conn, keys);
+            }
         }
     }
     Ok(())

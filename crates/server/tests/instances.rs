@@ -1,0 +1,275 @@
+//! Several `twofold serve` instances on one database (#18's "one truth", on SQLite: two
+//! servers on one file, each with its own connection, as two processes on one machine): they
+//! start at once on an empty database without racing, and what one issues or spends, the other
+//! honours — challenges, replayed codes, the failed-attempt lockout, recovery codes and
+//! refresh tokens.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{code_at, config, T0};
+use serde_json::{json, Value};
+use twofold_server::{ManualClock, Mode, Server, ServerHandle};
+
+struct Two {
+    a: ServerHandle,
+    b: ServerHandle,
+    clock: ManualClock,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Two {
+    /// Two servers started at the same moment on one database that does not exist yet.
+    async fn start() -> Two {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::new(T0);
+        let (a, b) = tokio::join!(
+            Server::start_with_clock(config(Mode::Optional, dir.path()), Arc::new(clock.clone())),
+            Server::start_with_clock(config(Mode::Optional, dir.path()), Arc::new(clock.clone())),
+        );
+        Two {
+            a: a.expect("the first instance starts"),
+            b: b.expect("the second instance starts"),
+            clock,
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn post(
+        &self,
+        on: &ServerHandle,
+        path: &str,
+        body: Value,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = self.http.post(format!("{}{path}", on.url())).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    fn code(&self, secret: &str) -> String {
+        use twofold_server::Clock;
+        code_at(secret, self.clock.now())
+    }
+
+    /// A new login's challenge, asked of `on`.
+    async fn challenge(&self, on: &ServerHandle, email: &str) -> String {
+        let (s, v) = self
+            .post(
+                on,
+                "/login/",
+                json!({"email": email, "password": "s3cret-pass"}),
+                None,
+            )
+            .await;
+        assert_eq!((s, &v["mfa_required"]), (200, &json!(true)), "{v}");
+        v["challenge_id"].as_str().unwrap().to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_started_at_once_on_an_empty_database_agree() {
+    for _ in 0..10 {
+        let two = Two::start().await;
+        let (s, v) = two
+            .post(
+                &two.a,
+                "/registration/",
+                json!({"email": "qa@example.test", "password1": "s3cret-pass", "password2": "s3cret-pass"}),
+                None,
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        let (s, v) = two
+            .post(
+                &two.b,
+                "/login/",
+                json!({"email": "qa@example.test", "password": "s3cret-pass"}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            s, 200,
+            "a user registered on one instance logs in on the other: {v}"
+        );
+        two.a.stop().await;
+        two.b.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_one_instance_issues_or_spends_holds_on_the_other() {
+    let two = Two::start().await;
+    let (a, b) = (&two.a, &two.b);
+    let email = "shared@example.test";
+    let (s, reg) = two
+        .post(
+            a,
+            "/registration/",
+            json!({"email": email, "password1": "s3cret-pass", "password2": "s3cret-pass"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{reg}");
+    let access = reg["access"].as_str().unwrap();
+
+    // TOTP set up on A, activated on B.
+    let (s, setup) = two.post(a, "/mfa/setup/", json!({}), Some(access)).await;
+    assert_eq!(s, 200, "{setup}");
+    let secret = setup["secret"].as_str().unwrap().to_string();
+    let (s, act) = two
+        .post(
+            b,
+            "/mfa/activate/",
+            json!({"code": two.code(&secret)}),
+            Some(access),
+        )
+        .await;
+    assert_eq!(s, 200, "activated on the other instance: {act}");
+    let recovery: Vec<String> = act["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+
+    // A challenge from A answered on B; the code is then a replay on A.
+    two.clock.advance(30);
+    let code = two.code(&secret);
+    let c1 = two.challenge(a, email).await;
+    let (s, v) = two
+        .post(
+            b,
+            "/mfa/verify/",
+            json!({"challenge_id": c1, "code": code}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "A's challenge verified on B: {v}");
+    let refresh = v["refresh"].as_str().unwrap().to_string();
+    let c2 = two.challenge(b, email).await;
+    let (s, v) = two
+        .post(
+            a,
+            "/mfa/verify/",
+            json!({"challenge_id": c2, "code": code}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["detail"].as_str()),
+        (400, Some("Invalid code.")),
+        "a replay on A of a code used on B"
+    );
+    // The challenge B spent is spent on A too.
+    let (s, v) = two
+        .post(
+            a,
+            "/mfa/verify/",
+            json!({"challenge_id": c1, "code": code}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["detail"].as_str()),
+        (400, Some("Challenge expired or invalid.")),
+        "{v}"
+    );
+
+    // A refresh token used on B is refused on A.
+    let (s, v) = two
+        .post(b, "/refresh/", json!({"refresh": refresh}), None)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = two
+        .post(a, "/refresh/", json!({"refresh": refresh}), None)
+        .await;
+    assert_eq!(
+        s, 401,
+        "a refresh token is single-use across instances: {v}"
+    );
+
+    // A recovery code used on A is refused on B.
+    let c3 = two.challenge(a, email).await;
+    let (s, v) = two
+        .post(
+            a,
+            "/mfa/verify-recovery/",
+            json!({"challenge_id": c3, "recovery_code": recovery[0]}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let c4 = two.challenge(b, email).await;
+    let (s, v) = two
+        .post(
+            b,
+            "/mfa/verify-recovery/",
+            json!({"challenge_id": c4, "recovery_code": recovery[0]}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        s, 400,
+        "a recovery code is single-use across instances: {v}"
+    );
+
+    // Wrong codes counted on both instances lock a user out on both: five failures, three on
+    // A and two on B (a fresh user, enrolled through A's QA endpoint, with no failure yet).
+    let (s, v) = two
+        .post(
+            a,
+            "/_twofold/users",
+            json!({"email": "locked@example.test", "password": "s3cret-pass", "secret": secret}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    two.clock.advance(30);
+    let right = two.code(&secret);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for i in 0..5 {
+        let on = if i % 2 == 0 { a } else { b };
+        let c = two.challenge(on, "locked@example.test").await;
+        let (s, v) = two
+            .post(
+                on,
+                "/mfa/verify/",
+                json!({"challenge_id": c, "code": wrong}),
+                None,
+            )
+            .await;
+        let expected = if i < 4 { 400 } else { 429 };
+        assert_eq!(
+            s,
+            expected,
+            "failure {} (on {}): {v}",
+            i + 1,
+            if i % 2 == 0 { "A" } else { "B" }
+        );
+    }
+    for on in [a, b] {
+        let (s, v) = two
+            .post(
+                on,
+                "/login/",
+                json!({"email": "locked@example.test", "password": "s3cret-pass"}),
+                None,
+            )
+            .await;
+        assert_eq!(s, 429, "locked out on every instance: {v}");
+    }
+}
