@@ -65,6 +65,15 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE authenticators ADD COLUMN drift INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE authenticators ADD COLUMN throttle_count INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE authenticators ADD COLUMN throttle_at_ms INTEGER;",
+    // 4: allauth's used TOTP codes (mfa/totp/internal/auth.py, `_mark_code_used`: a cache
+    // entry per user and code), in the database so that every instance on it refuses a code
+    // one of them accepted. The code's digest only; expired markers are dropped as the user's
+    // next code is marked.
+    "CREATE TABLE used_codes (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        code_digest TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (user_id, code_digest)) WITHOUT ROWID;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

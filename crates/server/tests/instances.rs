@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::{code_at, config, T0};
 use serde_json::{json, Value};
-use twofold_server::{ManualClock, Mode, Server, ServerHandle};
+use twofold_server::{Config, ManualClock, Mode, Profile, Server, ServerHandle};
 
 struct Two {
     a: ServerHandle,
@@ -23,11 +23,20 @@ struct Two {
 impl Two {
     /// Two servers started at the same moment on one database that does not exist yet.
     async fn start() -> Two {
+        Self::start_with(|_| {}).await
+    }
+
+    async fn start_with(f: impl Fn(&mut Config)) -> Two {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::new(T0);
+        let cfg = || {
+            let mut c = config(Mode::Optional, dir.path());
+            f(&mut c);
+            c
+        };
         let (a, b) = tokio::join!(
-            Server::start_with_clock(config(Mode::Optional, dir.path()), Arc::new(clock.clone())),
-            Server::start_with_clock(config(Mode::Optional, dir.path()), Arc::new(clock.clone())),
+            Server::start_with_clock(cfg(), Arc::new(clock.clone())),
+            Server::start_with_clock(cfg(), Arc::new(clock.clone())),
         );
         Two {
             a: a.expect("the first instance starts"),
@@ -48,6 +57,28 @@ impl Two {
         let mut req = self.http.post(format!("{}{path}", on.url())).json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        )
+    }
+
+    /// A call to allauth's headless app API of `on`.
+    async fn headless(
+        &self,
+        on: &ServerHandle,
+        token: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/_allauth/app/v1/{path}", on.url()))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.header("X-Session-Token", t);
         }
         let resp = req.send().await.unwrap();
         (
@@ -272,4 +303,49 @@ async fn what_one_instance_issues_or_spends_holds_on_the_other() {
             .await;
         assert_eq!(s, 429, "locked out on every instance: {v}");
     }
+}
+
+/// allauth's rule (`mfa/totp/internal/auth.py`, `_mark_code_used`): a code accepted is refused
+/// for its window, by every instance on the database, though each keeps its own sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allauth_code_used_on_one_instance_is_refused_on_the_other() {
+    let two = Two::start_with(|c| c.apply_profile(Profile::Allauth)).await;
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let (s, v) = two
+        .post(
+            &two.a,
+            "/_twofold/users",
+            json!({"email": "h@example.test", "password": "s3cret-pass", "secret": secret}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let login = json!({"email": "h@example.test", "password": "s3cret-pass"});
+    let code = two.code(secret);
+    let mut answers = Vec::new();
+    for on in [&two.a, &two.b] {
+        let (s, v) = two.headless(on, None, "auth/login", login.clone()).await;
+        assert_eq!(s, 401, "a pending login: {v}");
+        let token = v["meta"]["session_token"].as_str().unwrap().to_string();
+        answers.push(
+            two.headless(
+                on,
+                Some(&token),
+                "auth/2fa/authenticate",
+                json!({"code": code}),
+            )
+            .await,
+        );
+    }
+    assert_eq!(answers[0].0, 200, "accepted on A: {}", answers[0].1);
+    assert_eq!(
+        answers[1].0, 400,
+        "the same code refused on B: {}",
+        answers[1].1
+    );
+    assert_eq!(
+        answers[1].1["errors"][0]["code"], "incorrect_code",
+        "{}",
+        answers[1].1
+    );
 }

@@ -85,15 +85,13 @@ impl Session {
     }
 }
 
-/// The headless face's state: sessions in memory (a restart logs everyone out), allauth's rate
-/// limit history and its cache of used TOTP codes.
+/// The headless face's state: sessions in memory (a restart logs everyone out) and allauth's
+/// rate limit history. (Its cache of used TOTP codes is in the database: `used_codes`.)
 #[derive(Default)]
 pub struct HeadlessState {
     sessions: Mutex<HashMap<String, Session>>,
     /// `core/internal/ratelimit.py`: hit times per cache key, newest first.
     hits: Mutex<HashMap<String, Vec<f64>>>,
-    /// `mfa/totp/internal/auth.py`, `_mark_code_used`: (user, code) -> expiry.
-    used_codes: Mutex<HashMap<(i64, String), f64>>,
     /// `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
     pub(crate) rate_limits_off: bool,
 }
@@ -222,21 +220,6 @@ impl HeadlessState {
             hits.remove(&Self::cache_key(action, *rate, ip, key));
         }
     }
-
-    /// `cache.add(key, "y", timeout)`: true when the code was not marked used yet.
-    fn mark_used(&self, user: i64, code: &str, now: f64, timeout: f64) -> bool {
-        let mut used = lock(&self.used_codes);
-        if used.len() > 100_000 {
-            used.retain(|_, exp| *exp > now);
-        }
-        match used.get(&(user, code.to_string())) {
-            Some(exp) if *exp > now => false,
-            _ => {
-                used.insert((user, code.to_string()), now + timeout);
-                true
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -276,23 +259,6 @@ mod tests {
             apply_rate(&mut h, 400.5, rate),
             "the oldest hit left the window"
         );
-    }
-
-    /// `mfa/totp/internal/auth.py`, `_mark_code_used`: a used code is refused until its
-    /// marker expires, per user.
-    #[test]
-    fn used_codes_are_refused_for_their_window() {
-        let h = HeadlessState::default();
-        assert!(h.mark_used(1, "123456", 1000.0, 30.0));
-        assert!(
-            !h.mark_used(1, "123456", 1029.0, 30.0),
-            "replay within the window"
-        );
-        assert!(
-            h.mark_used(2, "123456", 1001.0, 30.0),
-            "another user's code"
-        );
-        assert!(h.mark_used(1, "123456", 1030.5, 30.0), "the marker expired");
     }
 
     /// `mfa/app_settings.py`: TOTP_TOLERANCE 0, RECOVERY_CODE_COUNT 10; django-otp's

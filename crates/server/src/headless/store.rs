@@ -164,9 +164,26 @@ impl App {
         }
         let timeout = (self.cfg.period * (2 * self.cfg.tolerance + 1)) as f64;
         let normalized: String = code.split_whitespace().collect();
-        Ok(self
-            .face::<HeadlessState>()
-            .mark_used(user_id, &normalized, now_f(self), timeout))
+        self.mark_code_used(user_id, &normalized, now_f(self), timeout)
+    }
+
+    /// `_mark_code_used`, `cache.add(key, "y", timeout)`: true when the code was not marked used
+    /// for this user yet (or its marker has expired), and then it is. In the database, so that
+    /// every instance on it sees the marker (`used_codes`: the code's digest, not the code).
+    fn mark_code_used(&self, user_id: i64, code: &str, now: f64, timeout: f64) -> Result<bool> {
+        let digest = crypto::digest(code);
+        self.batch(|| {
+            let conn = self.conn();
+            conn.exec(
+                "DELETE FROM used_codes WHERE user_id = ?1 AND expires_at <= ?2",
+                params![user_id, now],
+            )?;
+            let added = conn.exec(
+                "INSERT INTO used_codes (user_id, code_digest, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![user_id, digest, now + timeout],
+            )?;
+            Ok(added == 1)
+        })
     }
 
     /// `RecoveryCodes.validate_code`: the first unused code equal to the one typed is spent.
