@@ -74,6 +74,10 @@ const MIGRATIONS: &[&str] = &[
         code_digest TEXT NOT NULL,
         expires_at REAL NOT NULL,
         PRIMARY KEY (user_id, code_digest)) WITHOUT ROWID;",
+    // 5: failed password logins per client address (the login throttle), in the database so
+    // that every instance on it counts them.
+    "CREATE TABLE login_failures (client TEXT NOT NULL, at INTEGER NOT NULL);
+     CREATE INDEX login_failures_client ON login_failures (client, at);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

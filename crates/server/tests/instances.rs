@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::{code_at, config, T0};
 use serde_json::{json, Value};
-use twofold_server::{Config, ManualClock, Mode, Profile, Server, ServerHandle};
+use twofold_server::{Config, ManualClock, Mode, Profile, RateLimit, Server, ServerHandle};
 
 struct Two {
     a: ServerHandle,
@@ -348,4 +348,34 @@ async fn an_allauth_code_used_on_one_instance_is_refused_on_the_other() {
         "{}",
         answers[1].1
     );
+}
+
+/// The login throttle per client address counts failed passwords on every instance: four
+/// allowed in the window, two through each, and the next try is refused on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_passwords_through_either_instance_throttle_the_address_on_both() {
+    let two = Two::start_with(|c| {
+        c.login_throttle = RateLimit {
+            max_failures: 4,
+            window_secs: 60,
+        }
+    })
+    .await;
+    let (s, v) = two
+        .post(&two.a, "/registration/", json!({"email": "t@example.test", "password1": "s3cret-pass", "password2": "s3cret-pass"}), None)
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let wrong = json!({"email": "t@example.test", "password": "not-the-password"});
+    for on in [&two.a, &two.b, &two.a, &two.b] {
+        let (s, v) = two.post(on, "/login/", wrong.clone(), None).await;
+        assert_eq!(s, 401, "{v}");
+    }
+    let right = json!({"email": "t@example.test", "password": "s3cret-pass"});
+    for on in [&two.a, &two.b] {
+        let (s, v) = two.post(on, "/login/", right.clone(), None).await;
+        assert_eq!(s, 429, "throttled on every instance: {v}");
+    }
+    two.clock.advance(61);
+    let (s, v) = two.post(&two.b, "/login/", right, None).await;
+    assert_eq!(s, 200, "the window passed: {v}");
 }

@@ -25,45 +25,48 @@ impl App {
     }
 
     /// Seconds until `client` may try a password again, when it has had its share of failed
-    /// logins in the window (`login-throttle`).
-    pub fn login_throttled(&self, client: IpAddr) -> Option<u64> {
-        let (rl, now) = (self.cfg.login_throttle, self.now());
-        let mut map = self
-            .login_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let times = map.get_mut(&Self::client_key(client))?;
-        while times
-            .front()
-            .is_some_and(|t| now.saturating_sub(*t) >= rl.window_secs)
-        {
-            times.pop_front();
-        }
+    /// logins in the window (`login-throttle`). Counted in the database: every instance on it
+    /// sees the failures of the others.
+    pub fn login_throttled(&self, client: IpAddr) -> Result<Option<u64>> {
+        let (rl, now) = (self.cfg.login_throttle, self.now() as i64);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at FROM login_failures WHERE client = ?1 AND at > ?2 ORDER BY at DESC",
+        )?;
+        let times: Vec<i64> = stmt
+            .query_map(
+                params![
+                    Self::client_key(client).to_string(),
+                    now - rl.window_secs as i64
+                ],
+                |r| r.get(0),
+            )?
+            .take(rl.max_failures as usize)
+            .collect::<rusqlite::Result<_>>()?;
         if times.len() < rl.max_failures as usize {
-            return None;
+            return Ok(None);
         }
-        let oldest = times.front().copied().unwrap_or(now);
-        Some((oldest + rl.window_secs).saturating_sub(now).max(1))
+        let oldest = times[times.len() - 1];
+        Ok(Some((oldest + rl.window_secs as i64 - now).max(1) as u64))
     }
 
-    /// Counts a failed password login of `client`.
-    pub fn login_failed(&self, client: IpAddr) {
-        let (rl, now) = (self.cfg.login_throttle, self.now());
-        let mut map = self
-            .login_failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if map.len() >= 10_000 {
-            map.retain(|_, t| {
-                t.back()
-                    .is_some_and(|l| now.saturating_sub(*l) < rl.window_secs)
-            });
-        }
-        let times = map.entry(Self::client_key(client)).or_default();
-        times.push_back(now);
-        while times.len() > rl.max_failures as usize {
-            times.pop_front();
-        }
+    /// Counts a failed password login of `client` (and forgets its failures older than the
+    /// window).
+    pub fn login_failed(&self, client: IpAddr) -> Result<()> {
+        let (rl, now) = (self.cfg.login_throttle, self.now() as i64);
+        let key = Self::client_key(client).to_string();
+        self.batch(|| {
+            let conn = self.conn();
+            conn.exec(
+                "INSERT INTO login_failures (client, at) VALUES (?1, ?2)",
+                params![key, now],
+            )?;
+            conn.exec(
+                "DELETE FROM login_failures WHERE client = ?1 AND at <= ?2",
+                params![key, now - rl.window_secs as i64],
+            )?;
+            Ok(())
+        })
     }
 
     // ----- rate limit ----------------------------------------------------------------------

@@ -15,8 +15,7 @@ mod users;
 pub use faces::FaceState;
 pub use qa::qr_svg;
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -151,8 +150,6 @@ pub struct App {
     /// One permit per core: at most that many Argon2 hashes at once (each holds its memory,
     /// 19 MiB by default, while it runs); more logins wait their turn.
     hash_slots: Arc<tokio::sync::Semaphore>,
-    /// Failed password logins per client address (times), for the login throttle.
-    login_failures: Mutex<HashMap<IpAddr, VecDeque<u64>>>,
     db_path: PathBuf,
     _checkpointer: crate::db::Checkpointer,
 }
@@ -212,7 +209,6 @@ impl App {
             log: Mutex::new(VecDeque::new()),
             faces: faces::Faces::default(),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
-            login_failures: Mutex::new(HashMap::new()),
             db_path,
             _checkpointer: checkpointer,
         })

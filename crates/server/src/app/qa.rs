@@ -117,7 +117,8 @@ impl App {
     pub fn reset(&self) -> Result<()> {
         self.conn().execute_batch(
             "BEGIN; DELETE FROM mfa_failures; DELETE FROM setup_secrets; DELETE FROM tokens;
-             DELETE FROM authenticators; DELETE FROM users; COMMIT;",
+             DELETE FROM authenticators; DELETE FROM used_codes; DELETE FROM users;
+             DELETE FROM login_failures; COMMIT;",
         )?;
         self.clear_faces();
         Ok(())

@@ -93,7 +93,10 @@ pub(super) async fn login(State(app): State<Arc<App>>, req: Request) -> Response
     if let Some(input) = form {
         login = field(&input, "login").trim().to_string();
         let password = field(&input, "password");
-        let throttled = client.and_then(|ip| app.login_throttled(ip));
+        let throttled = match client.map(|ip| app.login_throttled(ip)).transpose() {
+            Ok(wait) => wait.flatten(),
+            Err(e) => return ctx.finish(e),
+        };
         let user = match throttled {
             Some(_) => Err(()),
             None => {
@@ -111,8 +114,8 @@ pub(super) async fn login(State(app): State<Arc<App>>, req: Request) -> Response
                 status = Some(StatusCode::TOO_MANY_REQUESTS);
             }
             Ok(None) => {
-                if let Some(ip) = client {
-                    app.login_failed(ip);
+                if let Some(Err(e)) = client.map(|ip| app.login_failed(ip)) {
+                    return ctx.finish(e);
                 }
                 errs.push(
                     "The email address and/or password you specified are not correct.".to_string(),

@@ -295,7 +295,7 @@ pub async fn login(
     let email = f.string(&input, "email", true, false);
     let password = f.string(&input, "password", true, true);
     f.finish()?;
-    if let Some(wait) = app.login_throttled(peer.ip()) {
+    if let Some(wait) = app.login_throttled(peer.ip())? {
         return Err(ServerError::login_throttled(wait));
     }
     let (email, password) = (email.unwrap_or_default(), password.unwrap_or_default());
@@ -304,7 +304,7 @@ pub async fn login(
         .hashing(move || a.authenticate(&email, &password))
         .await?
     else {
-        app.login_failed(peer.ip());
+        app.login_failed(peer.ip())?;
         return Err(ServerError::unauthorized("Incorrect credentials"));
     };
     login_response(&app, &user)
