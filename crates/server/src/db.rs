@@ -78,6 +78,11 @@ const MIGRATIONS: &[&str] = &[
     // that every instance on it counts them.
     "CREATE TABLE login_failures (client TEXT NOT NULL, at INTEGER NOT NULL);
      CREATE INDEX login_failures_client ON login_failures (client, at);",
+    // 6: allauth's rate-limit history (core/internal/ratelimit.py: hit times per cache key), in
+    // the database so that every instance counts the hits of all.
+    "CREATE TABLE rate_hits (key TEXT NOT NULL, at REAL NOT NULL);
+     CREATE INDEX rate_hits_key ON rate_hits (key, at);
+     CREATE INDEX rate_hits_at ON rate_hits (at);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -379,3 +379,34 @@ async fn failed_passwords_through_either_instance_throttle_the_address_on_both()
     let (s, v) = two.post(&two.b, "/login/", right, None).await;
     assert_eq!(s, 200, "the window passed: {v}");
 }
+
+/// allauth's `login_failed` rate (`account/app_settings.py`, `5/300s/key`): wrong passwords
+/// for one login through either instance count together, and the next try is
+/// `too_many_login_attempts` on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allauth_login_failures_through_either_instance_count_together() {
+    let two = Two::start_with(|c| c.apply_profile(Profile::Allauth)).await;
+    let (s, v) = two
+        .post(
+            &two.a,
+            "/_twofold/users",
+            json!({"email": "r@example.test", "password": "s3cret-pass"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let wrong = json!({"email": "r@example.test", "password": "not-the-password"});
+    for on in [&two.a, &two.b, &two.a, &two.b, &two.a] {
+        let (s, v) = two.headless(on, None, "auth/login", wrong.clone()).await;
+        assert_eq!(v["errors"][0]["code"], "email_password_mismatch", "{s} {v}");
+    }
+    let right = json!({"email": "r@example.test", "password": "s3cret-pass"});
+    for on in [&two.b, &two.a] {
+        let (s, v) = two.headless(on, None, "auth/login", right.clone()).await;
+        assert_eq!(
+            (s, &v["errors"][0]["code"]),
+            (400, &json!("too_many_login_attempts")),
+            "{v}"
+        );
+    }
+}

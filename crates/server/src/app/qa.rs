@@ -118,7 +118,7 @@ impl App {
         self.conn().execute_batch(
             "BEGIN; DELETE FROM mfa_failures; DELETE FROM setup_secrets; DELETE FROM tokens;
              DELETE FROM authenticators; DELETE FROM used_codes; DELETE FROM users;
-             DELETE FROM login_failures; COMMIT;",
+             DELETE FROM login_failures; DELETE FROM rate_hits; COMMIT;",
         )?;
         self.clear_faces();
         Ok(())

@@ -15,8 +15,7 @@ pub(super) async fn signup(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Res
         return Ok(Reply::status(409));
     }
     if app
-        .face::<HeadlessState>()
-        .consume("signup", &SIGNUP, ctx.ip, "", now_f(app))
+        .rate_consume("signup", &SIGNUP, ctx.ip, "", now_f(app))?
         .is_none()
     {
         return Ok(Reply::status(429));
@@ -91,8 +90,7 @@ pub(super) async fn login(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resu
     let app = ctx.app;
     // `account/views.py`: rate_limit(action="login") on the view, before the input.
     if app
-        .face::<HeadlessState>()
-        .consume("login", &LOGIN, ctx.ip, "", now_f(app))
+        .rate_consume("login", &LOGIN, ctx.ip, "", now_f(app))?
         .is_none()
     {
         return Ok(Reply::status(429));
@@ -114,13 +112,8 @@ pub(super) async fn login(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resu
     }
     // `account/adapter.py`, `pre_authenticate`: login_failed keyed by the login.
     let key = format!("login:{}", email.to_lowercase());
-    let Some(taken) = app.face::<HeadlessState>().consume(
-        "login_failed",
-        &LOGIN_FAILED,
-        ctx.ip,
-        &key,
-        now_f(app),
-    ) else {
+    let Some(taken) = app.rate_consume("login_failed", &LOGIN_FAILED, ctx.ip, &key, now_f(app))?
+    else {
         return Ok(Reply::error("too_many_login_attempts", TOO_MANY, None));
     };
     let a2 = ctx.app_arc();
@@ -135,7 +128,7 @@ pub(super) async fn login(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resu
         ));
     };
     // A successful login takes its hits back (`authenticate`, the rollback).
-    app.face::<HeadlessState>().rollback(&taken);
+    app.rate_rollback(&taken)?;
     // A fresh session for the login (allauth's login flow stashes it in a new session).
     ctx.sess = Session::default();
     ctx.cycle = true;
@@ -169,13 +162,8 @@ pub(super) async fn reauthenticate(ctx: &mut Ctx<'_>, input: &Map<String, Value>
     };
     // `account/adapter.py`, `reauthenticate` -> `authenticate` -> `pre_authenticate`.
     let key = format!("login:{}", user.email.to_lowercase());
-    let Some(taken) = app.face::<HeadlessState>().consume(
-        "login_failed",
-        &LOGIN_FAILED,
-        ctx.ip,
-        &key,
-        now_f(app),
-    ) else {
+    let Some(taken) = app.rate_consume("login_failed", &LOGIN_FAILED, ctx.ip, &key, now_f(app))?
+    else {
         return Ok(Reply::error(
             "too_many_login_attempts",
             TOO_MANY,
@@ -194,7 +182,7 @@ pub(super) async fn reauthenticate(ctx: &mut Ctx<'_>, input: &Map<String, Value>
             Some("password"),
         ));
     }
-    app.face::<HeadlessState>().rollback(&taken);
+    app.rate_rollback(&taken)?;
     let mut e = Map::new();
     e.insert("method".into(), json!("password"));
     e.insert("reauthenticated".into(), json!(true));

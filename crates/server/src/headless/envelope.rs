@@ -252,8 +252,9 @@ impl<'a> Ctx<'a> {
     ) -> Result<std::result::Result<(i64, &'static str), Reply>> {
         let key = format!("mfa-auth-user-{}", user.id);
         let now = now_f(self.app);
-        let h = &self.app.face::<HeadlessState>();
-        if h.consume("login_failed", &LOGIN_FAILED, self.ip, &key, now)
+        if self
+            .app
+            .rate_consume("login_failed", &LOGIN_FAILED, self.ip, &key, now)?
             .is_none()
         {
             return Ok(Err(Reply::error(
@@ -263,7 +264,8 @@ impl<'a> Ctx<'a> {
             )));
         }
         if let Some(used) = self.app.allauth_validate_code(user.id, code)? {
-            h.clear("login_failed", &LOGIN_FAILED, self.ip, &key);
+            self.app
+                .rate_clear("login_failed", &LOGIN_FAILED, self.ip, &key)?;
             return Ok(Ok(used));
         }
         Ok(Err(Reply::error(

@@ -114,8 +114,7 @@ pub(super) fn totp(
             let key = format!("mfa-auth-user-{}", user.id);
             let now = now_f(app);
             if app
-                .face::<HeadlessState>()
-                .consume("login_failed", &LOGIN_FAILED, ctx.ip, &key, now)
+                .rate_consume("login_failed", &LOGIN_FAILED, ctx.ip, &key, now)?
                 .is_none()
             {
                 return Ok(Reply::error(
@@ -130,8 +129,7 @@ pub(super) fn totp(
             if !valid {
                 return Ok(Reply::error("incorrect_code", INCORRECT_CODE, Some("code")));
             }
-            app.face::<HeadlessState>()
-                .clear("login_failed", &LOGIN_FAILED, ctx.ip, &key);
+            app.rate_clear("login_failed", &LOGIN_FAILED, ctx.ip, &key)?;
             if let Some(r) = needs_reauth(ctx, &user)? {
                 return Ok(r);
             }

@@ -20,10 +20,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::routing::any;
 use axum::Router;
+use rusqlite::params;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::app::App;
+use crate::db::Cached;
 
 use auth::*;
 use envelope::*;
@@ -85,13 +87,12 @@ impl Session {
     }
 }
 
-/// The headless face's state: sessions in memory (a restart logs everyone out) and allauth's
-/// rate limit history. (Its cache of used TOTP codes is in the database: `used_codes`.)
+/// The headless face's state: sessions in memory (a restart logs everyone out). (allauth's cache
+/// of used TOTP codes and its rate-limit history are in the database: `used_codes`,
+/// `rate_hits`.)
 #[derive(Default)]
 pub struct HeadlessState {
     sessions: Mutex<HashMap<String, Session>>,
-    /// `core/internal/ratelimit.py`: hit times per cache key, newest first.
-    hits: Mutex<HashMap<String, Vec<f64>>>,
     /// `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
     pub(crate) rate_limits_off: bool,
 }
@@ -135,19 +136,6 @@ const SIGNUP: [Rate; 1] = [Rate {
     per_ip: true,
 }];
 
-/// `core/internal/ratelimit.py`, `apply_rate`: drops hits older than the rate's duration;
-/// allowed while fewer than `amount` remain, and then the hit is recorded (newest first).
-pub(crate) fn apply_rate(history: &mut Vec<f64>, now: f64, rate: Rate) -> bool {
-    while history.last().is_some_and(|t| *t <= now - rate.duration) {
-        history.pop();
-    }
-    let allowed = history.len() < rate.amount;
-    if allowed {
-        history.insert(0, now);
-    }
-    allowed
-}
-
 impl crate::app::FaceState for HeadlessState {
     fn new(cfg: &crate::config::Config) -> Self {
         HeadlessState::with_rate_limits(cfg.account_rate_limits)
@@ -173,52 +161,88 @@ impl HeadlessState {
             format!("{action}:{}/{}:key:{key}", rate.amount, rate.duration)
         }
     }
+}
 
+/// allauth's rate limits (`core/internal/ratelimit.py`), their history in the database
+/// (`rate_hits`): every instance on it counts the hits of all.
+impl App {
     /// `ratelimit.consume`: every rate in turn; the first that refuses stops (its earlier ones
-    /// keep their hit, as upstream). Returns the hits taken (for a rollback) or `None`.
-    fn consume(
+    /// keep their hit, as upstream). A rate (`apply_rate`) drops the hits older than its
+    /// duration, allows while fewer than `amount` remain, and then records the hit. Returns the
+    /// hits taken (for a rollback) or `None`.
+    fn rate_consume(
         &self,
         action: &str,
         rates: &[Rate],
         ip: IpAddr,
         key: &str,
         now: f64,
-    ) -> Option<Vec<(String, f64)>> {
-        if self.rate_limits_off {
-            return Some(Vec::new());
+    ) -> crate::error::Result<Option<Vec<(String, f64)>>> {
+        if self.face::<HeadlessState>().rate_limits_off {
+            return Ok(Some(Vec::new()));
         }
-        let mut hits = lock(&self.hits);
-        if hits.len() > 100_000 {
-            hits.retain(|_, h| h.first().is_some_and(|t| now - t < 3600.0));
-        }
-        let mut taken = Vec::new();
-        for rate in rates {
-            let k = Self::cache_key(action, *rate, ip, key);
-            let history = hits.entry(k.clone()).or_default();
-            if !apply_rate(history, now, *rate) {
-                return None;
+        self.batch(|| {
+            let conn = self.conn();
+            // No rate is longer than an hour: older hits are nobody's.
+            conn.exec(
+                "DELETE FROM rate_hits WHERE at <= ?1",
+                params![now - 3600.0],
+            )?;
+            let mut taken = Vec::new();
+            for rate in rates {
+                let k = HeadlessState::cache_key(action, *rate, ip, key);
+                conn.exec(
+                    "DELETE FROM rate_hits WHERE key = ?1 AND at <= ?2",
+                    params![k, now - rate.duration],
+                )?;
+                let hits: i64 = conn.row(
+                    "SELECT count(*) FROM rate_hits WHERE key = ?1",
+                    params![k],
+                    |r| r.get(0),
+                )?;
+                if hits >= rate.amount as i64 {
+                    return Ok(None);
+                }
+                conn.exec(
+                    "INSERT INTO rate_hits (key, at) VALUES (?1, ?2)",
+                    params![k, now],
+                )?;
+                taken.push((k, now));
             }
-            taken.push((k, now));
-        }
-        Some(taken)
+            Ok(Some(taken))
+        })
     }
 
     /// `SingleRateLimitUsage.rollback`: takes the hits back (a successful password login).
-    fn rollback(&self, taken: &[(String, f64)]) {
-        let mut hits = lock(&self.hits);
-        for (k, t) in taken {
-            if let Some(h) = hits.get_mut(k) {
-                h.retain(|x| x != t);
+    fn rate_rollback(&self, taken: &[(String, f64)]) -> crate::error::Result<()> {
+        self.batch(|| {
+            for (k, t) in taken {
+                self.conn().exec(
+                    "DELETE FROM rate_hits WHERE key = ?1 AND at = ?2",
+                    params![k, t],
+                )?;
             }
-        }
+            Ok(())
+        })
     }
 
     /// `ratelimit.clear`: forgets the history of every rate (the IP's too).
-    fn clear(&self, action: &str, rates: &[Rate], ip: IpAddr, key: &str) {
-        let mut hits = lock(&self.hits);
-        for rate in rates {
-            hits.remove(&Self::cache_key(action, *rate, ip, key));
-        }
+    fn rate_clear(
+        &self,
+        action: &str,
+        rates: &[Rate],
+        ip: IpAddr,
+        key: &str,
+    ) -> crate::error::Result<()> {
+        self.batch(|| {
+            for rate in rates {
+                self.conn().exec(
+                    "DELETE FROM rate_hits WHERE key = ?1",
+                    params![HeadlessState::cache_key(action, *rate, ip, key)],
+                )?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -244,22 +268,6 @@ mod tests {
         "96543028", "77560411", "64398994", "56181033", "03197695", "03785152", "09748224",
         "76340105", "94950737", "16606028",
     ];
-
-    /// `core/internal/ratelimit.py`, `apply_rate`: 5 per 300 s per key, the 6th refused.
-    #[test]
-    fn rate_window() {
-        let rate = LOGIN_FAILED[1];
-        let mut h = Vec::new();
-        for i in 0..5 {
-            assert!(apply_rate(&mut h, 100.0 + i as f64, rate));
-        }
-        assert!(!apply_rate(&mut h, 106.0, rate));
-        assert_eq!(h.len(), 5, "a refused hit is not recorded");
-        assert!(
-            apply_rate(&mut h, 400.5, rate),
-            "the oldest hit left the window"
-        );
-    }
 
     /// `mfa/app_settings.py`: TOTP_TOLERANCE 0, RECOVERY_CODE_COUNT 10; django-otp's
     /// `TOTPDevice.tolerance` 1 (jwt-allauth and django-otp profiles).
