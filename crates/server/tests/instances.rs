@@ -92,6 +92,17 @@ impl Two {
         code_at(secret, self.clock.now())
     }
 
+    /// `POST /mfa/verify/` on `on`.
+    async fn verify(&self, on: &ServerHandle, challenge: &str, code: &str) -> (u16, Value) {
+        self.post(
+            on,
+            "/mfa/verify/",
+            json!({"challenge_id": challenge, "code": code}),
+            None,
+        )
+        .await
+    }
+
     /// A new login's challenge, asked of `on`.
     async fn challenge(&self, on: &ServerHandle, email: &str) -> String {
         let (s, v) = self
@@ -177,39 +188,18 @@ async fn what_one_instance_issues_or_spends_holds_on_the_other() {
     two.clock.advance(30);
     let code = two.code(&secret);
     let c1 = two.challenge(a, email).await;
-    let (s, v) = two
-        .post(
-            b,
-            "/mfa/verify/",
-            json!({"challenge_id": c1, "code": code}),
-            None,
-        )
-        .await;
+    let (s, v) = two.verify(b, &c1, &code).await;
     assert_eq!(s, 200, "A's challenge verified on B: {v}");
     let refresh = v["refresh"].as_str().unwrap().to_string();
     let c2 = two.challenge(b, email).await;
-    let (s, v) = two
-        .post(
-            a,
-            "/mfa/verify/",
-            json!({"challenge_id": c2, "code": code}),
-            None,
-        )
-        .await;
+    let (s, v) = two.verify(a, &c2, &code).await;
     assert_eq!(
         (s, v["detail"].as_str()),
         (400, Some("Invalid code.")),
         "a replay on A of a code used on B"
     );
     // The challenge B spent is spent on A too.
-    let (s, v) = two
-        .post(
-            a,
-            "/mfa/verify/",
-            json!({"challenge_id": c1, "code": code}),
-            None,
-        )
-        .await;
+    let (s, v) = two.verify(a, &c1, &code).await;
     assert_eq!(
         (s, v["detail"].as_str()),
         (400, Some("Challenge expired or invalid.")),
@@ -275,14 +265,7 @@ async fn what_one_instance_issues_or_spends_holds_on_the_other() {
     for i in 0..5 {
         let on = if i % 2 == 0 { a } else { b };
         let c = two.challenge(on, "locked@example.test").await;
-        let (s, v) = two
-            .post(
-                on,
-                "/mfa/verify/",
-                json!({"challenge_id": c, "code": wrong}),
-                None,
-            )
-            .await;
+        let (s, v) = two.verify(on, &c, wrong).await;
         let expected = if i < 4 { 400 } else { 429 };
         assert_eq!(
             s,
