@@ -51,14 +51,30 @@ async function freePorts() {
 
 /** Waits until no twofold-desktop process is left (at most 10 s). */
 async function appGone() {
+  const name = path.basename(appBinary).slice(0, 15);
+  const running = () => {
+    try {
+      execFileSync("pgrep", ["-x", name], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false; // pgrep exits 1: none left
+    }
+  };
   const end = Date.now() + 10000;
   while (Date.now() < end) {
-    try {
-      execFileSync("pgrep", ["-x", path.basename(appBinary).slice(0, 15)], { stdio: "ignore" });
-    } catch {
-      return; // pgrep exits 1: none left
-    }
+    if (!running()) return;
     await new Promise((r) => setTimeout(r, 100));
+  }
+  // Still there (e.g. kept in a tray that a D-Bus service on the bus offered): a single
+  // instance left running would take every later launch for itself, so the harness ends it.
+  for (const signal of ["TERM", "KILL"]) {
+    try {
+      execFileSync("pkill", [`-${signal}`, "-x", name], { stdio: "ignore" });
+    } catch {
+      return;
+    }
+    for (let i = 0; i < 30 && running(); i++) await new Promise((r) => setTimeout(r, 100));
+    if (!running()) return;
   }
 }
 
