@@ -197,15 +197,19 @@ fn create_private_file(path: &Path) -> Result<()> {
 /// millisecond, waited tens of milliseconds (docs/server.md). Retry every 100 µs instead,
 /// 50,000 times: at least 5 s in all (the OS rounds each sleep up: about 9 s on Linux).
 fn retry_soon(tries: i32) -> bool {
-    std::thread::sleep(std::time::Duration::from_micros(100));
-    tries < 50_000
+    sleep_100us_while(tries, 50_000)
 }
 
 /// The health check's busy handler: as [`retry_soon`], for a tenth of its tries (a load
 /// balancer waits a few seconds for an answer, not nine).
 fn retry_briefly(tries: i32) -> bool {
+    sleep_100us_while(tries, 5_000)
+}
+
+/// A busy handler's step: sleeps 100 µs and asks for another try while fewer than `max` ran.
+fn sleep_100us_while(tries: i32, max: i32) -> bool {
     std::thread::sleep(std::time::Duration::from_micros(100));
-    tries < 5_000
+    tries < max
 }
 
 /// Takes the write lock every request needs and gives it back, waiting for it at most about a

@@ -148,9 +148,7 @@ impl ServerError {
             _ => false,
         }
     }
-}
 
-impl ServerError {
     /// The database's own words for a [`database_unavailable`](Self::database_unavailable)
     /// error ("database is locked"): SQLite's messages name no value of a statement.
     fn cause(&self) -> String {

@@ -49,24 +49,15 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some("the database check did not finish".to_string()),
     };
-    let status = if failure.is_some() {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
+    let (status, state) = match failure {
+        None => (StatusCode::OK, "ok"),
+        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
     };
     let body = Health {
-        status: if failure.is_some() {
-            "unavailable"
-        } else {
-            "ok"
-        },
+        status: state,
         database: DatabaseHealth {
             backend: "sqlite",
-            state: if failure.is_some() {
-                "unavailable"
-            } else {
-                "ok"
-            },
+            state,
         },
         detail: failure,
     };

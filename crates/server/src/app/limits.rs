@@ -28,26 +28,37 @@ impl App {
     /// logins in the window (`login-throttle`). Counted in the database: every instance on it
     /// sees the failures of the others.
     pub fn login_throttled(&self, client: IpAddr) -> Result<Option<u64>> {
-        let (rl, now) = (self.cfg.login_throttle, self.now() as i64);
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        self.window_wait(
             "SELECT at FROM login_failures WHERE client = ?1 AND at > ?2 ORDER BY at DESC",
-        )?;
+            Self::client_key(client).to_string(),
+            self.cfg.login_throttle,
+        )
+    }
+
+    /// Seconds until the oldest of the newest `rl.max_failures` failures that `sql` lists for
+    /// `key` (times after `?2`, newest first) leaves the window, when there are that many.
+    /// No `LIMIT ?`: SQLite plans a statement again whenever the value bound to its LIMIT
+    /// changes, on every call here. The rows are few (older ones are deleted as failures are
+    /// recorded).
+    fn window_wait(
+        &self,
+        sql: &str,
+        key: impl rusqlite::ToSql,
+        rl: crate::config::RateLimit,
+    ) -> Result<Option<u64>> {
+        let now = self.now() as i64;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql)?;
         let times: Vec<i64> = stmt
-            .query_map(
-                params![
-                    Self::client_key(client).to_string(),
-                    now - rl.window_secs as i64
-                ],
-                |r| r.get(0),
-            )?
+            .query_map(params![key, now - rl.window_secs as i64], |r| r.get(0))?
             .take(rl.max_failures as usize)
             .collect::<rusqlite::Result<_>>()?;
-        if times.len() < rl.max_failures as usize {
-            return Ok(None);
-        }
-        let oldest = times[times.len() - 1];
-        Ok(Some((oldest + rl.window_secs as i64 - now).max(1) as u64))
+        Ok(match times.last() {
+            Some(oldest) if times.len() >= rl.max_failures as usize => {
+                Some((oldest + rl.window_secs as i64 - now).max(1) as u64)
+            }
+            _ => None,
+        })
     }
 
     /// Counts a failed password login of `client` (and forgets its failures older than the
@@ -77,26 +88,11 @@ impl App {
         if self.cfg.profile.is_django_otp() {
             return Ok(None);
         }
-        let rl = self.cfg.rate_limit;
-        let now = self.now() as i64;
-        let since = now - rl.window_secs as i64;
-        let conn = self.conn();
-        // No `LIMIT ?`: SQLite plans a statement again whenever the value bound to its LIMIT
-        // changes, on every call here. The rows are few (a failure is only recorded while the
-        // user is not locked out, and older ones are deleted then).
-        let mut stmt = conn.prepare_cached(
+        self.window_wait(
             "SELECT at FROM mfa_failures WHERE user_id = ?1 AND at > ?2 ORDER BY at DESC",
-        )?;
-        let times: Vec<i64> = stmt
-            .query_map(params![user_id, since], |r| r.get(0))?
-            .take(rl.max_failures as usize)
-            .collect::<rusqlite::Result<_>>()?;
-        if times.len() >= rl.max_failures as usize {
-            let oldest = times[times.len() - 1];
-            let wait = oldest + rl.window_secs as i64 - now;
-            return Ok(Some(wait.max(1) as u64));
-        }
-        Ok(None)
+            user_id,
+            self.cfg.rate_limit,
+        )
     }
 
     pub(super) fn record_failure(&self, user_id: i64) -> Result<()> {

@@ -93,8 +93,6 @@ impl Session {
 #[derive(Default)]
 pub struct HeadlessState {
     sessions: Mutex<HashMap<String, Session>>,
-    /// `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
-    pub(crate) rate_limits_off: bool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -137,29 +135,20 @@ const SIGNUP: [Rate; 1] = [Rate {
 }];
 
 impl crate::app::FaceState for HeadlessState {
-    fn new(cfg: &crate::config::Config) -> Self {
-        HeadlessState::with_rate_limits(cfg.account_rate_limits)
+    fn new(_: &crate::config::Config) -> Self {
+        HeadlessState::default()
     }
     /// Kept as it was: the headless API's sessions end as allauth's do (logout, expiry), and a
     /// session of a deleted user is refused at its next request.
     fn clear(&self) {}
 }
 
-impl HeadlessState {
-    pub(crate) fn with_rate_limits(on: bool) -> Self {
-        let rate_limits_off = !on;
-        HeadlessState {
-            rate_limits_off,
-            ..Default::default()
-        }
-    }
-
-    fn cache_key(action: &str, rate: Rate, ip: IpAddr, key: &str) -> String {
-        if rate.per_ip {
-            format!("{action}:{}/{}:ip:{ip}", rate.amount, rate.duration)
-        } else {
-            format!("{action}:{}/{}:key:{key}", rate.amount, rate.duration)
-        }
+/// `core/internal/ratelimit.py`, the cache key of a rate: per IP or per key.
+fn cache_key(action: &str, rate: Rate, ip: IpAddr, key: &str) -> String {
+    if rate.per_ip {
+        format!("{action}:{}/{}:ip:{ip}", rate.amount, rate.duration)
+    } else {
+        format!("{action}:{}/{}:key:{key}", rate.amount, rate.duration)
     }
 }
 
@@ -178,7 +167,8 @@ impl App {
         key: &str,
         now: f64,
     ) -> crate::error::Result<Option<Vec<(String, f64)>>> {
-        if self.face::<HeadlessState>().rate_limits_off {
+        // `ACCOUNT_RATE_LIMITS = False` (`--no-account-rate-limits`): every rate allows.
+        if !self.cfg.account_rate_limits {
             return Ok(Some(Vec::new()));
         }
         self.batch(|| {
@@ -190,7 +180,7 @@ impl App {
             )?;
             let mut taken = Vec::new();
             for rate in rates {
-                let k = HeadlessState::cache_key(action, *rate, ip, key);
+                let k = cache_key(action, *rate, ip, key);
                 conn.exec(
                     "DELETE FROM rate_hits WHERE key = ?1 AND at <= ?2",
                     params![k, now - rate.duration],
@@ -238,7 +228,7 @@ impl App {
             for rate in rates {
                 self.conn().exec(
                     "DELETE FROM rate_hits WHERE key = ?1",
-                    params![HeadlessState::cache_key(action, *rate, ip, key)],
+                    params![cache_key(action, *rate, ip, key)],
                 )?;
             }
             Ok(())
