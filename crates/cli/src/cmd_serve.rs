@@ -53,8 +53,15 @@ pub struct ServeArgs {
     /// server through a name of its own (DNS rebinding)
     #[arg(long = "allowed-host", value_name = "NAME")]
     allowed_hosts: Vec<String>,
-    /// SQLite database file [default: twofold/server.sqlite3 in the data directory]
-    #[arg(long, value_name = "PATH", env = "TWOFOLD_SERVER_DB")]
+    /// The database: a SQLite file, or a PostgreSQL database that several instances share
+    /// (postgres://USER:PASSWORD@HOST:PORT/DATABASE, which needs --key-file) [default:
+    /// twofold/server.sqlite3 in the data directory]
+    #[arg(
+        long,
+        value_name = "PATH|URL",
+        env = "TWOFOLD_SERVER_DB",
+        hide_env_values = true
+    )]
     db: Option<PathBuf>,
     /// Where the server key lives: file (<db>.key, 0600), keyring (the OS keyring), auto (the
     /// key file if there is one, else the keyring if one answers, else a key file) [default: file]
@@ -269,7 +276,7 @@ pub fn run(args: ServeArgs, out: Out) -> CliResult {
             out,
             "Twofold test server on {} (profile {profile}, mode {mode}, database {})",
             handle.url(),
-            app.db_path().display()
+            app.database().display()
         )?;
         out.flush()?;
         eprintln!(

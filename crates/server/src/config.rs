@@ -374,6 +374,12 @@ impl Config {
         Ok(base.join("twofold").join("server.sqlite3"))
     }
 
+    /// The database `db` names: a `postgres://` or `postgresql://` URL, else a SQLite file
+    /// (the default one when `db` is not set).
+    pub fn database(&self) -> Result<crate::db::Database> {
+        Ok(crate::db::Database::parse(&self.db_path()?))
+    }
+
     /// Refuses settings that make no sense or are unsafe without the matching opt-in.
     pub fn validate(&self) -> Result<()> {
         let err = |m: String| Err(ServerError::Config(m));

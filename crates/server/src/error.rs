@@ -23,6 +23,14 @@ pub enum ServerError {
     },
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("database error: {}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("the database connection's thread has stopped")]
+    PostgresGone,
+    #[error("a query returned no row")]
+    NoRow,
+    #[error("column {0} of a row has an unexpected type")]
+    DbValue(usize),
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -45,6 +53,21 @@ pub enum ServerError {
 }
 
 pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// A PostgreSQL error in a line: the server's message and SQLSTATE (never its `DETAIL`, which
+/// may quote a row's values), or the driver's own words.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => {
+            use std::error::Error as _;
+            match e.source() {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            }
+        }
+    }
+}
 
 impl ServerError {
     pub fn api(status: StatusCode, detail: impl Into<String>) -> Self {
@@ -145,6 +168,19 @@ impl ServerError {
                         | C::ReadOnly
                 )
             ),
+            // No answer from the server (refused, reset, timed out), or one that says it cannot
+            // serve now: connection exceptions (08), shutting down (57P01-57P03), out of
+            // resources (53).
+            ServerError::Postgres(e) => match e.code() {
+                None => {
+                    use std::error::Error as _;
+                    e.is_closed()
+                        || e.source().is_some_and(|s| s.is::<std::io::Error>())
+                        || e.to_string().starts_with("error connecting")
+                }
+                Some(c) => ["08", "57P0", "53"].iter().any(|p| c.code().starts_with(p)),
+            },
+            ServerError::PostgresGone => true,
             _ => false,
         }
     }
@@ -156,6 +192,10 @@ impl ServerError {
             ServerError::Db(rusqlite::Error::SqliteFailure(e, msg)) => {
                 msg.clone().unwrap_or_else(|| e.to_string())
             }
+            ServerError::Postgres(e) => match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            },
             other => other.to_string(),
         }
     }

@@ -32,10 +32,11 @@ pub struct Health {
 /// The database as this instance sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DatabaseHealth {
-    /// `sqlite`.
+    /// `sqlite` or `postgresql`.
     pub backend: &'static str,
-    /// `ok`: the write lock every request needs was taken and given back; `unavailable`: it
-    /// could not be within about a second (another process holds it, an I/O error).
+    /// `ok`: on SQLite, the write lock every request needs was taken and given back; on
+    /// PostgreSQL, a round trip answered. `unavailable`: not within a few seconds (another
+    /// process holds SQLite's lock, an I/O error, PostgreSQL does not answer).
     pub state: &'static str,
 }
 
@@ -43,6 +44,7 @@ pub struct DatabaseHealth {
     responses((status = 200, body = Health, description = "The instance can serve"),
               (status = 503, body = Health, description = "The database does not answer; `detail` says why")))]
 pub async fn health(State(app): State<Arc<App>>) -> Response {
+    let backend = app.database().backend();
     let probe = tokio::task::spawn_blocking(move || app.database_probe()).await;
     let failure = match probe {
         Ok(Ok(())) => None,
@@ -55,10 +57,7 @@ pub async fn health(State(app): State<Arc<App>>) -> Response {
     };
     let body = Health {
         status: state,
-        database: DatabaseHealth {
-            backend: "sqlite",
-            state,
-        },
+        database: DatabaseHealth { backend, state },
         detail: failure,
     };
     (status, Json(body)).into_response()

@@ -19,7 +19,9 @@ async fn health(srv: &Srv) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_follows_the_database() {
-    let srv = Srv::start(twofold_server::Mode::Optional).await;
+    // SQLite's write lock, whichever backend the other tests run on (tests/postgres.rs has
+    // PostgreSQL's outage).
+    let srv = Srv::start_sqlite().await;
     let (status, body) = health(&srv).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(

@@ -668,7 +668,10 @@ async fn restart_keeps_users_and_secrets() {
         .await;
     assert_eq!(s, 200, "{v}");
     // key file is private, the secret is not stored in clear
-    let key = srv.dir.path().join("server.sqlite3.key");
+    let key = match common::postgres_admin() {
+        Some(_) => srv.dir.path().join("server.key"),
+        None => srv.dir.path().join("server.sqlite3.key"),
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -679,17 +682,21 @@ async fn restart_keeps_users_and_secrets() {
     }
     srv.handle.take().unwrap().stop().await;
     let raw_secret = twofold_otp::Secret::from_base32(&secret).unwrap();
-    for f in ["server.sqlite3", "server.sqlite3-wal"] {
-        if let Ok(bytes) = std::fs::read(srv.dir.path().join(f)) {
-            assert!(
-                !bytes.windows(20).any(|w| w == raw_secret.as_bytes()),
-                "{f} holds the raw secret"
-            );
-            assert!(
-                !bytes.windows(32).any(|w| w == secret.as_bytes()),
-                "{f} holds the base32 secret"
-            );
-        }
+    for (f, bytes) in common::stored_bytes(srv.dir.path()) {
+        assert!(
+            !bytes.windows(20).any(|w| w == raw_secret.as_bytes()),
+            "{f} holds the raw secret"
+        );
+        assert!(
+            !bytes.windows(32).any(|w| w == secret.as_bytes()),
+            "{f} holds the base32 secret"
+        );
+        // pg_dump writes a BYTEA column in hex
+        let hex = hex::encode(raw_secret.as_bytes());
+        assert!(
+            !bytes.windows(40).any(|w| w == hex.as_bytes()),
+            "{f} holds the secret in hex"
+        );
     }
     // another key cannot open the database
     std::fs::remove_file(&key).unwrap();

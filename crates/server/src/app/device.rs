@@ -2,11 +2,10 @@
 //! each with its own drift/`last_t` and throttling state, verified by the rules of
 //! [`crate::django_otp`] under the profiles `django-otp`, `two-factor` and `allauth-2fa`.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use twofold_otp::Secret;
 use zeroize::Zeroizing;
 
-use crate::db::Cached;
 use crate::django_otp::{self, Refusal, Rules, Throttle, TotpDevice, Verdict};
 use crate::error::{Result, ServerError};
 
@@ -85,7 +84,7 @@ impl App {
         let n = self.conn().exec(
             "UPDATE authenticators SET last_step = ?1, drift = ?2, throttle_count = ?3, throttle_at_ms = ?4,
                 last_used_at = CASE WHEN ?5 THEN ?6 ELSE last_used_at END
-             WHERE id = ?7 AND last_step IS ?8 AND drift = ?9 AND throttle_count = ?10",
+             WHERE id = ?7 AND last_step IS NOT DISTINCT FROM ?8 AND drift = ?9 AND throttle_count = ?10",
             params![
                 dev.last_t,
                 dev.drift,
@@ -228,7 +227,7 @@ impl App {
 
     /// The device's state, for the QA endpoints and tests: (drift, last_t, throttle count).
     pub fn otp_totp_state(&self, user_id: i64) -> Result<Option<(i64, i64, u32)>> {
-        Ok(self
+        self
             .conn()
             .row(
                 "SELECT drift, last_step, throttle_count FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
@@ -241,6 +240,6 @@ impl App {
                     ))
                 },
             )
-            .optional()?)
+            .optional()
     }
 }

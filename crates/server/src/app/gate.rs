@@ -1,12 +1,11 @@
 //! The login gate and the second factor at login.
 
-use rusqlite::params;
+use crate::db::params;
 use twofold_otp::Secret;
 use zeroize::Zeroizing;
 
 use crate::config::Mode;
 use crate::crypto::{self};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;
@@ -163,16 +162,11 @@ impl App {
     /// The user's authenticators in id order (allauth's default ordering): id, type,
     /// created_at and last_used_at, as stored.
     pub(crate) fn authenticator_rows(&self, user_id: i64) -> Result<Vec<AuthenticatorRow>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
+        self.conn().rows(
             "SELECT id, type, created_at, last_used_at FROM authenticators WHERE user_id = ?1 ORDER BY id",
-        )?;
-        let rows = stmt
-            .query_map(params![user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+            params![user_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     }
 
     pub fn authenticators(&self, user_id: i64) -> Result<Vec<AuthenticatorInfo>> {

@@ -2,9 +2,8 @@
 
 use std::net::IpAddr;
 
-use rusqlite::params;
+use crate::db::params;
 
-use crate::db::Cached;
 use crate::error::Result;
 
 use super::*;
@@ -28,9 +27,11 @@ impl App {
     /// logins in the window (`login-throttle`). Counted in the database: every instance on it
     /// sees the failures of the others.
     pub fn login_throttled(&self, client: IpAddr) -> Result<Option<u64>> {
+        let key = Self::client_key(client).to_string();
+        self.conn().lock(&format!("login_failures:{key}"))?;
         self.window_wait(
             "SELECT at FROM login_failures WHERE client = ?1 AND at > ?2 ORDER BY at DESC",
-            Self::client_key(client).to_string(),
+            key,
             self.cfg.login_throttle,
         )
     }
@@ -43,16 +44,14 @@ impl App {
     fn window_wait(
         &self,
         sql: &str,
-        key: impl rusqlite::ToSql,
+        key: impl crate::db::ToArg,
         rl: crate::config::RateLimit,
     ) -> Result<Option<u64>> {
         let now = self.now() as i64;
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(sql)?;
-        let times: Vec<i64> = stmt
-            .query_map(params![key, now - rl.window_secs as i64], |r| r.get(0))?
-            .take(rl.max_failures as usize)
-            .collect::<rusqlite::Result<_>>()?;
+        let mut times: Vec<i64> =
+            self.conn()
+                .rows(sql, params![key, now - rl.window_secs as i64], |r| r.get(0))?;
+        times.truncate(rl.max_failures as usize);
         Ok(match times.last() {
             Some(oldest) if times.len() >= rl.max_failures as usize => {
                 Some((oldest + rl.window_secs as i64 - now).max(1) as u64)
@@ -88,6 +87,8 @@ impl App {
         if self.cfg.profile.is_django_otp() {
             return Ok(None);
         }
+        // Check, try and count as one across instances (PostgreSQL; inside a batch).
+        self.conn().lock(&format!("mfa_failures:{user_id}"))?;
         self.window_wait(
             "SELECT at FROM mfa_failures WHERE user_id = ?1 AND at > ?2 ORDER BY at DESC",
             user_id,

@@ -16,13 +16,11 @@ pub use faces::FaceState;
 pub use qa::qr_svg;
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
 
-use rusqlite::Connection;
 use serde::Serialize;
 use twofold_otp::{Kind, OtpParams};
 use utoipa::ToSchema;
@@ -31,6 +29,7 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{self, Keys};
+use crate::db::{Conn, Database};
 use crate::error::{Result, ServerError};
 
 pub(crate) const PURPOSE_LOGIN: &str = "login_challenge";
@@ -141,7 +140,7 @@ pub struct App {
     pub(crate) keys: Keys,
     /// One connection for every request. Re-entrant, so that a request's steps can run in one
     /// [`batch`](App::batch) while each step still takes the connection for itself.
-    db: ReentrantMutex<Connection>,
+    db: ReentrantMutex<Conn>,
     clock: Arc<dyn Clock>,
     offset: AtomicI64,
     log: Mutex<VecDeque<LogEntry>>,
@@ -150,8 +149,9 @@ pub struct App {
     /// One permit per core: at most that many Argon2 hashes at once (each holds its memory,
     /// 19 MiB by default, while it runs); more logins wait their turn.
     hash_slots: Arc<tokio::sync::Semaphore>,
-    db_path: PathBuf,
-    _checkpointer: crate::db::Checkpointer,
+    database: Database,
+    /// SQLite only: the WAL checkpoints' thread.
+    _checkpointer: Option<crate::db::Checkpointer>,
 }
 
 /// The e-mail addresses the server takes, as [`EMAIL_PATTERN`] says: at most 254 characters,
@@ -188,17 +188,35 @@ fn iso(ts: u64) -> String {
 }
 
 impl App {
-    /// Opens the database and the key beside it.
+    /// Opens the database and its key (beside a SQLite file, or `--key-file`).
     pub fn open(cfg: Config, clock: Arc<dyn Clock>) -> Result<Self> {
         cfg.validate()?;
-        let db_path = cfg.db_path()?;
-        if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::db::create_private_dir(dir)?;
-        }
-        let (key_file, key_store) = cfg.key_source(&db_path);
-        let keys = Keys::for_database(&db_path, &key_file, key_store)?;
-        let conn = crate::db::open(&db_path, &keys)?;
-        let checkpointer = crate::db::Checkpointer::start(&conn, &db_path)?;
+        let database = cfg.database()?;
+        let (keys, conn, checkpointer) = match &database {
+            Database::Sqlite(db_path) => {
+                if let Some(dir) = db_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    crate::db::create_private_dir(dir)?;
+                }
+                let (key_file, key_store) = cfg.key_source(db_path);
+                let keys = Keys::for_database(db_path, &key_file, key_store)?;
+                let conn = crate::db::sqlite::open(db_path)?;
+                let checkpointer = crate::db::Checkpointer::start(&conn, db_path)?;
+                (keys, Conn::Sqlite(conn), Some(checkpointer))
+            }
+            Database::Postgres(url) => {
+                let key_file = cfg.key_file.as_ref().ok_or_else(|| {
+                    ServerError::Config(format!(
+                        "{} is a PostgreSQL database: pass --key-file PATH, the server key every instance on it shares (created 0600 when absent)",
+                        database.display()
+                    ))
+                })?;
+                let keys = Keys::load_or_create(key_file)?;
+                let pg = crate::db::postgres::PgConn::connect(url)?;
+                pg.migrate()?;
+                (keys, Conn::postgres(pg), None)
+            }
+        };
+        crate::db::check_key(&conn, &keys)?;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
@@ -209,7 +227,7 @@ impl App {
             log: Mutex::new(VecDeque::new()),
             faces: faces::Faces::default(),
             hash_slots: Arc::new(tokio::sync::Semaphore::new(hash_slots())),
-            db_path,
+            database,
             _checkpointer: checkpointer,
         })
     }
@@ -227,8 +245,9 @@ impl App {
     pub fn config(&self) -> &Config {
         &self.cfg
     }
-    pub fn db_path(&self) -> &std::path::Path {
-        &self.db_path
+    /// Where the data lives.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     /// The server's time: the clock plus the offset.
@@ -255,20 +274,16 @@ impl App {
         Ok(())
     }
 
-    pub(crate) fn conn(&self) -> ReentrantMutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> ReentrantMutexGuard<'_, Conn> {
         self.db.lock()
     }
 
-    /// Takes the write lock every request needs and gives it back (`/_twofold/health`): fails,
-    /// after a short busy wait, when another process holds the database or it cannot be
-    /// written.
+    /// Whether the database answers (`/_twofold/health`): on SQLite, takes the write lock every
+    /// request needs and gives it back, failing after a short busy wait when another process
+    /// holds it or the file cannot be written; on PostgreSQL, a round trip (connecting again
+    /// if the connection broke).
     pub fn database_probe(&self) -> Result<()> {
-        let conn = self.conn();
-        if !conn.is_autocommit() {
-            // This thread is inside a batch: the lock is held already.
-            return Ok(());
-        }
-        Ok(crate::db::probe(&conn)?)
+        self.conn().probe()
     }
 
     /// Runs a request's steps holding the connection throughout, in one transaction: one WAL
@@ -277,22 +292,16 @@ impl App {
     /// as a failure). A batch inside a batch joins it.
     pub(crate) fn batch<R>(&self, f: impl FnOnce() -> Result<R>) -> Result<R> {
         let conn = self.conn();
-        let outer = conn.is_autocommit();
+        let outer = !conn.in_transaction();
         if outer {
-            // IMMEDIATE: the write lock from the start (waiting up to the busy timeout). A
+            // On SQLite the write lock from the start (waiting up to the busy timeout). A
             // deferred transaction that read first could not be upgraded once a checkpoint had
             // restarted the WAL ("database is locked").
-            conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+            conn.begin()?;
         }
         let r = f();
         if outer {
-            if let Err(e) = conn
-                .prepare_cached("COMMIT")
-                .and_then(|mut s| s.execute([]))
-            {
-                let _ = conn.execute_batch("ROLLBACK");
-                return Err(e.into());
-            }
+            conn.commit()?;
         }
         r
     }
@@ -331,17 +340,31 @@ impl App {
         .map_err(|_| internal())?
     }
 
-    /// All of `f` or none of it: a savepoint, so it nests inside a [`batch`](App::batch).
-    pub(crate) fn atomic<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+    /// All of `f` or none of it: a transaction, or a savepoint inside a
+    /// [`batch`](App::batch).
+    pub(crate) fn atomic<R>(&self, f: impl FnOnce(&Conn) -> Result<R>) -> Result<R> {
         let conn = self.conn();
-        conn.execute_batch("SAVEPOINT atomic")?;
+        let outer = !conn.in_transaction();
+        if outer {
+            conn.begin()?;
+        } else {
+            conn.execute_batch("SAVEPOINT atomic")?;
+        }
         match f(&conn) {
             Ok(r) => {
-                conn.execute_batch("RELEASE atomic")?;
+                if outer {
+                    conn.commit()?;
+                } else {
+                    conn.execute_batch("RELEASE atomic")?;
+                }
                 Ok(r)
             }
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK TO atomic; RELEASE atomic");
+                let _ = if outer {
+                    conn.rollback()
+                } else {
+                    conn.execute_batch("ROLLBACK TO atomic; RELEASE atomic")
+                };
                 Err(e)
             }
         }

@@ -1,10 +1,9 @@
 //! QA operations, the QR code, the lockout answer of the profile.
 
-use rusqlite::params;
+use crate::db::params;
 use twofold_otp::Secret;
 
 use crate::crypto::{self};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;
@@ -13,14 +12,11 @@ impl App {
     // ----- QA operations -----------------------------------------------------------------------
 
     pub fn list_users(&self) -> Result<Vec<UserSummary>> {
-        let ids: Vec<(i64, String, i64)> = {
-            let conn = self.conn();
-            let mut stmt = conn.prepare("SELECT id, email, created_at FROM users ORDER BY id")?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            rows
-        };
+        let ids: Vec<(i64, String, i64)> = self.conn().rows(
+            "SELECT id, email, created_at FROM users ORDER BY id",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         ids.into_iter()
             .map(|(id, email, created)| {
                 Ok(UserSummary {

@@ -1,12 +1,11 @@
 //! Recovery codes.
 
+use crate::db::{params, OptionalExtension};
 use hmac::{Hmac, Mac};
-use rusqlite::{params, OptionalExtension};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::crypto::{self};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;

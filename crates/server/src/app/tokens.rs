@@ -1,10 +1,9 @@
 //! Single-use tokens (challenges, refresh whitelist, invitations) and the JWT pair.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 
 use crate::config::Mode;
 use crate::crypto::{self, Claims};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;

@@ -1,11 +1,10 @@
 //! TOTP: enrolment, the otpauth URI, verification.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 use twofold_otp::{KeyUri, Kind, Secret};
 use zeroize::Zeroizing;
 
 use crate::crypto::{self};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;
@@ -56,7 +55,7 @@ impl App {
             secret.as_bytes(),
         )?;
         self.conn().exec(
-            "INSERT OR REPLACE INTO setup_secrets (user_id, data, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO setup_secrets (user_id, data, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",
             params![user.id, blob, self.now() as i64],
         )?;
         let uri = self.build_uri(user, &secret);
@@ -136,7 +135,7 @@ impl App {
     /// activated.".
     pub(super) fn store_totp_device(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &crate::db::Conn,
         user_id: i64,
         secret: &Secret,
         (last_step, drift): (i64, i64),
@@ -146,17 +145,12 @@ impl App {
             .keys
             .encrypt(&Self::secret_aad(user_id, TYPE_TOTP), secret.as_bytes())?;
         let inserted = tx.exec(
-            "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO authenticators (user_id, type, data, last_step, drift, created_at, last_used_at) VALUES (?1, 'totp', ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id, type) DO NOTHING",
             params![user_id, blob, last_step, drift, self.now() as i64, used_at.map(|t| t as i64)],
-        );
-        match inserted {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                return Err(ServerError::bad_request("TOTP already activated."));
-            }
-            r => r?,
-        };
+        )?;
+        if inserted == 0 {
+            return Err(ServerError::bad_request("TOTP already activated."));
+        }
         tx.exec(
             "DELETE FROM setup_secrets WHERE user_id = ?1",
             params![user_id],
@@ -173,14 +167,13 @@ impl App {
 
     /// The user's TOTP secret, still encrypted; `None` without TOTP.
     pub(crate) fn totp_blob(&self, user_id: i64) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn()
+        self.conn()
             .row(
                 "SELECT data FROM authenticators WHERE user_id = ?1 AND type = 'totp'",
                 params![user_id],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()
     }
 
     /// As [`activate_totp`](App::activate_totp); `setup_challenge` (the REST bootstrap) is

@@ -1,9 +1,8 @@
 //! Users: lookup, sign-up, passwords.
 
-use rusqlite::{params, OptionalExtension};
+use crate::db::{params, OptionalExtension};
 
 use crate::crypto::{self};
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;
@@ -11,7 +10,7 @@ use super::*;
 impl App {
     // ----- users -----------------------------------------------------------------------
 
-    pub(super) fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    pub(super) fn user_from_row(r: &crate::db::Row) -> Result<User> {
         Ok(User {
             id: r.get(0)?,
             email: r.get(1)?,
@@ -23,25 +22,25 @@ impl App {
     }
 
     pub fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        Ok(self
+        self
             .conn()
             .row(
                 "SELECT id, email, first_name, last_name, created_at, password_hash FROM users WHERE id = ?1",
                 params![id],
                 Self::user_from_row,
             )
-            .optional()?)
+            .optional()
     }
 
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(self
+        self
             .conn()
             .row(
                 "SELECT id, email, first_name, last_name, created_at, password_hash FROM users WHERE email = ?1",
                 params![email.trim()],
                 Self::user_from_row,
             )
-            .optional()?)
+            .optional()
     }
 
     /// Validates sign-up fields as django-allauth does; returns (field, message) pairs.
@@ -92,23 +91,19 @@ impl App {
         };
         let now = self.now();
         let conn = self.conn();
-        let res = conn.exec(
-            "INSERT INTO users (email, password_hash, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![email.trim(), hash, first, last, now as i64],
-        );
-        match res {
-            Ok(_) => {}
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                return Err(ServerError::fields(vec![(
-                    "email".into(),
-                    "A user is already registered with this email address.".into(),
-                )]))
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let id = conn.last_insert_rowid();
+        let id: Option<i64> = conn
+            .row(
+                "INSERT INTO users (email, password_hash, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING RETURNING id",
+                params![email.trim(), hash, first, last, now as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = id else {
+            return Err(ServerError::fields(vec![(
+                "email".into(),
+                "A user is already registered with this email address.".into(),
+            )]));
+        };
         Ok(User {
             id,
             email: email.trim().to_string(),

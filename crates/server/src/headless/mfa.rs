@@ -1,14 +1,13 @@
 //! The second factor: the authenticate stage, TOTP and recovery codes.
 
+use crate::db::params;
 use axum::http::Method;
-use rusqlite::params;
 use serde_json::{json, Map, Value};
 use twofold_otp::Secret;
 use zeroize::Zeroizing;
 
 use crate::app::{App, User, TYPE_TOTP};
 use crate::crypto;
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;

@@ -18,14 +18,13 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use crate::db::params;
 use axum::routing::any;
 use axum::Router;
-use rusqlite::params;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::app::App;
-use crate::db::Cached;
 
 use auth::*;
 use envelope::*;
@@ -181,6 +180,9 @@ impl App {
             let mut taken = Vec::new();
             for rate in rates {
                 let k = cache_key(action, *rate, ip, key);
+                // Count and add as one across instances (PostgreSQL; SQLite's write lock is
+                // held already).
+                conn.lock(&k)?;
                 conn.exec(
                     "DELETE FROM rate_hits WHERE key = ?1 AND at <= ?2",
                     params![k, now - rate.duration],

@@ -1,12 +1,11 @@
 //! Authenticators as allauth stores them, and the users they are serialised as.
 
-use rusqlite::params;
+use crate::db::params;
 use serde_json::{json, Value};
 use twofold_otp::Secret;
 
 use crate::app::{App, User, TYPE_TOTP};
 use crate::crypto;
-use crate::db::Cached;
 use crate::error::{Result, ServerError};
 
 use super::*;

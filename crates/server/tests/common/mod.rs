@@ -17,13 +17,92 @@ pub struct Srv {
     pub http: reqwest::Client,
 }
 
+/// The server's configuration for a test in `dir`: a SQLite file in it, or, when
+/// `TWOFOLD_TEST_PG` names a PostgreSQL server (`postgres://USER@HOST:PORT/DB`, as
+/// tests/postgres/run.sh sets it), a database of its own there (the same one for every call
+/// with `dir`: the instances of one test share it) with the key file in `dir`.
 pub fn config(mode: Mode, dir: &std::path::Path) -> Config {
+    let (db, key_file) = match postgres_admin() {
+        Some(admin) => (
+            std::path::PathBuf::from(postgres_database(&admin, dir)),
+            Some(dir.join("server.key")),
+        ),
+        None => (dir.join("server.sqlite3"), None),
+    };
     Config {
         bind: "127.0.0.1:0".parse().unwrap(),
-        db: Some(dir.join("server.sqlite3")),
+        db: Some(db),
+        key_file,
         mode,
         password_hashing: PasswordHashing::light(),
         ..Config::default()
+    }
+}
+
+/// The PostgreSQL server the tests run on, if any (`TWOFOLD_TEST_PG`).
+pub fn postgres_admin() -> Option<String> {
+    std::env::var("TWOFOLD_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Creates (once) the database of the test in `dir` on the `admin` server; its URL.
+pub fn postgres_database(admin: &str, dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    dir.hash(&mut h);
+    let name = format!("twofold_test_{:016x}", h.finish());
+    let (admin, db) = (admin.to_string(), name.clone());
+    // The driver's blocking client may not run on a test's tokio thread.
+    let base = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+            .expect("the PostgreSQL server of TWOFOLD_TEST_PG answers");
+        for _ in 0..50 {
+            match c.batch_execute(&format!("CREATE DATABASE {db}")) {
+                Ok(()) => break,
+                Err(e) if e.code() == Some(&postgres::error::SqlState::DUPLICATE_DATABASE) => break,
+                // Another CREATE DATABASE copying the template at the same moment.
+                Err(e) if e.code() == Some(&postgres::error::SqlState::OBJECT_IN_USE) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(e) => panic!("CREATE DATABASE {db}: {e}"),
+            }
+        }
+        admin
+            .rsplit_once('/')
+            .expect("a database in the URL")
+            .0
+            .to_string()
+    })
+    .join()
+    .unwrap();
+    format!("{base}/{name}")
+}
+
+/// Every byte the test's database holds, by where: the SQLite file and its WAL in `dir`, or a
+/// `pg_dump` of its PostgreSQL database (plain SQL, data included).
+pub fn stored_bytes(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    match postgres_admin() {
+        Some(admin) => {
+            let url = postgres_database(&admin, dir);
+            let bin = std::env::var("TWOFOLD_TEST_PG_BIN").unwrap_or_default();
+            let out = std::process::Command::new(std::path::Path::new(&bin).join("pg_dump"))
+                .arg("--dbname")
+                .arg(&url)
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                out.status.success(),
+                "pg_dump: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains("COPY public.authenticators"));
+            vec![("pg_dump".into(), out.stdout)]
+        }
+        None => ["server.sqlite3", "server.sqlite3-wal"]
+            .into_iter()
+            .filter_map(|f| Some((f.to_string(), std::fs::read(dir.join(f)).ok()?)))
+            .collect(),
     }
 }
 
@@ -33,9 +112,24 @@ impl Srv {
     }
 
     pub async fn start_with(f: impl FnOnce(&mut Config)) -> Srv {
+        Self::start_in(|c, _| f(c)).await
+    }
+
+    /// On SQLite (a file in the test's directory), whichever backend the other tests run on:
+    /// for what only a SQLite file has.
+    pub async fn start_sqlite() -> Srv {
+        Self::start_in(|c, dir| {
+            c.db = Some(dir.join("server.sqlite3"));
+            c.key_file = None;
+        })
+        .await
+    }
+
+    /// As [`start_with`](Srv::start_with), `f` also given the test's directory.
+    pub async fn start_in(f: impl FnOnce(&mut Config, &std::path::Path)) -> Srv {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = config(Mode::Optional, dir.path());
-        f(&mut cfg);
+        f(&mut cfg, dir.path());
         let clock = ManualClock::new(T0);
         let handle = Server::start_with_clock(cfg, Arc::new(clock.clone()))
             .await

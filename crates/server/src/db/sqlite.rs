@@ -1,10 +1,12 @@
-//! The SQLite database: opening (WAL), migrations, and the key check.
+//! The SQLite database: opening (WAL), migrations, the key check, and the statements' values
+//! as SQLite takes and gives them.
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::Connection;
 
-use crate::crypto::Keys;
+use super::{Arg, Row, Value};
 use crate::error::{Result, ServerError};
 
 /// Each entry moves the schema one version up (`PRAGMA user_version`). Append, never edit.
@@ -87,31 +89,44 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// `execute` and `query_row` through the connection's prepared-statement cache: every
-/// statement of the server is a fixed string, so each is parsed once per connection instead
-/// of on every request.
-pub trait Cached {
-    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
-    fn row<T, P: rusqlite::Params, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
-}
-
-impl Cached for Connection {
-    fn exec<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.prepare_cached(sql)?.execute(params)
-    }
-    fn row<T, P: rusqlite::Params, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.prepare_cached(sql)?.query_row(params, f)
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match *self {
+            Arg::Null => ValueRef::Null,
+            Arg::Int(v) => ValueRef::Integer(v),
+            Arg::Real(v) => ValueRef::Real(v),
+            Arg::Text(s) => ValueRef::Text(s.as_bytes()),
+            Arg::Blob(b) => ValueRef::Blob(b),
+        }))
     }
 }
 
-/// Opens (creating) the database, switches it to WAL, applies pending migrations and checks
-/// that `keys` is the key it was created with.
-pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
+/// The rows of a query, through the connection's prepared-statement cache: every statement of
+/// the server is a fixed string, so each is parsed once per connection instead of on every
+/// request.
+pub fn query(conn: &Connection, sql: &str, params: &[Arg<'_>]) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut row = Vec::with_capacity(n);
+        for i in 0..n {
+            row.push(match r.get_ref(i)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(v) => Value::Int(v),
+                ValueRef::Real(v) => Value::Real(v),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            });
+        }
+        out.push(Row(row));
+    }
+    Ok(out)
+}
+
+/// Opens (creating) the database, switches it to WAL and applies pending migrations.
+pub fn open(path: &Path) -> Result<Connection> {
     create_private_file(path)?;
     let mut conn = Connection::open(path)?;
     conn.busy_handler(Some(retry_soon))?;
@@ -122,7 +137,7 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
     // can run again, so a busy start waits a moment and starts over.
     let mut tries = 0;
     loop {
-        match prepare(&mut conn, keys) {
+        match prepare(&mut conn) {
             Err(ServerError::Db(e))
                 if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
                     && tries < 200 =>
@@ -138,7 +153,7 @@ pub fn open(path: &Path, keys: &Keys) -> Result<Connection> {
 
 /// The connection's settings, the migrations and the key check: what [`open`] runs, and may run
 /// again.
-fn prepare(conn: &mut Connection, keys: &Keys) -> Result<()> {
+fn prepare(conn: &mut Connection) -> Result<()> {
     // Before the first table is created (a no-op on an existing database): the server's rows
     // are small and a request changes a few of them in several B-trees, each change rewriting
     // its whole page into the WAL. 1 KiB pages write a quarter of the bytes of 4 KiB ones
@@ -153,8 +168,7 @@ fn prepare(conn: &mut Connection, keys: &Keys) -> Result<()> {
     // that walk was 4% of the server's time under bench/server.sh. 512 pages hold the B-trees'
     // upper levels; the leaves come from the OS page cache either way.
     conn.pragma_update(None, "cache_size", CACHE_PAGES)?;
-    migrate(conn)?;
-    check_key(conn, keys)
+    migrate(conn)
 }
 
 /// Creates the directories of `dir` that are missing, each 0700 from its `mkdir` (the mode is
@@ -341,38 +355,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     }
 }
 
-fn check_key(conn: &Connection, keys: &Keys) -> Result<()> {
-    const AAD: &str = "twofold-server/key-check";
-    let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    match stored {
-        Some(blob) => {
-            keys.decrypt(AAD, &blob)
-                .map_err(|_| ServerError::KeyMismatch(keys.path.clone()))?;
-        }
-        None => {
-            // Another instance starting at once may write its check first: then this one
-            // checks against that.
-            let blob = keys.encrypt(AAD, b"twofold")?;
-            let written = conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
-                params![blob],
-            )?;
-            if written == 0 {
-                return check_key(conn, keys);
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::KeyStore;
 
     #[test]
     fn upgrading_a_version_1_database_keeps_its_tokens() {
@@ -395,8 +380,7 @@ mod tests {
             )
             .unwrap();
         }
-        let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
-        let conn = open(&path, &keys).unwrap();
+        let conn = open(&path).unwrap();
         assert_eq!(pragma(&conn, "user_version").unwrap(), SCHEMA_VERSION);
         let row: (i64, String, i64, i64) = conn
             .query_row(
@@ -421,8 +405,7 @@ mod tests {
     fn a_new_database_has_small_pages() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.sqlite3");
-        let keys = Keys::for_database(&path, &dir.path().join("k"), KeyStore::File).unwrap();
-        let conn = open(&path, &keys).unwrap();
+        let conn = open(&path).unwrap();
         assert_eq!(pragma(&conn, "page_size").unwrap(), PAGE_SIZE);
         assert_eq!(pragma(&conn, "cache_size").unwrap(), CACHE_PAGES);
     }
