@@ -25,6 +25,8 @@ pub enum ServerError {
     Db(#[from] rusqlite::Error),
     #[error("database error: {}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
+    #[error("cannot connect to the database {database}: {cause}")]
+    Connect { database: String, cause: String },
     #[error("the database connection's thread has stopped")]
     PostgresGone,
     #[error("a query returned no row")]
@@ -56,7 +58,7 @@ pub type Result<T, E = ServerError> = std::result::Result<T, E>;
 
 /// A PostgreSQL error in a line: the server's message and SQLSTATE (never its `DETAIL`, which
 /// may quote a row's values), or the driver's own words.
-fn pg_message(e: &postgres::Error) -> String {
+pub(crate) fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => {

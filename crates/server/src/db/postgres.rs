@@ -153,8 +153,13 @@ impl PgConn {
             })
             .map_err(|e| ServerError::Config(format!("cannot start the database thread: {e}")))?;
         let conn = PgConn { jobs };
-        conn.call(|w| w.client().map(drop))?
-            .map_err(|e| ServerError::Config(format!("cannot connect to {shown}: {e}")))?;
+        conn.call(|w| w.client().map(drop))?.map_err(|e| match e {
+            ServerError::Postgres(e) => ServerError::Connect {
+                database: shown,
+                cause: crate::error::pg_message(&e),
+            },
+            e => e,
+        })?;
         Ok(conn)
     }
 
