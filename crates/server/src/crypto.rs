@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::config::{KeyStore, PasswordHashing};
+use crate::db::{params, Conn, OptionalExtension};
 use crate::error::{Result, ServerError};
 
 const KEY_FILE_MAGIC: &[u8; 8] = b"TFSRVK1\n";
@@ -342,4 +343,38 @@ fn write_new(path: &Path, content: &[u8]) -> std::io::Result<()> {
         .inspect_err(|_| {
             let _ = std::fs::remove_file(path);
         })
+}
+
+impl Keys {
+    /// Checks that this is the key the database was created with, or records it on a new
+    /// database.
+    pub fn check_database(&self, conn: &Conn) -> Result<()> {
+        const AAD: &str = "twofold-server/key-check";
+        let stored: Option<Vec<u8>> = conn
+            .row(
+                "SELECT value FROM meta WHERE key = 'key_check'",
+                params![],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match stored {
+            Some(blob) => {
+                self.decrypt(AAD, &blob)
+                    .map_err(|_| ServerError::KeyMismatch(self.path.clone()))?;
+            }
+            None => {
+                // Another instance starting at once may write its check first: then this one
+                // checks against that.
+                let blob = self.encrypt(AAD, b"twofold")?;
+                let written = conn.exec(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
+                    params![blob],
+                )?;
+                if written == 0 {
+                    return self.check_database(conn);
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -216,7 +216,7 @@ impl App {
                 (keys, Conn::postgres(pg), None)
             }
         };
-        crate::db::check_key(&conn, &keys)?;
+        keys.check_database(&conn)?;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,

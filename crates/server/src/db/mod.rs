@@ -405,35 +405,3 @@ impl Conn {
         }
     }
 }
-
-/// Checks that `keys` is the key the database was created with, or records it on a new
-/// database.
-pub fn check_key(conn: &Conn, keys: &crate::crypto::Keys) -> Result<()> {
-    const AAD: &str = "twofold-server/key-check";
-    let stored: Option<Vec<u8>> = conn
-        .row(
-            "SELECT value FROM meta WHERE key = 'key_check'",
-            params![],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match stored {
-        Some(blob) => {
-            keys.decrypt(AAD, &blob)
-                .map_err(|_| ServerError::KeyMismatch(keys.path.clone()))?;
-        }
-        None => {
-            // Another instance starting at once may write its check first: then this one
-            // checks against that.
-            let blob = keys.encrypt(AAD, b"twofold")?;
-            let written = conn.exec(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?1) ON CONFLICT (key) DO NOTHING",
-                params![blob],
-            )?;
-            if written == 0 {
-                return check_key(conn, keys);
-            }
-        }
-    }
-    Ok(())
-}
