@@ -8,6 +8,11 @@
 #
 #   bench/server.sh             both password-hashing settings (below)
 #   bench/server.sh --quick     the like-for-like setting only
+#   bench/server.sh --postgres  the REST flow (like-for-like hashing) on one instance on SQLite,
+#                               one on PostgreSQL and two on one PostgreSQL database, in one run
+#                               (a throw-away cluster: crates/server/tests/postgres/cluster.sh,
+#                               fsync on, synchronous_commit off: SQLite's WAL + NORMAL, which
+#                               also syncs at checkpoints, not at each commit)
 #   DURATION=20 CONNECTIONS=64 bench/server.sh
 #
 # Password hashing dominates a login, so two settings are measured:
@@ -26,6 +31,10 @@
 # Results: target/bench/server.md (table) and target/bench/server-*.txt (wrk output).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --postgres ] && [ -z "${TWOFOLD_TEST_PG:-}" ]; then
+  PG_SETTINGS="-c fsync=on -c synchronous_commit=off -c shared_buffers=256MB" \
+    exec crates/server/tests/postgres/cluster.sh "$0" "$@"
+fi
 root=$PWD
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -34,6 +43,7 @@ CORES=$(nproc)
 SECRET=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
 PASSWORD=bench-pass-1234
 TF_PORT=${TF_PORT:-18461}
+TF_PORT2=${TF_PORT2:-18463}
 DJ_PORT=${DJ_PORT:-18462}
 out=$root/target/bench
 mkdir -p "$out"
@@ -94,17 +104,34 @@ run_wrk() {
 }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-start_twofold() { # light|default [PROFILE]
+# The database of the next start_twofold: a new SQLite file, or (TF_BACKEND=postgres) a new
+# database on the cluster, with a key file every instance on it shares.
+TF_BACKEND=sqlite
+fresh_db() {
   rm -f "$work"/tf.sqlite3*
-  local flags=()
+  if [ "$TF_BACKEND" = postgres ]; then
+    "$TWOFOLD_TEST_PG_BIN/psql" "$TWOFOLD_TEST_PG" -q -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
+  fi
+}
+db_flags() {
+  if [ "$TF_BACKEND" = postgres ]; then
+    echo --db "${TWOFOLD_TEST_PG%/*}/bench" --key-file "$work/pg.key"
+  else
+    echo --db "$work/tf.sqlite3"
+  fi
+}
+start_twofold() { # light|default [PROFILE] [PORT]
+  local flags=() port=${3:-$TF_PORT}
+  [ "$port" = "$TF_PORT" ] && fresh_db
   [ "$1" = light ] && flags=(--light-password-hashing)
   # Tolerance ±1 on every side (allauth's own default is 0; Django's settings here say 1).
   # allauth's rate limits off as in bench/django (ACCOUNT_RATE_LIMITS = False).
   [ -n "${2:-}" ] && flags+=(--profile "$2" --tolerance 1 --no-account-rate-limits)
-  "$BIN" serve --bind "127.0.0.1:$TF_PORT" --db "$work/tf.sqlite3" "${flags[@]}" > "$work/tf.log" 2>&1 &
+  # shellcheck disable=SC2046
+  "$BIN" serve --bind "127.0.0.1:$port" $(db_flags) "${flags[@]}" > "$work/tf-$port.log" 2>&1 &
   tf_pid=$!
   pids+=("$tf_pid")
-  wait_port "$TF_PORT"
+  wait_port "$port"
 }
 stop_twofold() { kill "$tf_pid"; wait "$tf_pid" 2>/dev/null || true; }
 twofold_users() { python3 bench/server_users.py "http://127.0.0.1:$TF_PORT" "$1" "$PASSWORD" "$SECRET"; }
@@ -176,6 +203,81 @@ measure() { # SETTING
   echo "${R[allauth-$s]}"
   stop_django
 }
+
+# Two instances on one PostgreSQL database, each under its own wrk (-t1, half the connections,
+# half the user pool), at the same time; flows/s add up, the latencies are the worse of the two.
+measure_two() {
+  local pool half w ra rb
+  TF_BACKEND=postgres
+  start_twofold light "" "$TF_PORT"
+  local a=$tf_pid
+  start_twofold light "" "$TF_PORT2"
+  local b=$tf_pid
+  # The pool of one PostgreSQL instance's run, twice over.
+  pool=$(( $(pool_for "${R[postgres-light]}") * 2 ))
+  half=$(( pool / 2 ))
+  echo "two instances on PostgreSQL: creating $pool users"
+  twofold_users "$pool"
+  write_codes
+  FLOW_API=twofold FLOW_USERS=$half FLOW_FIRST=0 FLOW_CODES=$work/codes FLOW_THREADS=1 FLOW_PASSWORD=$PASSWORD \
+    wrk -t1 -c$(( CONNECTIONS / 2 )) -d"${DURATION}s" --timeout 10s --latency \
+    -s bench/server_flow.lua "http://127.0.0.1:$TF_PORT" > "$out/server-postgres2-a.txt" &
+  w=$!
+  FLOW_API=twofold FLOW_USERS=$half FLOW_FIRST=$half FLOW_CODES=$work/codes FLOW_THREADS=1 FLOW_PASSWORD=$PASSWORD \
+    wrk -t1 -c$(( CONNECTIONS / 2 )) -d"${DURATION}s" --timeout 10s --latency \
+    -s bench/server_flow.lua "http://127.0.0.1:$TF_PORT2" > "$out/server-postgres2-b.txt"
+  wait "$w"
+  ra=$(grep '^RESULT' "$out/server-postgres2-a.txt")
+  rb=$(grep '^RESULT' "$out/server-postgres2-b.txt")
+  R[postgres2-light]=$(awk -v a="$ra" -v b="$rb" 'BEGIN {
+    n = split(a, x, " "); for (i = 2; i <= n; i++) { split(x[i], kv, "="); A[kv[1]] = kv[2] }
+    n = split(b, y, " "); for (i = 2; i <= n; i++) { split(y[i], kv, "="); B[kv[1]] = kv[2] }
+    mx = "p50_ms p90_ms p99_ms p999_ms max_ms seconds"; split(mx, M, " ")
+    sm = "requests flows flows_per_s logins errors socket_errors reused_users missing_codes"; split(sm, S, " ")
+    out = "RESULT api=twofold"
+    for (k in S) out = out " " S[k] "=" (A[S[k]] + B[S[k]])
+    for (k in M) out = out " " M[k] "=" (A[M[k]] > B[M[k]] ? A[M[k]] : B[M[k]])
+    st = (A["error_statuses"] == "none" ? "" : A["error_statuses"]) (B["error_statuses"] == "none" ? "" : ";" B["error_statuses"])
+    print out " error_statuses=" (st == "" ? "none" : st)
+  }')
+  echo "${R[postgres2-light]}"
+  kill "$a" "$b"
+  wait "$a" "$b" 2>/dev/null || true
+}
+
+if [ "${1:-}" = --postgres ]; then
+  TF_BACKEND=sqlite
+  measure_twofold light twofold "" sqlite
+  TF_BACKEND=postgres
+  measure_twofold light twofold "" postgres
+  measure_two
+  {
+    echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $CORES cores, $(date -u +%Y-%m-%d), PostgreSQL $("$TWOFOLD_TEST_PG_BIN/postgres" --version | awk '{print $3}')"
+    echo
+    echo "| twofold serve (REST flow, Argon2id 64 KiB t=1) | flows/s | requests/s | p50 ms | p90 ms | p99 ms | errors |"
+    echo "|---|---|---|---|---|---|---|"
+    for k in sqlite postgres postgres2; do
+      r=${R[$k-light]}
+      case $k in
+        sqlite) name="one instance, SQLite" ;;
+        postgres) name="one instance, PostgreSQL" ;;
+        *) name="two instances, one PostgreSQL database" ;;
+      esac
+      reqs=$(awk -v n="$(field requests "$r")" -v t="$(field seconds "$r")" 'BEGIN { printf "%.0f", n / t }')
+      echo "| $name | $(field flows_per_s "$r") | $reqs | $(field p50_ms "$r") | $(field p90_ms "$r") | $(field p99_ms "$r") | $(field errors "$r") ($(field error_statuses "$r")) |"
+    done
+    echo
+    for k in sqlite postgres; do echo "$k: ${INSIDE[$k-light]}"; echo; done
+    a=$(field flows_per_s "${R[postgres2-light]}"); b=$(field flows_per_s "${R[postgres-light]}")
+    echo "two instances / one (PostgreSQL): $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')×"
+  } > "$out/server-postgres.md"
+  cat "$out/server-postgres.md"
+  bad=0
+  for k in "${!R[@]}"; do
+    [ "$(field errors "${R[$k]}")" = 0 ] && [ "$(field socket_errors "${R[$k]}")" = 0 ] || { echo "server.sh: $k had errors" >&2; bad=1; }
+  done
+  exit $bad
+fi
 
 settings=(light default)
 [ "${1:-}" = --quick ] && settings=(light)

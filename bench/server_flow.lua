@@ -3,8 +3,10 @@
 -- Environment:
 --   FLOW_API      twofold (POST /login/ -> /mfa/verify/) or allauth (django-allauth headless
 --                 app client: /_allauth/app/v1/auth/login -> /_allauth/app/v1/auth/2fa/authenticate)
---   FLOW_USERS    size of the user pool: bench0@bench.test ... bench<N-1>@bench.test, one
+--   FLOW_USERS    size of the user pool: bench<F>@bench.test ... bench<F+N-1>@bench.test, one
 --                 password (FLOW_PASSWORD), all enrolled with one TOTP secret
+--   FLOW_FIRST    F, the pool's first user (default 0): two wrk runs at once, one per server
+--                 instance, take pools apart
 --   FLOW_CODES    file of "STEP CODE" lines: that secret's code for each 30-second step of the run
 --   FLOW_THREADS  wrk's -t (users are dealt round-robin to the threads)
 --
@@ -17,6 +19,7 @@
 
 local api = os.getenv("FLOW_API") or "twofold"
 local pool = tonumber(os.getenv("FLOW_USERS") or "1000")
+local first = tonumber(os.getenv("FLOW_FIRST") or "0")
 local password = os.getenv("FLOW_PASSWORD") or "bench-pass-1234"
 local nthreads = tonumber(os.getenv("FLOW_THREADS") or "1")
 local period = 30
@@ -63,7 +66,7 @@ function request()
     reused = reused + 1
     i = i % pool
   end
-  local body = string.format('{"email":"bench%d@bench.test","password":"%s"}', i, password)
+  local body = string.format('{"email":"bench%d@bench.test","password":"%s"}', first + i, password)
   return wrk.format("POST", paths[api].login, json_headers, body)
 end
 
