@@ -48,11 +48,12 @@ step "test server on PostgreSQL (a throw-away cluster): the server's tests, an o
 # Installs PostgreSQL from Debian's packages, starts a cluster of its own (initdb in a temporary
 # directory, a free loopback port, a password on TCP) and stops it at the end. The server's
 # test files run again with every server on a database of that cluster (TWOFOLD_TEST_PG); the
-# ignored ones need it: a database that goes away and comes back, startup failures, and two
-# `twofold serve` processes on one database (200 concurrent flows, one killed, a pg_dump).
+# ignored ones need it: a database that goes away and comes back, sessions every instance
+# sees, startup failures, and two `twofold serve` processes on one database (200 concurrent
+# flows, one killed, a pg_dump).
 crates/server/tests/postgres/cluster.sh bash -c '
   cargo test -p twofold-server --tests --locked &&
-  cargo test -p twofold-server --test postgres_outage --locked -- --ignored &&
+  cargo test -p twofold-server --test postgres_outage --test instances --locked -- --ignored &&
   cargo test -p twofold-cli --test serve_postgres --locked -- --ignored'
 
 step "desktop: the TypeScript types of the Tauri commands are those the Rust types generate"

@@ -393,3 +393,97 @@ async fn allauth_login_failures_through_either_instance_count_together() {
         );
     }
 }
+
+/// On PostgreSQL the faces' sessions are in the database (app/sessions.rs): a login started on
+/// one instance is finished on the other, and a session started on one is the same session on
+/// the other, for the headless API (its session token) and the HTML pages (their cookie), as
+/// behind a load balancer without sticky sessions. (On SQLite they stay in each process.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a PostgreSQL server: crates/server/tests/postgres/cluster.sh"]
+async fn postgres_sessions_are_every_instances() {
+    let two = Two::start_with(|c| c.apply_profile(Profile::Allauth)).await;
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let (s, v) = two
+        .post(
+            &two.a,
+            "/_twofold/users",
+            json!({"email": "s@example.test", "password": "s3cret-pass", "secret": secret}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+
+    // Headless: the login's first step on A, its code on B, the session then on A again.
+    let login = json!({"email": "s@example.test", "password": "s3cret-pass"});
+    let (s, v) = two.headless(&two.a, None, "auth/login", login).await;
+    assert_eq!(s, 401, "a pending login: {v}");
+    let token = v["meta"]["session_token"].as_str().unwrap().to_string();
+    let (s, v) = two
+        .headless(
+            &two.b,
+            Some(&token),
+            "auth/2fa/authenticate",
+            json!({"code": two.code(secret)}),
+        )
+        .await;
+    assert_eq!(s, 200, "the code on B for A's session: {v}");
+    let token = v["meta"]["session_token"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or(token);
+    let resp = two
+        .http
+        .get(format!("{}/_allauth/app/v1/auth/session", two.a.url()))
+        .header("X-Session-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "the session on A");
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["data"]["user"]["email"], "s@example.test", "{v}");
+
+    // HTML: logged in on A (a user without a second factor), the cookie works on B.
+    let web = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (s, v) = two
+        .post(
+            &two.a,
+            "/_twofold/users",
+            json!({"email": "w@example.test", "password": "s3cret-pass"}),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let html = web
+        .get(format!("{}/accounts/login/", two.a.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = html.find("name=\"csrfmiddlewaretoken\" value=\"").unwrap() + 34;
+    let csrf = html[i..].split('"').next().unwrap().to_string();
+    let resp = web
+        .post(format!("{}/accounts/login/", two.a.url()))
+        .header("Origin", two.a.url())
+        .form(&[
+            ("csrfmiddlewaretoken", csrf.as_str()),
+            ("login", "w@example.test"),
+            ("password", "s3cret-pass"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302, "logged in on A");
+    // Cookies are not kept apart by port: the client sends A's session cookie to B.
+    let resp = web
+        .get(format!("{}/accounts/2fa/", two.b.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "A's session on B");
+}

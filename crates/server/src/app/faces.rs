@@ -14,10 +14,10 @@ pub trait FaceState: Any + Send + Sync {
     where
         Self: Sized;
     /// Forgets what a QA reset or a deleted user makes stale.
-    fn clear(&self);
+    fn clear(&self, app: &super::App) -> crate::error::Result<()>;
 }
 
-type Clear = Arc<dyn Fn() + Send + Sync>;
+type Clear = Arc<dyn Fn(&super::App) -> crate::error::Result<()> + Send + Sync>;
 type Slot = (TypeId, Arc<dyn Any + Send + Sync>, Clear);
 
 /// One state per face, made when the face first asks for it.
@@ -38,15 +38,16 @@ impl Faces {
         faces.push((
             TypeId::of::<T>(),
             state.clone(),
-            Arc::new(move || for_clear.clear()),
+            Arc::new(move |app| for_clear.clear(app)),
         ));
         state
     }
 
-    pub(crate) fn clear(&self) {
-        let faces = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        for (_, _, clear) in faces.iter() {
-            clear();
-        }
+    pub(crate) fn clear(&self, app: &super::App) -> crate::error::Result<()> {
+        let clears: Vec<Clear> = {
+            let faces = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            faces.iter().map(|(_, _, c)| c.clone()).collect()
+        };
+        clears.iter().try_for_each(|clear| clear(app))
     }
 }

@@ -8,12 +8,14 @@ mod gate;
 mod limits;
 mod qa;
 mod recovery;
+mod sessions;
 mod tokens;
 mod totp;
 mod users;
 
 pub use faces::FaceState;
 pub use qa::qr_svg;
+pub(crate) use sessions::SessionStore;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -238,8 +240,8 @@ impl App {
     }
 
     /// Forgets every face's sessions (QA reset, a deleted user).
-    pub(crate) fn clear_faces(&self) {
-        self.faces.clear()
+    pub(crate) fn clear_faces(&self) -> Result<()> {
+        self.faces.clear(self)
     }
 
     pub fn config(&self) -> &Config {

@@ -105,7 +105,7 @@ impl App {
             Err(_) => conn.exec("DELETE FROM users WHERE email = ?1", params![id_or_email])?,
         };
         drop(conn);
-        self.clear_faces();
+        self.clear_faces()?;
         Ok(n > 0)
     }
 
@@ -116,7 +116,7 @@ impl App {
              DELETE FROM authenticators; DELETE FROM used_codes; DELETE FROM users;
              DELETE FROM login_failures; DELETE FROM rate_hits; COMMIT;",
         )?;
-        self.clear_faces();
+        self.clear_faces()?;
         Ok(())
     }
 }

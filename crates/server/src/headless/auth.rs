@@ -143,7 +143,7 @@ pub(super) async fn login(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resu
     if app.has_totp(user.id)? && !trusted {
         ctx.sess.pending = Some(Pending {
             user: user.id,
-            stage: STAGE_MFA,
+            stage: STAGE_MFA.into(),
             started: now_f(app),
         });
         return ctx.auth_reply(None, false);

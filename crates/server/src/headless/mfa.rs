@@ -34,7 +34,7 @@ pub(super) fn two_factor(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resul
                 // `mfa/stages.py`, `TrustStage`: browsers only (it needs a cookie).
                 ctx.sess.pending = Some(Pending {
                     user: user.id,
-                    stage: STAGE_TRUST,
+                    stage: STAGE_TRUST.into(),
                     started: p.started,
                 });
                 return ctx.auth_reply(None, false);

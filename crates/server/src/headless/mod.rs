@@ -14,9 +14,8 @@ mod mfa;
 mod routes;
 mod store;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::db::params;
 use axum::routing::any;
@@ -57,15 +56,15 @@ enum Client {
 }
 
 /// A login waiting at one of its stages (`account/stages.py`, `LoginStageController`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Pending {
     user: i64,
-    stage: &'static str,
+    stage: String,
     started: f64,
 }
 
 /// A Django session as allauth fills it.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Session {
     user: Option<i64>,
     pending: Option<Pending>,
@@ -86,16 +85,11 @@ impl Session {
     }
 }
 
-/// The headless face's state: sessions in memory (a restart logs everyone out). (allauth's cache
-/// of used TOTP codes and its rate-limit history are in the database: `used_codes`,
-/// `rate_hits`.)
-#[derive(Default)]
+/// The headless face's state: its sessions (in memory on SQLite, in the database on
+/// PostgreSQL: [`SessionStore`](crate::app::SessionStore)). (allauth's cache of used TOTP codes
+/// and its rate-limit history are in the database: `used_codes`, `rate_hits`.)
 pub struct HeadlessState {
-    sessions: Mutex<HashMap<String, Session>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    sessions: crate::app::SessionStore<Session>,
 }
 
 /// One rate of allauth's (`core/internal/ratelimit.py`, `Rate`): `amount` hits per
@@ -134,12 +128,17 @@ const SIGNUP: [Rate; 1] = [Rate {
 }];
 
 impl crate::app::FaceState for HeadlessState {
-    fn new(_: &crate::config::Config) -> Self {
-        HeadlessState::default()
+    fn new(cfg: &crate::config::Config) -> Self {
+        // Django's SESSION_COOKIE_AGE: two weeks.
+        HeadlessState {
+            sessions: crate::app::SessionStore::new(cfg, "headless", 14 * 86_400),
+        }
     }
     /// Kept as it was: the headless API's sessions end as allauth's do (logout, expiry), and a
     /// session of a deleted user is refused at its next request.
-    fn clear(&self) {}
+    fn clear(&self, _: &App) -> crate::error::Result<()> {
+        Ok(())
+    }
 }
 
 /// `core/internal/ratelimit.py`, the cache key of a rate: per IP or per key.

@@ -83,9 +83,10 @@ pub(super) async fn handle(
             None => (None, Session::default()),
             Some(v) => {
                 let token = v.to_str().unwrap_or("").to_string();
-                let found = lock(&app.face::<HeadlessState>().sessions)
-                    .get(&token)
-                    .cloned();
+                let found = match app.face::<HeadlessState>().sessions.get(&app, &token) {
+                    Ok(found) => found,
+                    Err(e) => return e.into_response(),
+                };
                 match found {
                     Some(s) => (Some(token), s),
                     // `headless/internal/authkit.py`: an unknown or expired session token is
@@ -112,9 +113,13 @@ pub(super) async fn handle(
         },
         Client::Browser => {
             let k = cookies_in.get(SESSION_COOKIE).cloned();
-            let found = k
-                .as_ref()
-                .and_then(|k| lock(&app.face::<HeadlessState>().sessions).get(k).cloned());
+            let found = match &k {
+                Some(k) => match app.face::<HeadlessState>().sessions.get(&app, k) {
+                    Ok(found) => found,
+                    Err(e) => return e.into_response(),
+                },
+                None => None,
+            };
             match found {
                 Some(s) => (k, s),
                 None => (None, Session::default()),
@@ -164,30 +169,31 @@ pub(super) async fn handle(
     // Save the session.
     let mut issued = None;
     let modified = ctx.sess != before;
-    {
-        let state = app.face::<HeadlessState>();
-        let mut sessions = lock(&state.sessions);
+    let saved = (|| -> crate::error::Result<()> {
+        let sessions = &app.face::<HeadlessState>().sessions;
         if ctx.flush {
             if let Some(k) = &ctx.key {
-                sessions.remove(k);
+                sessions.remove(&app, k)?;
             }
         } else if !ctx.sess.is_empty() || ctx.key.is_some() {
             let k = match (&ctx.key, ctx.cycle) {
                 (Some(k), false) => k.clone(),
                 (old, _) => {
                     if let Some(o) = old {
-                        sessions.remove(o);
+                        sessions.remove(&app, o)?;
                     }
                     let k = new_key();
                     issued = Some(k.clone());
                     k
                 }
             };
-            if sessions.len() > 100_000 {
-                sessions.retain(|_, s| s.user.is_some());
-            }
-            sessions.insert(k, ctx.sess.clone());
+            // A full memory store keeps the sessions of logged-in users.
+            sessions.put(&app, &k, &ctx.sess, 100_000, |s| s.user.is_some())?;
         }
+        Ok(())
+    })();
+    if let Err(e) = saved {
+        return e.into_response();
     }
     let mut reply = reply;
     reply.cookies.extend(set_cookies);

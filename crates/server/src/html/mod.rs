@@ -19,7 +19,7 @@ use crate::error::ServerError;
 use crate::input::cookie;
 use crate::input::Input;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct HtmlSession {
     pub csrf: String,
     pub user_id: Option<i64>,
@@ -38,18 +38,15 @@ pub(crate) struct HtmlSession {
 }
 
 /// The HTML pages' sessions by id: the face's state, kept by the core ([`crate::app::FaceState`]).
-#[derive(Default)]
-pub(crate) struct HtmlSessions(
-    pub(crate) std::sync::Mutex<std::collections::HashMap<String, HtmlSession>>,
-);
+pub(crate) struct HtmlSessions(crate::app::SessionStore<HtmlSession>);
 
 impl crate::app::FaceState for HtmlSessions {
-    fn new(_: &crate::config::Config) -> Self {
-        HtmlSessions::default()
+    fn new(cfg: &crate::config::Config) -> Self {
+        HtmlSessions(crate::app::SessionStore::new(cfg, "html", SESSION_TTL))
     }
     /// Every session ends: after a QA reset or a deleted user none may name a gone user.
-    fn clear(&self) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    fn clear(&self, app: &App) -> Result<(), ServerError> {
+        self.0.clear(app)
     }
 }
 
@@ -129,6 +126,8 @@ struct Ctx {
     app: Arc<App>,
     sid: String,
     s: HtmlSession,
+    /// The session could not be read (the database does not answer): the answer is the error.
+    failed: Option<ServerError>,
     /// The request's path (without the query).
     path: String,
 }
@@ -137,15 +136,18 @@ impl Ctx {
     fn load(app: &Arc<App>, headers: &HeaderMap, method: &Method, path: &str) -> Ctx {
         let now = app.now();
         let store = app.face::<HtmlSessions>();
-        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failed = None;
         let existing = cookie(headers, SESSION_COOKIE)
             .filter(|sid| sid.len() < 100)
-            .and_then(|sid| sessions.get(sid).map(|s| (sid.to_string(), s.clone())))
+            .and_then(|sid| match store.0.get(app, sid) {
+                Ok(s) => s.map(|s| (sid.to_string(), s)),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            })
             .filter(|(_, s)| now.saturating_sub(s.touched) < SESSION_TTL);
         let (sid, mut s) = existing.unwrap_or_else(|| {
-            if sessions.len() > 10_000 {
-                sessions.retain(|_, s| now.saturating_sub(s.touched) < 3600);
-            }
             (
                 crypto::random_token(),
                 HtmlSession {
@@ -176,6 +178,7 @@ impl Ctx {
             app: app.clone(),
             sid,
             s,
+            failed,
             path: path.to_string(),
         }
     }
@@ -186,8 +189,9 @@ impl Ctx {
     /// it is worth something (session fixation). The old id is forgotten.
     fn new_id(&mut self) {
         let store = self.app.face::<HtmlSessions>();
-        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.remove(&self.sid);
+        if let Err(e) = store.0.remove(&self.app, &self.sid) {
+            self.failed.get_or_insert(e);
+        }
         self.sid = crypto::random_token();
         self.s.csrf = crypto::random_token();
     }
@@ -226,7 +230,10 @@ impl Ctx {
         self.finish((status, page))
     }
 
-    fn finish(self, resp: impl IntoResponse) -> Response {
+    fn finish(mut self, resp: impl IntoResponse) -> Response {
+        if let Some(e) = self.failed.take() {
+            return e.into_response();
+        }
         let mut resp = resp.into_response();
         if let Ok(v) = HeaderValue::from_str(&format!(
             "{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/",
@@ -237,8 +244,12 @@ impl Ctx {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         let store = self.app.face::<HtmlSessions>();
-        let mut sessions = store.0.lock().unwrap_or_else(|p| p.into_inner());
-        sessions.insert(self.sid, self.s);
+        let now = self.app.now();
+        // A full memory store keeps the sessions touched in the last hour.
+        let kept = |s: &HtmlSession| now.saturating_sub(s.touched) < 3600;
+        if let Err(e) = store.0.put(&self.app, &self.sid, &self.s, 10_000, kept) {
+            return e.into_response();
+        }
         resp
     }
 

@@ -5,7 +5,8 @@
 #   crates/server/tests/postgres/cluster.sh COMMAND...
 # The command finds the server in TWOFOLD_TEST_PG (postgres://twofold:PASSWORD@127.0.0.1:PORT/
 # postgres, a superuser; TCP connections need the password, as a team's server would), and
-# PostgreSQL's programs (psql, pg_dump) in TWOFOLD_TEST_PG_BIN.
+# PostgreSQL's programs (psql, pg_dump) in TWOFOLD_TEST_PG_BIN. The cluster does not fsync
+# (tests need no durability); PG_SETTINGS adds or overrides server settings ("-c fsync=on …").
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
 scripts/apt-install.sh postgresql postgresql-client
@@ -28,7 +29,7 @@ if [ "$(id -u)" -eq 0 ]; then chown postgres "$work/pwfile"; fi
 as_owner "$bin/initdb" -D "$work/data" -U twofold --pwfile="$work/pwfile" \
   --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
 as_owner "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -t 30 \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$work' -c max_connections=300 -c fsync=off" \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$work' -c max_connections=300 -c fsync=off ${PG_SETTINGS:-}" \
   start >/dev/null
 export TWOFOLD_TEST_PG="postgres://twofold:$password@127.0.0.1:$port/postgres"
 export TWOFOLD_TEST_PG_BIN="$bin"

@@ -33,7 +33,7 @@ pub(crate) const LOGIN_URL: &str = "/account/login/";
 pub(crate) const PROFILE_URL: &str = "/account/two_factor/";
 
 /// The wizards' session storage and django-otp's verified flag.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TfSession {
     /// `LoginView`'s storage (`two_factor/views/utils.py`, `LoginStorage`): the current step
     /// (`None` until a GET set it), the user of the auth step, `authentication_time`, and
