@@ -350,6 +350,25 @@ async fn qa_endpoints_and_request_log() {
     assert!(!srv.app().request_log(5).is_empty());
 }
 
+/// A QA reset empties the users; a user made after it must not inherit an old user's id, or
+/// the old user's access token (which names the id) acts as the new user. Before migration 7
+/// SQLite gave id 1 again.
+#[tokio::test]
+async fn a_reset_gives_no_old_token_to_a_new_user() {
+    let srv = Srv::start(Mode::Optional).await;
+    srv.register("ann@example.com").await;
+    let (s, v) = srv.login("ann@example.com").await;
+    assert_eq!(s, 200, "{v}");
+    let old = v["access"].as_str().unwrap().to_string();
+    let (s, u) = srv.get_auth("/user/", Some(&old)).await;
+    assert_eq!((s, u["email"].as_str()), (200, Some("ann@example.com")));
+    let (s, _, _) = srv.post("/_twofold/reset", json!({})).await;
+    assert_eq!(s, 200);
+    srv.register("mallory@example.com").await;
+    let (s, u) = srv.get_auth("/user/", Some(&old)).await;
+    assert_eq!(s, 401, "ann's token after the reset: {u}");
+}
+
 #[tokio::test]
 async fn bad_input_is_4xx_with_detail() {
     let srv = Srv::start(Mode::Optional).await;

@@ -85,6 +85,24 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE rate_hits (key TEXT NOT NULL, at REAL NOT NULL);
      CREATE INDEX rate_hits_key ON rate_hits (key, at);
      CREATE INDEX rate_hits_at ON rate_hits (at);",
+    // 7: user ids are never given twice (AUTOINCREMENT). Without it SQLite numbers a new row
+    // after the largest id left, so after a QA reset (or the deletion of the newest user) a
+    // new user got an old user's id, and the old user's access tokens and sessions, which name
+    // the id, acted as the new user. The table is rebuilt (the rows keep their ids) with
+    // foreign keys off (see `migrate`), so that dropping the old table deletes nothing of the
+    // tables that name it.
+    "CREATE TABLE users_v7 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT,
+        first_name TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '',
+        email_verified INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL);
+     INSERT INTO users_v7 (id, email, password_hash, first_name, last_name, email_verified, created_at)
+        SELECT id, email, password_hash, first_name, last_name, email_verified, created_at FROM users;
+     DROP TABLE users;
+     ALTER TABLE users_v7 RENAME TO users;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -338,6 +356,15 @@ fn pragma(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
 /// from its start and reads the version under it: instances started at once on one database
 /// take turns, and each applies only what the others have not.
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // Table rebuilds (migration 7) drop a table others refer to: with foreign keys on, that
+    // would delete their rows. The pragma is a no-op inside a transaction, so it is set here.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let r = migrate_all(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    r
+}
+
+fn migrate_all(conn: &mut Connection) -> Result<()> {
     loop {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version = pragma(&tx, "user_version")?;
@@ -399,6 +426,15 @@ mod tests {
             .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
             .unwrap();
         assert_eq!(left, 0, "ON DELETE CASCADE");
+        // Migration 7: the emptied table does not give id 7 again.
+        let id: i64 = conn
+            .query_row(
+                "INSERT INTO users (email, created_at) VALUES ('b@b.test', 2) RETURNING id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(id, 8, "a user id is never given twice");
     }
 
     #[test]
