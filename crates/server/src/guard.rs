@@ -131,6 +131,23 @@ pub(crate) fn host_allowed(cfg: &Config, host: &str) -> bool {
             .any(|a| a.trim_end_matches('.').eq_ignore_ascii_case(&lower))
 }
 
+/// Headers a reverse proxy adds when it forwards a request.
+const FORWARDING_HEADERS: [&str; 4] = [
+    "forwarded",
+    "x-forwarded-for",
+    "x-real-ip",
+    "x-forwarded-host",
+];
+
+/// Whether a request comes straight from this machine: a loopback peer, and no proxy's
+/// forwarding header. A reverse proxy on the same host connects from loopback too, for every
+/// client it serves; what it forwards says so (docs/deploy/nginx-twofold.conf sets
+/// X-Forwarded-For, as every common proxy does), and is then not this machine's own.
+pub(crate) fn direct_loopback(peer: IpAddr, headers: &axum::http::HeaderMap) -> bool {
+    peer.to_canonical().is_loopback()
+        && !FORWARDING_HEADERS.iter().any(|h| headers.contains_key(*h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

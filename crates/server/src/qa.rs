@@ -31,9 +31,11 @@ async fn loopback_only(
     req: Request,
     next: Next,
 ) -> Response {
-    if !peer.ip().is_loopback() {
-        return ServerError::forbidden("QA endpoints answer loopback clients only.")
-            .into_response();
+    if !crate::guard::direct_loopback(peer.ip(), req.headers()) {
+        return ServerError::forbidden(
+            "QA endpoints answer loopback clients only, and not through a proxy: call them on the instance's host.",
+        )
+        .into_response();
     }
     next.run(req).await
 }

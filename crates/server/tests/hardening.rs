@@ -736,3 +736,46 @@ async fn one_login_challenge_and_one_recovery_code_verify_once_under_concurrency
         one_ok(&statuses, &format!("recovery code, round {round}"));
     }
 }
+
+/// A reverse proxy on the same host connects from loopback for every client it serves: the
+/// loopback-only endpoints (QA, admin-managed registration) refuse what a proxy forwarded
+/// (#18, found behind nginx: `GET /_twofold/users` answered a remote client). A direct
+/// loopback call still works.
+#[tokio::test]
+async fn loopback_only_endpoints_refuse_what_a_proxy_forwarded() {
+    let srv = Srv::start(Mode::Optional).await;
+    for (name, value) in [
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("Forwarded", "for=203.0.113.7"),
+        ("X-Real-IP", "203.0.113.7"),
+    ] {
+        let r = srv
+            .http
+            .get(srv.url("/_twofold/users"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{name}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(body["detail"].as_str().unwrap().contains("proxy"), "{body}");
+        let r = srv
+            .http
+            .post(srv.url("/registration/user-register/"))
+            .header(name, value)
+            .json(&serde_json::json!({"email": "invited@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{name}");
+    }
+    let (s, _) = srv.get_auth("/_twofold/users", None).await;
+    assert_eq!(s, 200);
+    let (s, v, _) = srv
+        .post(
+            "/registration/user-register/",
+            serde_json::json!({"email": "invited@example.com"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+}

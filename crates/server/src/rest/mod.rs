@@ -175,9 +175,10 @@ pub async fn registration(State(app): State<Arc<App>>, input: Input) -> Result<R
 pub async fn user_register(
     State(app): State<Arc<App>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     crate::input::JsonOnly(input): crate::input::JsonOnly,
 ) -> Result<Response> {
-    if !peer.ip().is_loopback() {
+    if !crate::guard::direct_loopback(peer.ip(), &headers) {
         return Err(ServerError::forbidden(
             "You do not have permission to perform this action.",
         ));
