@@ -53,6 +53,16 @@ pub struct ServeArgs {
     /// server through a name of its own (DNS rebinding)
     #[arg(long = "allowed-host", value_name = "NAME")]
     allowed_hosts: Vec<String>,
+    /// Proxies in front of the server that add to X-Forwarded-For (allauth's
+    /// ALLAUTH_TRUSTED_PROXY_COUNT): the client's address, for the login throttle and the rate
+    /// limits, is the one that many entries from the header's end [default: 0, the header is
+    /// ignored]
+    #[arg(long, value_name = "N")]
+    trusted_proxy_count: Option<usize>,
+    /// A header a trusted proxy sets to the client's address, such as X-Real-IP (allauth's
+    /// ALLAUTH_TRUSTED_CLIENT_IP_HEADER), taken instead of X-Forwarded-For
+    #[arg(long, value_name = "NAME")]
+    trusted_client_ip_header: Option<String>,
     /// The database: a SQLite file, or a PostgreSQL database that several instances share
     /// (postgres://USER:PASSWORD@HOST:PORT/DATABASE, which needs --key-file) [default:
     /// twofold/server.sqlite3 in the data directory]
@@ -192,6 +202,12 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
     }
     c.allow_remote |= a.allow_remote;
     c.allowed_hosts.extend(a.allowed_hosts.iter().cloned());
+    if let Some(n) = a.trusted_proxy_count {
+        c.trusted_proxy_count = n;
+    }
+    if a.trusted_client_ip_header.is_some() {
+        c.trusted_client_ip_header = a.trusted_client_ip_header.clone();
+    }
     if a.db.is_some() {
         c.db = a.db.clone();
     }

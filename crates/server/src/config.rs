@@ -205,7 +205,15 @@ pub struct Config {
     /// `bind` address (a LAN name with `allow-remote`). Anything else gets 403: a web page
     /// cannot reach the server through a name of its own (DNS rebinding).
     pub allowed_hosts: Vec<String>,
-    /// SQLite database file; `None` = `twofold/server.sqlite3` in the platform data directory.
+    /// allauth's `ALLAUTH_TRUSTED_PROXY_COUNT`: the proxies in front of the server that add to
+    /// `X-Forwarded-For`; the client's address (login throttle, rate limits) is then the
+    /// address that many entries from its end. 0 (the default): the header is ignored.
+    pub trusted_proxy_count: usize,
+    /// allauth's `ALLAUTH_TRUSTED_CLIENT_IP_HEADER`: a header a trusted proxy sets to the
+    /// client's address (`X-Real-IP`), taken instead of `X-Forwarded-For`.
+    pub trusted_client_ip_header: Option<String>,
+    /// The database: a SQLite file or a `postgres://` URL; `None` = `twofold/server.sqlite3` in
+    /// the platform data directory.
     pub db: Option<PathBuf>,
     /// Where the server key is kept (`file` by default: works headless).
     pub key_store: KeyStore,
@@ -262,6 +270,8 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8000)),
             allow_remote: false,
             allowed_hosts: Vec::new(),
+            trusted_proxy_count: 0,
+            trusted_client_ip_header: None,
             db: None,
             key_store: KeyStore::File,
             key_file: None,
@@ -383,6 +393,13 @@ impl Config {
     /// Refuses settings that make no sense or are unsafe without the matching opt-in.
     pub fn validate(&self) -> Result<()> {
         let err = |m: String| Err(ServerError::Config(m));
+        if let Some(h) = &self.trusted_client_ip_header {
+            if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                return err(format!(
+                    "trusted-client-ip-header: {h:?} is not a header name (such as X-Real-IP)"
+                ));
+            }
+        }
         if !self.bind.ip().is_loopback() && !self.allow_remote {
             return err(format!(
                 "{} is not a loopback address; pass --allow-remote to listen on it",

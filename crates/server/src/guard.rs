@@ -131,6 +131,38 @@ pub(crate) fn host_allowed(cfg: &Config, host: &str) -> bool {
             .any(|a| a.trim_end_matches('.').eq_ignore_ascii_case(&lower))
 }
 
+/// The client's address as allauth's `get_client_ip` (`core/internal/httpkit.py`) finds it:
+/// the header `trusted_client_ip_header` names, else with `trusted_proxy_count` N > 0 the
+/// N-th address from the end of `X-Forwarded-For`, else the peer's. What cannot be read as an
+/// address (with or without a port) leaves the peer's. (allauth refuses to serve when the
+/// header has fewer than N entries, ImproperlyConfigured; here the peer's address counts.)
+pub(crate) fn client_ip(cfg: &Config, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let forwarded = match &cfg.trusted_client_ip_header {
+        Some(h) => value(h),
+        None if cfg.trusted_proxy_count > 0 => value("x-forwarded-for").and_then(|xff| {
+            let ips: Vec<&str> = xff.split(',').collect();
+            ips.len()
+                .checked_sub(cfg.trusted_proxy_count)
+                .map(|i| ips[i])
+        }),
+        None => None,
+    };
+    forwarded
+        .and_then(clean_client_ip)
+        .unwrap_or(peer)
+        .to_canonical()
+}
+
+/// allauth's `clean_client_ip`: an address, its port (`1.2.3.4:80`, `[::1]:80`) dropped.
+fn clean_client_ip(ip: &str) -> Option<IpAddr> {
+    let ip = ip.trim();
+    if let Ok(a) = ip.parse::<IpAddr>() {
+        return Some(a);
+    }
+    ip.parse::<std::net::SocketAddr>().ok().map(|s| s.ip())
+}
+
 /// Headers a reverse proxy adds when it forwards a request.
 const FORWARDING_HEADERS: [&str; 4] = [
     "forwarded",

@@ -779,3 +779,48 @@ async fn loopback_only_endpoints_refuse_what_a_proxy_forwarded() {
         .await;
     assert_eq!(s, 201, "{v}");
 }
+
+/// Behind a proxy every client connects from the proxy's address. With allauth's
+/// `ALLAUTH_TRUSTED_PROXY_COUNT` (`--trusted-proxy-count`) the login throttle counts each
+/// client by its address in `X-Forwarded-For`; without it the header is ignored (a client
+/// cannot pick its own address), and every client behind the proxy shares one count.
+#[tokio::test]
+async fn the_login_throttle_counts_clients_behind_a_trusted_proxy() {
+    let throttle = RateLimit {
+        max_failures: 2,
+        window_secs: 60,
+    };
+    for (count, header, other_client_throttled) in [
+        (0, None, true),
+        (1, None, false),
+        (0, Some("X-Real-IP"), false),
+    ] {
+        let srv = Srv::start_with(|c| {
+            c.login_throttle = throttle;
+            c.trusted_proxy_count = count;
+            c.trusted_client_ip_header = header.map(str::to_string);
+        })
+        .await;
+        srv.register("p@example.com").await;
+        let login = |client: &'static str, password: &'static str| {
+            let req = srv
+                .http
+                .post(srv.url("/login/"))
+                .json(&json!({"email": "p@example.com", "password": password}));
+            match header {
+                Some(h) => req.header(h, client),
+                // The proxy appends the address it saw; a client may have sent one before.
+                None => req.header("X-Forwarded-For", format!("198.51.100.9, {client}")),
+            }
+        };
+        for _ in 0..2 {
+            let r = login("203.0.113.1", "wrong-pass").send().await.unwrap();
+            assert_eq!(r.status(), 401);
+        }
+        let r = login("203.0.113.1", "s3cret-pass").send().await.unwrap();
+        assert_eq!(r.status(), 429, "the failing client ({count}, {header:?})");
+        let r = login("203.0.113.2", "s3cret-pass").send().await.unwrap();
+        let expected = if other_client_throttled { 429 } else { 200 };
+        assert_eq!(r.status(), expected, "another client ({count}, {header:?})");
+    }
+}

@@ -42,7 +42,7 @@ pub(super) async fn handle(
         Some(_) => {}
     }
     let ip = peer
-        .map(|ConnectInfo(p)| p.ip().to_canonical())
+        .map(|ConnectInfo(p)| crate::guard::client_ip(&app.cfg, p.ip(), &headers))
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let cookies_in = cookies(&headers);
     let mut set_cookies = Vec::new();

@@ -84,7 +84,7 @@ pub(super) async fn login(State(app): State<Arc<App>>, req: Request) -> Response
     let client = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| crate::guard::client_ip(&app.cfg, c.0.ip(), req.headers()));
     let (mut ctx, _, form) = parts(&app, req).await;
     let form = post_form!(ctx, form);
     let mut errs = Vec::new();

@@ -290,13 +290,15 @@ pub async fn set_password(
 pub async fn login(
     State(app): State<Arc<App>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     input: Input,
 ) -> Result<Response> {
     let mut f = Fields::default();
     let email = f.string(&input, "email", true, false);
     let password = f.string(&input, "password", true, true);
     f.finish()?;
-    if let Some(wait) = app.login_throttled(peer.ip())? {
+    let client = crate::guard::client_ip(&app.cfg, peer.ip(), &headers);
+    if let Some(wait) = app.login_throttled(client)? {
         return Err(ServerError::login_throttled(wait));
     }
     let (email, password) = (email.unwrap_or_default(), password.unwrap_or_default());
@@ -305,7 +307,7 @@ pub async fn login(
         .hashing(move || a.authenticate(&email, &password))
         .await?
     else {
-        app.login_failed(peer.ip())?;
+        app.login_failed(client)?;
         return Err(ServerError::unauthorized("Incorrect credentials"));
     };
     login_response(&app, &user)
