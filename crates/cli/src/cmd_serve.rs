@@ -10,6 +10,10 @@ use twofold_server::{Config, Mode, Profile, RateLimit, Server};
 use crate::error::CliError;
 use crate::{CliResult, Out};
 
+/// Request threads per core on PostgreSQL (each with its own connection, made when it first
+/// needs one).
+const POSTGRES_THREADS_PER_CORE: usize = 4;
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Which library the server stands in for, with its rules (tolerance, replay rule, lockout
@@ -273,14 +277,28 @@ pub fn build_config(a: &ServeArgs) -> Result<Config, CliError> {
 
 pub fn run(args: ServeArgs, out: Out) -> CliResult {
     let config = build_config(&args)?;
-    // One thread for every request: they all take turns on the one database connection
+    // SQLite: one thread for every request: they all take turns on the one database connection
     // anyway, and more workers only wake each other to wait for it (docs/server.md: two workers
     // gave fewer flows/s and a longer tail than one). Password hashing that is not cheap runs
     // on the blocking pool, in parallel.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(CliError::Output)?;
+    // On PostgreSQL a request mostly waits for its statements' round trips, each thread on a
+    // connection of its own: several request threads wait at once (docs/server.md, Benchmark).
+    let postgres = matches!(
+        config.database(),
+        Ok(twofold_server::db::Database::Postgres(_))
+    );
+    let rt = if postgres {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(POSTGRES_THREADS_PER_CORE * cores)
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .map_err(CliError::Output)?;
     rt.block_on(async move {
         let mode = config.mode;
         let profile = config.profile;

@@ -487,3 +487,33 @@ async fn postgres_sessions_are_every_instances() {
         .unwrap();
     assert_eq!(resp.status(), 200, "A's session on B");
 }
+
+/// On PostgreSQL the QA clock offset is the database's: set through one instance, every
+/// instance runs on it (a TOTP code and a challenge's age are judged by one clock). On SQLite
+/// it stays the process's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a PostgreSQL server: crates/server/tests/postgres/cluster.sh"]
+async fn postgres_clock_offset_is_every_instances() {
+    let two = Two::start().await;
+    let (s, v) = two
+        .post(
+            &two.a,
+            "/_twofold/clock",
+            json!({"offset_seconds": 3600}),
+            None,
+        )
+        .await;
+    assert_eq!((s, &v["offset_seconds"]), (200, &json!(3600)), "{v}");
+    let v: Value = two
+        .http
+        .get(format!("{}/_twofold/clock", two.b.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["offset_seconds"], 3600, "B's offset: {v}");
+    use twofold_server::Clock;
+    assert_eq!(v["now"], two.clock.now() + 3600, "B's clock: {v}");
+}

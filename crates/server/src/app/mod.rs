@@ -21,8 +21,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use parking_lot::{ReentrantMutex, ReentrantMutexGuard};
-
 use serde::Serialize;
 use twofold_otp::{Kind, OtpParams};
 use utoipa::ToSchema;
@@ -31,7 +29,7 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{self, Keys};
-use crate::db::{Conn, Database};
+use crate::db::{params, Conn, Database, OptionalExtension};
 use crate::error::{Result, ServerError};
 
 pub(crate) const PURPOSE_LOGIN: &str = "login_challenge";
@@ -140,9 +138,10 @@ pub struct LogEntry {
 pub struct App {
     pub(crate) cfg: Config,
     pub(crate) keys: Keys,
-    /// One connection for every request. Re-entrant, so that a request's steps can run in one
-    /// [`batch`](App::batch) while each step still takes the connection for itself.
-    db: ReentrantMutex<Conn>,
+    /// SQLite: one connection for every request, re-entrant, so that a request's steps can run
+    /// in one [`batch`](App::batch) while each step still takes the connection for itself.
+    /// PostgreSQL: one per thread ([`Connections`](crate::db::Connections)).
+    db: crate::db::Connections,
     clock: Arc<dyn Clock>,
     offset: AtomicI64,
     log: Mutex<VecDeque<LogEntry>>,
@@ -203,7 +202,10 @@ impl App {
                 let keys = Keys::for_database(db_path, &key_file, key_store)?;
                 let conn = crate::db::sqlite::open(db_path)?;
                 let checkpointer = crate::db::Checkpointer::start(&conn, db_path)?;
-                (keys, Conn::Sqlite(conn), Some(checkpointer))
+                let conn = Conn::Sqlite(conn);
+                keys.check_database(&conn)?;
+                let conns = crate::db::Connections::Shared(parking_lot::ReentrantMutex::new(conn));
+                (keys, conns, Some(checkpointer))
             }
             Database::Postgres(url) => {
                 let key_file = cfg.key_file.as_ref().ok_or_else(|| {
@@ -215,15 +217,17 @@ impl App {
                 let keys = Keys::load_or_create(key_file)?;
                 let pg = crate::db::postgres::PgConn::connect(url)?;
                 pg.migrate()?;
-                (keys, Conn::postgres(pg), None)
+                let conn = Conn::postgres(pg);
+                keys.check_database(&conn)?;
+                let config = crate::db::postgres::config(url)?;
+                (keys, crate::db::Connections::per_thread(config, conn), None)
             }
         };
-        keys.check_database(&conn)?;
         let offset = AtomicI64::new(cfg.clock_offset);
         Ok(App {
             cfg,
             keys,
-            db: ReentrantMutex::new(conn),
+            db: conn,
             clock,
             offset,
             log: Mutex::new(VecDeque::new()),
@@ -265,19 +269,57 @@ impl App {
     pub fn clock_offset(&self) -> i64 {
         self.offset.load(Ordering::Relaxed)
     }
-    /// QA: make the server's clock run `secs` ahead (negative: behind).
+    /// QA: make the server's clock run `secs` ahead (negative: behind). On PostgreSQL the
+    /// offset is the database's, so every instance on it runs on the same clock (each reads it
+    /// at the start of a request: [`refresh_clock_offset`](App::refresh_clock_offset)); on
+    /// SQLite it is this process's.
     pub fn set_clock_offset(&self, secs: i64) -> Result<()> {
         if secs.unsigned_abs() > 10 * 365 * 86_400 {
             return Err(ServerError::bad_request(
                 "offset_seconds: must be within ten years.",
             ));
         }
+        if self.shared_clock() {
+            self.conn().exec(
+                "INSERT INTO meta (key, value) VALUES ('clock_offset', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![secs.to_string().into_bytes()],
+            )?;
+        }
         self.offset.store(secs, Ordering::Relaxed);
         Ok(())
     }
 
-    pub(crate) fn conn(&self) -> ReentrantMutexGuard<'_, Conn> {
-        self.db.lock()
+    /// Whether the QA clock offset is kept in the database (PostgreSQL: instances share it).
+    fn shared_clock(&self) -> bool {
+        matches!(self.database, Database::Postgres(_))
+    }
+
+    /// On PostgreSQL, takes the clock offset a QA call set through any instance (one read per
+    /// request); until one did, the instance's own (`--clock-offset`) stands. A no-op on SQLite.
+    pub(crate) fn refresh_clock_offset(&self) -> Result<()> {
+        if !self.shared_clock() {
+            return Ok(());
+        }
+        let stored: Option<Vec<u8>> = self
+            .conn()
+            .row(
+                "SELECT value FROM meta WHERE key = 'clock_offset'",
+                params![],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(secs) = stored
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|s| s.parse::<i64>().ok())
+        {
+            self.offset.store(secs, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn conn(&self) -> crate::db::ConnGuard<'_> {
+        self.db.get()
     }
 
     /// Whether the database answers (`/_twofold/health`): on SQLite, takes the write lock every

@@ -260,8 +260,58 @@ impl<T> OptionalExtension<T> for Result<T> {
     }
 }
 
-/// A connection to either database. Used by one thread at a time (the app holds it in a
-/// re-entrant mutex).
+/// The app's connections. SQLite: one, which the threads take in turn (a re-entrant lock: a
+/// request's steps take it again inside its batch); SQLite has one writer at a time anyway.
+/// PostgreSQL: one per thread that asks, made at its first statement, so that requests on
+/// several threads wait for their round trips at the same time (`twofold serve` runs several
+/// request threads on PostgreSQL). A thread's request runs its steps without yielding, so a
+/// connection is never shared.
+pub enum Connections {
+    Shared(parking_lot::ReentrantMutex<Conn>),
+    PerThread {
+        config: Box<::postgres::Config>,
+        conns: Box<thread_local::ThreadLocal<Conn>>,
+    },
+}
+
+/// A connection, for the statements of one thread.
+pub enum ConnGuard<'a> {
+    Shared(parking_lot::ReentrantMutexGuard<'a, Conn>),
+    Own(&'a Conn),
+}
+
+impl std::ops::Deref for ConnGuard<'_> {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            ConnGuard::Shared(g) => g,
+            ConnGuard::Own(c) => c,
+        }
+    }
+}
+
+impl Connections {
+    /// PostgreSQL's: `first` becomes this thread's connection.
+    pub fn per_thread(config: ::postgres::Config, first: Conn) -> Connections {
+        let conns = thread_local::ThreadLocal::new();
+        conns.get_or(|| first);
+        Connections::PerThread {
+            config: Box::new(config),
+            conns: Box::new(conns),
+        }
+    }
+
+    pub fn get(&self) -> ConnGuard<'_> {
+        match self {
+            Connections::Shared(m) => ConnGuard::Shared(m.lock()),
+            Connections::PerThread { config, conns } => ConnGuard::Own(
+                conns.get_or(|| Conn::postgres(postgres::PgConn::lazy((**config).clone()))),
+            ),
+        }
+    }
+}
+
+/// A connection to either database, used by one thread at a time.
 pub enum Conn {
     Sqlite(rusqlite::Connection),
     Postgres {

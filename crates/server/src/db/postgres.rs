@@ -137,21 +137,27 @@ struct Worker {
     statements: HashMap<String, Statement>,
 }
 
+/// The connection settings of `url` (with Twofold's connect timeout and application name).
+pub fn config(url: &str) -> Result<postgres::Config> {
+    let mut config: postgres::Config = url.parse().map_err(|_| {
+        ServerError::Config(format!(
+            "{} is not a PostgreSQL connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE)",
+            redact(url)
+        ))
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    config.application_name("twofold-server");
+    Ok(config)
+}
+
 impl PgConn {
-    /// Connects (failing within [`CONNECT_TIMEOUT`] when the database does not answer).
-    pub fn connect(url: &str) -> Result<PgConn> {
-        let shown = redact(url);
-        let mut config: postgres::Config = url.parse().map_err(|_| {
-            ServerError::Config(format!(
-                "{shown} is not a PostgreSQL connection string (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
-            ))
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
-        }
-        config.application_name("twofold-server");
+    /// A connection that connects at its first statement (and again whenever it broke). If its
+    /// thread cannot be started, every statement fails ([`ServerError::PostgresGone`]).
+    pub fn lazy(config: postgres::Config) -> PgConn {
         let (jobs, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        let _ = std::thread::Builder::new()
             .name("twofold-server-postgres".into())
             .spawn(move || {
                 let mut worker = Worker {
@@ -162,9 +168,14 @@ impl PgConn {
                 while let Ok(job) = rx.recv() {
                     job(&mut worker);
                 }
-            })
-            .map_err(|e| ServerError::Config(format!("cannot start the database thread: {e}")))?;
-        let conn = PgConn { jobs };
+            });
+        PgConn { jobs }
+    }
+
+    /// Connects now (failing within [`CONNECT_TIMEOUT`] when the database does not answer).
+    pub fn connect(url: &str) -> Result<PgConn> {
+        let shown = redact(url);
+        let conn = PgConn::lazy(config(url)?);
         conn.call(|w| w.client().map(drop))?.map_err(|e| match e {
             ServerError::Postgres(e) => ServerError::Connect {
                 database: shown,
