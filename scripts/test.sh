@@ -41,7 +41,8 @@ step "rust: unit, property, CLI, vault, scanner, import/export and server tests"
 # (an upstream race, see crates/cli/tests/vault_keyring.rs) when that churn shares one daemon
 # with the other keyring tests; either alone stayed up through every local run.
 churn=two_processes_with_the_keyring_slot_end_with_400
-tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored --skip "$churn"
+# The tests named postgres_… need a PostgreSQL server: they run in the PostgreSQL step below.
+tests/with-keyring.sh cargo test --workspace --locked -- --include-ignored --skip "$churn" --skip postgres_
 tests/with-keyring.sh cargo test -p twofold-cli --test vault_keyring --locked -- --ignored --exact "$churn"
 
 step "test server on PostgreSQL (a throw-away cluster): the server's tests, an outage, two instances as processes"

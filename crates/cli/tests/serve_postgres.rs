@@ -125,7 +125,7 @@ fn kill(child: &mut Child, signal: &str) {
 
 #[test]
 #[ignore = "needs a PostgreSQL server: crates/server/tests/postgres/cluster.sh"]
-fn a_database_that_cannot_be_reached_stops_the_start_in_one_line() {
+fn postgres_a_database_that_cannot_be_reached_stops_the_start_in_one_line() {
     let _ = NEEDS_PG;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("server.key");
@@ -194,7 +194,7 @@ fn a_database_that_cannot_be_reached_stops_the_start_in_one_line() {
 
 #[test]
 #[ignore = "needs a PostgreSQL server: crates/server/tests/postgres/cluster.sh"]
-fn two_instances_share_one_truth_survive_a_kill_and_lose_nothing() {
+fn postgres_two_instances_share_one_truth_survive_a_kill_and_lose_nothing() {
     let db = new_database("twofold_two_instances");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("server.key");

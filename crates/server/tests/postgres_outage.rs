@@ -113,7 +113,7 @@ async fn health_becomes(srv: &Srv, status: u16, within: Duration) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a PostgreSQL server: crates/server/tests/postgres/cluster.sh"]
-async fn requests_and_health_follow_a_database_that_goes_away_and_comes_back() {
+async fn postgres_requests_and_health_follow_a_database_that_goes_away_and_comes_back() {
     let admin = common::postgres_admin().expect("TWOFOLD_TEST_PG");
     let dir = tempfile::tempdir().unwrap();
     let url = common::postgres_database(&admin, dir.path());
