@@ -55,6 +55,9 @@ fn serve_refuses_unsafe_settings() {
         &["serve", "--rate-limit", "lots"][..],
         &["serve", "--login-throttle", "lots"][..],
         &["serve", "--allowed-host", "evil.test:80"][..],
+        // PostgreSQL without the key every instance shares; the password is not echoed
+        &["serve", "--db", "postgres://qa:hunter2@127.0.0.1:1/x"][..],
+        &["serve", "--trusted-client-ip-header", "X Real IP"][..],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
             .args(args)
@@ -63,6 +66,7 @@ fn serve_refuses_unsafe_settings() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
     }
 }
 

@@ -179,13 +179,14 @@ fn postgres_a_database_that_cannot_be_reached_stops_the_start_in_one_line() {
         assert!(!err.contains(&secret), "the password is echoed: {err:?}");
         assert!(out.stdout.is_empty());
     }
-    // Without --key-file: which flag is missing, and why.
+    // Without --key-file: a usage error (exit 2), which flag is missing, and why.
     let out = Command::new(env!("CARGO_BIN_EXE_twofold"))
         .args(["serve", "--bind", "127.0.0.1:0", "--db", &base])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(
         err.contains("--key-file") && !err.contains(password),
         "{err}"

@@ -393,6 +393,15 @@ impl Config {
     /// Refuses settings that make no sense or are unsafe without the matching opt-in.
     pub fn validate(&self) -> Result<()> {
         let err = |m: String| Err(ServerError::Config(m));
+        if let (Some(db), None) = (&self.db, &self.key_file) {
+            let db = crate::db::Database::parse(db);
+            if matches!(db, crate::db::Database::Postgres(_)) {
+                return err(format!(
+                    "{} is a PostgreSQL database: pass --key-file PATH, the server key every instance on it shares (created 0600 when absent)",
+                    db.display()
+                ));
+            }
+        }
         if let Some(h) = &self.trusted_client_ip_header {
             if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
                 return err(format!(

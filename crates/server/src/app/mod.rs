@@ -208,11 +208,9 @@ impl App {
                 (keys, conns, Some(checkpointer))
             }
             Database::Postgres(url) => {
+                // `validate` asked for it.
                 let key_file = cfg.key_file.as_ref().ok_or_else(|| {
-                    ServerError::Config(format!(
-                        "{} is a PostgreSQL database: pass --key-file PATH, the server key every instance on it shares (created 0600 when absent)",
-                        database.display()
-                    ))
+                    ServerError::Config("a PostgreSQL database needs --key-file".into())
                 })?;
                 let keys = Keys::load_or_create(key_file)?;
                 let pg = crate::db::postgres::PgConn::connect(url)?;
