@@ -7,22 +7,12 @@ mod common;
 use common::Srv;
 use serde_json::{json, Value};
 
-async fn health(srv: &Srv) -> (u16, Value) {
-    let resp = srv
-        .http
-        .get(srv.url("/_twofold/health"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_follows_the_database() {
     // SQLite's write lock, whichever backend the other tests run on (tests/postgres.rs has
     // PostgreSQL's outage).
     let srv = Srv::start_sqlite().await;
-    let (status, body) = health(&srv).await;
+    let (status, body) = srv.health().await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
@@ -33,7 +23,7 @@ async fn health_follows_the_database() {
     let other = rusqlite::Connection::open(srv.dir.path().join("server.sqlite3")).unwrap();
     other.execute_batch("BEGIN EXCLUSIVE").unwrap();
 
-    let (status, body) = health(&srv).await;
+    let (status, body) = srv.health().await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["status"], "unavailable");
     assert_eq!(
@@ -66,7 +56,7 @@ async fn health_follows_the_database() {
 
     // The lock is given back: the same server answers again.
     other.execute_batch("ROLLBACK").unwrap();
-    let (status, body) = health(&srv).await;
+    let (status, body) = srv.health().await;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("ok")),

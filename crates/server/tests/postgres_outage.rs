@@ -70,16 +70,6 @@ impl Relay {
     }
 }
 
-async fn health(srv: &Srv) -> (u16, Value) {
-    let resp = srv
-        .http
-        .get(srv.url("/_twofold/health"))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.json().await.unwrap())
-}
-
 async fn register(srv: &Srv, email: &str) -> (u16, Value, Option<String>) {
     let resp = srv
         .http
@@ -99,7 +89,7 @@ async fn register(srv: &Srv, email: &str) -> (u16, Value, Option<String>) {
 async fn health_becomes(srv: &Srv, status: u16, within: Duration) -> Value {
     let started = Instant::now();
     loop {
-        let (s, body) = health(srv).await;
+        let (s, body) = srv.health().await;
         if s == status {
             return body;
         }
@@ -128,7 +118,7 @@ async fn postgres_requests_and_health_follow_a_database_that_goes_away_and_comes
     })
     .await;
 
-    let (s, body) = health(&srv).await;
+    let (s, body) = srv.health().await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(
         body,

@@ -162,6 +162,17 @@ impl Srv {
         self.handle.as_ref().unwrap().app()
     }
 
+    /// `GET /_twofold/health`: the status and the body.
+    pub async fn health(&self) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(self.url("/_twofold/health"))
+            .send()
+            .await
+            .unwrap();
+        (resp.status().as_u16(), resp.json().await.unwrap())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
