@@ -55,7 +55,13 @@ impl App {
 
     /// The second step of a login, with a TOTP code or a recovery code, for a user already
     /// known (the HTML face keeps it in the session; the REST face in a challenge).
+    /// In one transaction (joining the caller's), so that the lockout's check and count are one
+    /// for every instance on the database.
     pub fn second_factor(&self, user_id: i64, code: &str, recovery: bool) -> Result<bool> {
+        self.batch(|| self.second_factor_steps(user_id, code, recovery))
+    }
+
+    fn second_factor_steps(&self, user_id: i64, code: &str, recovery: bool) -> Result<bool> {
         if let Some(wait) = self.lockout_remaining(user_id)? {
             return Err(self.locked_out(wait));
         }
