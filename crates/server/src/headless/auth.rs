@@ -120,36 +120,39 @@ pub(super) async fn login(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Resu
     let user = app
         .hashing(move || a2.authenticate(&email, &password))
         .await?;
-    let Some(user) = user else {
-        return Ok(Reply::error(
-            "email_password_mismatch",
-            "The email address and/or password you specified are not correct.",
-            Some("password"),
-        ));
-    };
-    // A successful login takes its hits back (`authenticate`, the rollback).
-    app.rate_rollback(&taken)?;
-    // A fresh session for the login (allauth's login flow stashes it in a new session).
-    ctx.sess = Session::default();
-    ctx.cycle = true;
-    let mut e = Map::new();
-    e.insert("method".into(), json!("password"));
-    e.insert("email".into(), json!(user.email));
-    ctx.record(user.id, e);
-    // `mfa/stages.py`, `AuthenticateStage._should_handle`: TOTP enabled, browser not trusted.
-    let trusted = ctx.client == Client::Browser
-        && app.cfg.trust
-        && app.trusted(ctx.cookies_in.get(TRUST_COOKIE), &user)?;
-    if app.has_totp(user.id)? && !trusted {
-        ctx.sess.pending = Some(Pending {
-            user: user.id,
-            stage: STAGE_MFA.into(),
-            started: now_f(app),
-        });
-        return ctx.auth_reply(None, false);
-    }
-    ctx.login(user.id);
-    ctx.auth_reply(None, false)
+    // The rest in one transaction (see `routes::route`).
+    app.batch(|| {
+        let Some(user) = user else {
+            return Ok(Reply::error(
+                "email_password_mismatch",
+                "The email address and/or password you specified are not correct.",
+                Some("password"),
+            ));
+        };
+        // A successful login takes its hits back (`authenticate`, the rollback).
+        app.rate_rollback(&taken)?;
+        // A fresh session for the login (allauth's login flow stashes it in a new session).
+        ctx.sess = Session::default();
+        ctx.cycle = true;
+        let mut e = Map::new();
+        e.insert("method".into(), json!("password"));
+        e.insert("email".into(), json!(user.email));
+        ctx.record(user.id, e);
+        // `mfa/stages.py`, `AuthenticateStage._should_handle`: TOTP enabled, browser not trusted.
+        let trusted = ctx.client == Client::Browser
+            && app.cfg.trust
+            && app.trusted(ctx.cookies_in.get(TRUST_COOKIE), &user)?;
+        if app.has_totp(user.id)? && !trusted {
+            ctx.sess.pending = Some(Pending {
+                user: user.id,
+                stage: STAGE_MFA.into(),
+                started: now_f(app),
+            });
+            return ctx.auth_reply(None, false);
+        }
+        ctx.login(user.id);
+        ctx.auth_reply(None, false)
+    })
 }
 
 pub(super) async fn reauthenticate(ctx: &mut Ctx<'_>, input: &Map<String, Value>) -> Result<Reply> {

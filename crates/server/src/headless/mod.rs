@@ -225,6 +225,11 @@ impl App {
         ip: IpAddr,
         key: &str,
     ) -> crate::error::Result<()> {
+        // `ACCOUNT_RATE_LIMITS = False`: `clear` (`core/internal/ratelimit.py`) gets no rates
+        // from `get_rates`, so it deletes nothing.
+        if !self.cfg.account_rate_limits {
+            return Ok(());
+        }
         self.batch(|| {
             for rate in rates {
                 self.conn().exec(

@@ -214,7 +214,27 @@ pub(super) async fn handle(
 }
 
 /// The routes (`headless/urls.py`, `account/urls.py`, `mfa/urls.py`, `tokens/urls.py`).
+/// The views that hash a password await it; every other view runs its database steps in one
+/// transaction ([`App::batch`]): one commit per request (on SQLite one WAL write and one round
+/// of locks, where each step on its own took its own).
 pub(super) async fn route(
+    ctx: &mut Ctx<'_>,
+    method: &Method,
+    path: &str,
+    input: &Map<String, Value>,
+) -> Result<Reply> {
+    let app = ctx.app;
+    match (path, method) {
+        ("config", &Method::GET) => Ok(config(app)),
+        ("auth/signup", &Method::POST) => signup(ctx, input).await,
+        ("auth/login", &Method::POST) => login(ctx, input).await,
+        ("auth/reauthenticate", &Method::POST) => reauthenticate(ctx, input).await,
+        _ => app.batch(|| route_steps(ctx, method, path, input)),
+    }
+}
+
+/// The views that do not await (see [`route`]).
+fn route_steps(
     ctx: &mut Ctx<'_>,
     method: &Method,
     path: &str,
@@ -223,16 +243,12 @@ pub(super) async fn route(
     let app = ctx.app;
     let m = method.clone();
     match (path, m) {
-        ("config", Method::GET) => Ok(config(app)),
         ("auth/session", Method::GET) => ctx.auth_reply(None, false),
         ("auth/session", Method::DELETE) => {
             ctx.sess = Session::default();
             ctx.flush = true;
             ctx.auth_reply(None, false)
         }
-        ("auth/signup", Method::POST) => signup(ctx, input).await,
-        ("auth/login", Method::POST) => login(ctx, input).await,
-        ("auth/reauthenticate", Method::POST) => reauthenticate(ctx, input).await,
         ("auth/2fa/authenticate", Method::POST) => two_factor(ctx, input),
         ("auth/2fa/reauthenticate", Method::POST) => {
             let Some(user) = ctx.user()? else {

@@ -42,7 +42,6 @@ pub(super) fn authenticator_data(a: &Authenticator, sensitive: bool) -> Value {
 
 /// An authenticator row as the headless API shows it.
 pub(crate) struct Authenticator {
-    pub id: i64,
     pub kind: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
@@ -55,7 +54,7 @@ impl App {
     pub(crate) fn allauth_authenticators(&self, user_id: i64) -> Result<Vec<Authenticator>> {
         self.authenticator_rows(user_id)?
             .into_iter()
-            .map(|(id, kind, created_at, last_used_at)| {
+            .map(|(_, kind, created_at, last_used_at)| {
                 let codes = if kind == "recovery_codes" {
                     self.recovery_state(user_id)?.map(|(_, all, mask)| {
                         let unused = all
@@ -70,7 +69,6 @@ impl App {
                     None
                 };
                 Ok(Authenticator {
-                    id,
                     kind,
                     created_at,
                     last_used_at,
@@ -84,9 +82,9 @@ impl App {
     /// (`mfa/models.py`: recovery_codes, totp, webauthn).
     pub(crate) fn authenticator_types(&self, user_id: i64) -> Result<Vec<&'static str>> {
         let kinds: Vec<String> = self
-            .allauth_authenticators(user_id)?
+            .authenticator_rows(user_id)?
             .into_iter()
-            .map(|a| a.kind)
+            .map(|(_, kind, _, _)| kind)
             .collect();
         Ok(["recovery_codes", "totp"]
             .into_iter()
@@ -122,8 +120,9 @@ impl App {
         user_id: i64,
         code: &str,
     ) -> Result<Option<(i64, &'static str)>> {
-        for a in self.allauth_authenticators(user_id)? {
-            let ok = if a.kind == TYPE_TOTP {
+        // The rows alone: the recovery codes are derived only if the TOTP code fails.
+        for (id, kind, _, _) in self.authenticator_rows(user_id)? {
+            let ok = if kind == TYPE_TOTP {
                 self.allauth_check_totp(user_id, code)?
             } else {
                 self.spend_recovery_code(user_id, code)?
@@ -131,14 +130,14 @@ impl App {
             if ok {
                 self.conn().exec(
                     "UPDATE authenticators SET last_used_at = ?1 WHERE id = ?2",
-                    params![self.now() as i64, a.id],
+                    params![self.now() as i64, id],
                 )?;
-                let kind = if a.kind == TYPE_TOTP {
+                let kind = if kind == TYPE_TOTP {
                     "totp"
                 } else {
                     "recovery_codes"
                 };
-                return Ok(Some((a.id, kind)));
+                return Ok(Some((id, kind)));
             }
         }
         Ok(None)
@@ -243,10 +242,10 @@ impl App {
     /// and the authenticators, so that a trust given before such a change no longer holds.
     pub(super) fn trust_fingerprint(&self, user: &User) -> Result<String> {
         let mut parts = vec![user.id.to_string(), user.password_fingerprint()];
-        for a in self.allauth_authenticators(user.id)? {
-            parts.push(a.id.to_string());
-            parts.push(a.kind.clone());
-            parts.push(a.created_at.to_string());
+        for (id, kind, created_at, _) in self.authenticator_rows(user.id)? {
+            parts.push(id.to_string());
+            parts.push(kind);
+            parts.push(created_at.to_string());
         }
         let mac = self
             .keys
