@@ -213,11 +213,11 @@ impl App {
                     ServerError::Config("a PostgreSQL database needs --key-file".into())
                 })?;
                 let keys = Keys::load_or_create(key_file)?;
-                let pg = crate::db::postgres::PgConn::connect(url)?;
+                let config = crate::db::postgres::config(url)?;
+                let pg = crate::db::postgres::PgConn::connect(url, config.clone())?;
                 pg.migrate()?;
                 let conn = Conn::postgres(pg);
                 keys.check_database(&conn)?;
-                let config = crate::db::postgres::config(url)?;
                 (keys, crate::db::Connections::per_thread(config, conn), None)
             }
         };

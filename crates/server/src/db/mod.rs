@@ -346,11 +346,7 @@ impl Conn {
         params: &[Arg<'_>],
         f: impl FnMut(&Row) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let rows = match self {
-            Conn::Sqlite(c) => sqlite::query(c, sql, params)?,
-            Conn::Postgres { conn, .. } => conn.query(sql, params)?,
-        };
-        rows.iter().map(f).collect()
+        self.query(sql, params)?.iter().map(f).collect()
     }
 
     /// The first row of a query through `f`; [`ServerError::NoRow`] when there is none
@@ -361,11 +357,15 @@ impl Conn {
         params: &[Arg<'_>],
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let rows = match self {
-            Conn::Sqlite(c) => sqlite::query(c, sql, params)?,
-            Conn::Postgres { conn, .. } => conn.query(sql, params)?,
-        };
+        let rows = self.query(sql, params)?;
         rows.first().map(f).unwrap_or(Err(ServerError::NoRow))
+    }
+
+    fn query(&self, sql: &str, params: &[Arg<'_>]) -> Result<Vec<Row>> {
+        match self {
+            Conn::Sqlite(c) => sqlite::query(c, sql, params),
+            Conn::Postgres { conn, .. } => conn.query(sql, params),
+        }
     }
 
     /// Runs several statements without parameters.

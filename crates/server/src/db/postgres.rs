@@ -172,10 +172,11 @@ impl PgConn {
         PgConn { jobs }
     }
 
-    /// Connects now (failing within [`CONNECT_TIMEOUT`] when the database does not answer).
-    pub fn connect(url: &str) -> Result<PgConn> {
+    /// Connects now with `config` (from [`config`]; `url` only names the database in errors),
+    /// failing within [`CONNECT_TIMEOUT`] when the database does not answer.
+    pub fn connect(url: &str, config: postgres::Config) -> Result<PgConn> {
         let shown = redact(url);
-        let conn = PgConn::lazy(config(url)?);
+        let conn = PgConn::lazy(config);
         conn.call(|w| w.client().map(drop))?.map_err(|e| match e {
             ServerError::Postgres(e) => ServerError::Connect {
                 database: shown,
