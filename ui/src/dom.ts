@@ -41,12 +41,21 @@ export function groupCode(code: string): string {
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-/** A countdown ring: a circle whose stroke shows the fraction of the period left. */
-export function ring(): SVGSVGElement {
+/** A countdown ring and what its tick changes, kept so a tick touches only those. */
+export interface Ring {
+  el: HTMLElement;
+  bar: SVGCircleElement;
+  /** The seconds left: a text node in a fixed-size box (`.ring`'s containment), so a new number
+   *  lays out nothing outside the box. */
+  text: Text;
+  warn: boolean;
+}
+
+/** A countdown ring: a circle whose stroke shows the fraction of the period left, the seconds in
+ *  its middle. */
+export function ring(): Ring {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("viewBox", "0 0 36 36");
-  svg.setAttribute("class", "ring");
-  svg.setAttribute("aria-hidden", "true");
   const track = document.createElementNS(SVG_NS, "circle");
   track.setAttribute("class", "ring-track");
   const bar = document.createElementNS(SVG_NS, "circle");
@@ -57,19 +66,24 @@ export function ring(): SVGSVGElement {
     c.setAttribute("r", "15.9155");
     svg.append(c);
   }
-  const text = document.createElementNS(SVG_NS, "text");
-  text.setAttribute("x", "18");
-  text.setAttribute("y", "22.5");
-  text.setAttribute("class", "ring-text");
-  svg.append(text);
-  return svg;
+  // The arc starts at the top (an SVG transform on the circle: no CSS transform, no layer).
+  bar.setAttribute("transform", "rotate(-90 18 18)");
+  const text = document.createTextNode("");
+  const el = h("span", { class: "ring", "aria-hidden": "true" }, svg, h("span", { class: "ring-text" }, text));
+  return { el, bar, text, warn: false };
 }
 
-export function setRing(svg: SVGSVGElement, left: number, period: number): void {
-  const bar = svg.querySelector(".ring-bar") as SVGCircleElement;
-  const text = svg.querySelector(".ring-text") as SVGTextElement;
+/** One tick of a ring: only what changed is written (the seconds, the arc; the colour twice a
+ *  period). */
+export function setRing(r: Ring, left: number, period: number): void {
+  const secs = String(left);
+  if (r.text.data === secs) return;
+  r.text.data = secs;
   const pct = Math.max(0, Math.min(100, (left / period) * 100));
-  bar.setAttribute("stroke-dasharray", `${pct.toFixed(2)} 100`);
-  text.textContent = String(left);
-  svg.classList.toggle("warn", left <= 5);
+  r.bar.setAttribute("stroke-dasharray", `${pct.toFixed(2)} 100`);
+  const warn = left <= 5;
+  if (warn !== r.warn) {
+    r.warn = warn;
+    r.el.classList.toggle("warn", warn);
+  }
 }

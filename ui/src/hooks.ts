@@ -9,7 +9,8 @@ export const hooks = {
     void known;
     return Promise.reject(new Error("the list is not loaded yet"));
   },
-  /** The codes of the rows `ids` names, just come on screen (`list.ts`'s `tick`). */
+  /** Paints the rows `ids` names, just come on screen or focused, asking Rust for their codes
+   *  if those kept have run out (`list.ts`'s `tick`). */
   tick: (ids?: string[]): Promise<void> => {
     void ids;
     return Promise.resolve();

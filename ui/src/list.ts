@@ -3,7 +3,7 @@
 import { api, errorText, type CodeView, type VaultStatus } from "./api";
 import { byId, h } from "./dom";
 import { hideLock, showLock } from "./lock";
-import { buildRow, EAGER_ROWS, forgetRows, paint, placeholder, screenIds } from "./rows";
+import { buildRow, EAGER_ROWS, forgetRows, nowSecond, paint, placeholder, screenIds, stale, viewChanged } from "./rows";
 import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
@@ -37,12 +37,11 @@ export async function refresh(known?: VaultStatus): Promise<void> {
 hooks.refresh = refresh;
 hooks.tick = tick;
 
-/** Keeps the codes just received (a row built later paints from them) and marks the tick;
- *  `more`: codes for rows just come on screen, added to this second's. */
+/** Keeps the codes just received (the rows count down from them; a row built later paints from
+ *  them); `more`: codes for some rows, added to those kept. */
 function received(views: CodeView[], more = false): void {
   if (!more) state.lastViews = new Map();
   for (const v of views) state.lastViews.set(v.id, v);
-  document.body.dataset.ticked = String(Date.now());
 }
 
 /** The banner of a vault that did not open: what is wrong and what to do, the technical cause
@@ -180,7 +179,9 @@ function draw(): void {
     }
   }
   ul.append(frag);
-  for (const v of state.lastViews.values()) paint(v);
+  const now = nowSecond();
+  for (const v of state.lastViews.values()) paint(v, now);
+  viewChanged();
 }
 
 /** A group's heading (group by tag): its name and count, a button that folds it. */
@@ -217,18 +218,33 @@ function groupToggle(): HTMLButtonElement {
   return b;
 }
 
-/** Once a second (main.ts) and when rows come on screen (`ids`): asks Rust for the codes of the
- *  rows on screen only, and paints them; nothing while the window is hidden (it ticks again
- *  when shown). */
+/** Ids whose codes are being asked for: a slow answer is not asked for again the next second. */
+const asking = new Set<string>();
+
+/** Once a second (main.ts), and for `ids` when rows come on screen or take the focus: counts down
+ *  the rows on screen (and the focused one) from the codes kept, on the window's clock, and asks
+ *  Rust only for the rows whose period has rolled over or that have none kept (one call for all
+ *  of them, so once a period, not once a second). Nothing while the window is hidden (it ticks
+ *  again when shown). */
 export async function tick(ids?: string[]): Promise<void> {
   if (state.locked || state.rows.size === 0 || document.visibilityState === "hidden") return;
-  const asked = ids ?? screenIds();
-  if (asked.length === 0) return;
+  const now = nowSecond();
+  const ask: string[] = [];
+  for (const id of ids ?? screenIds()) {
+    const v = state.lastViews.get(id);
+    if (v) paint(v, now);
+    if ((!v || stale(v, now)) && !asking.has(id)) ask.push(id);
+  }
+  if (ask.length === 0) return;
+  for (const id of ask) asking.add(id);
   try {
-    const views = await api.codes(asked);
-    received(views, !!ids);
-    for (const v of views) paint(v);
+    const views = await api.codes(ask);
+    received(views, true);
+    const at = nowSecond();
+    for (const v of views) paint(v, at);
   } catch (err) {
     showBanner({ message: errorText(err), detail: null });
+  } finally {
+    for (const id of ask) asking.delete(id);
   }
 }

@@ -12,7 +12,7 @@ import { refresh, render, retryVault, showBanner, tick } from "./list";
 import { idleCheck, lockNow, showLock, wireLockForm } from "./lock";
 import { closeMenu, showMenu, wireMenuDismiss } from "./menu";
 import { ROW_TYPE } from "./order";
-import { wireRowFocus } from "./rows";
+import { watchView, wireRowFocus } from "./rows";
 import { state } from "./state";
 import { wireWindow } from "./window";
 import { openIconPackImport } from "./icon-picker";
@@ -73,6 +73,7 @@ function wire(): void {
   wireAppMenu();
   wireMenuDismiss();
   wireRowFocus();
+  watchView();
   wireEmptyState();
   wireKeyboard();
   wireLockForm();
@@ -131,11 +132,12 @@ function wire(): void {
   }
 }
 
-/** Ticks on the second boundary so every account with the same period changes together. */
+/** One timer for every row: ticks on the second boundary so every account with the same period
+ *  changes together (list.ts's tick counts down locally; Rust is asked once a period). */
 function scheduleTicks(): void {
   const delay = 1000 - (Date.now() % 1000) + 5;
-  setTimeout(async () => {
-    await tick();
+  setTimeout(() => {
+    void tick();
     idleCheck();
     scheduleTicks();
   }, delay);

@@ -18,40 +18,75 @@ import { t } from "./i18n";
  */
 export const EAGER_ROWS = 40;
 
-export const lazyRows = new IntersectionObserver(
-  (entries) => {
-    for (const e of entries) if (e.isIntersecting) materialize(e.target as HTMLLIElement);
-  },
-  { rootMargin: "100% 0px" },
-);
+/**
+ * The built rows on screen: the tick counts down their codes only (and the focused row's), so a
+ * long list costs the same each second as a short one. A row coming on screen is painted at once
+ * (and its codes asked for if the ones kept have run out); one leaving it keeps what it shows
+ * until it comes back.
+ */
+let onScreen = new Set<HTMLLIElement>();
 
 /**
- * The built rows on screen: the tick asks Rust for their codes only (and the focused row's), so
- * a long list costs the same each second as a short one. A row coming on screen gets its codes
- * at once; one leaving it keeps what it shows until it comes back.
+ * Which rows are on screen, and which placeholders are near enough to build, is worked out when
+ * the view moves (a scroll, a resize, a new list), from the rows' places: no IntersectionObserver.
+ * An observer on every placeholder made WebKit measure all 1,000 of them at each frame, the
+ * once-a-second frame of the countdown included (a quarter of the idle CPU with 1,000 accounts).
  */
-const onScreen = new Set<HTMLLIElement>();
+let viewQueued = false;
 
-export const screenRows = new IntersectionObserver((entries) => {
-  const came: string[] = [];
-  for (const e of entries) {
-    const li = e.target as HTMLLIElement;
-    if (!e.isIntersecting) onScreen.delete(li);
-    else if (!onScreen.has(li)) {
-      onScreen.add(li);
-      came.push(li.dataset.id ?? "");
-    }
+export function viewChanged(): void {
+  if (viewQueued) return;
+  viewQueued = true;
+  requestAnimationFrame(() => {
+    viewQueued = false;
+    updateView();
+  });
+}
+
+export function watchView(): void {
+  window.addEventListener("scroll", viewChanged, { passive: true });
+  window.addEventListener("resize", viewChanged, { passive: true });
+}
+
+function updateView(): void {
+  const items = list().children;
+  const h = window.innerHeight;
+  // The list's items are in vertical order: the first within a screen above the view, by halves.
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].getBoundingClientRect().bottom <= -h) lo = mid + 1;
+    else hi = mid;
   }
+  // Read every place first, then build: a placeholder has a built row's height, so building one
+  // moves nothing below it.
+  const near: HTMLLIElement[] = [];
+  const seen: boolean[] = [];
+  for (let i = lo; i < items.length; i++) {
+    const li = items[i] as HTMLLIElement;
+    const r = li.getBoundingClientRect();
+    if (r.top >= 2 * h) break;
+    if (!li.classList.contains("row")) continue;
+    near.push(li);
+    seen.push(r.bottom > 0 && r.top < h);
+  }
+  const now = new Set<HTMLLIElement>();
+  const came: string[] = [];
+  near.forEach((li, i) => {
+    const row = li.classList.contains("placeholder") ? materialize(li)?.li : li;
+    if (!row || !seen[i]) return;
+    now.add(row);
+    if (!onScreen.has(row)) came.push(row.dataset.id ?? "");
+  });
+  onScreen = now;
   if (came.length > 0) void hooks.tick(came);
-});
+}
 
 /** The ids of the rows on screen and of the focused row (its label carries its code). */
 export function screenIds(): string[] {
   const ids = new Set<string>();
-  for (const li of onScreen) {
-    if (li.isConnected) ids.add(li.dataset.id ?? "");
-    else onScreen.delete(li);
-  }
+  for (const li of onScreen) if (li.isConnected) ids.add(li.dataset.id ?? "");
   const focused = document.activeElement as HTMLElement | null;
   if (focused?.classList.contains("row") && focused.dataset.id) ids.add(focused.dataset.id);
   return [...ids];
@@ -59,9 +94,7 @@ export function screenIds(): string[] {
 
 /** The list is emptied (a new render, the lock): no row is on screen any more. */
 export function forgetRows(): void {
-  lazyRows.disconnect();
-  screenRows.disconnect();
-  onScreen.clear();
+  onScreen = new Set();
 }
 
 /** One bare <li>, cloned for each placeholder: cheaper than building hundreds at start. */
@@ -71,7 +104,6 @@ export function placeholder(a: Account): HTMLLIElement {
   const li = placeholderTemplate.cloneNode() as HTMLLIElement;
   li.dataset.id = a.id;
   li.setAttribute("aria-label", rowLabel(a));
-  lazyRows.observe(li);
   return li;
 }
 
@@ -81,15 +113,11 @@ export function wireRowFocus(): void {
   list().addEventListener("focusin", (e) => {
     const li = e.target as HTMLElement;
     if (li.classList.contains("placeholder")) materialize(li as HTMLLIElement)?.li.focus();
-    else if (li.classList.contains("row")) {
-      const v = state.lastViews.get(li.dataset.id ?? "");
-      if (v) paint(v);
-    }
+    else if (li.classList.contains("row")) void hooks.tick([li.dataset.id ?? ""]);
   });
 }
 
 function materialize(li: HTMLLIElement): Row | undefined {
-  lazyRows.unobserve(li);
   const id = li.dataset.id ?? "";
   const a = state.accounts.find((x) => x.id === id);
   if (!a || !li.isConnected) return undefined;
@@ -129,7 +157,7 @@ export function buildRow(a: Account): Row {
   const side: Node =
     a.kind === "hotp"
       ? h("button", { class: "hotp-next", type: "button", "aria-label": t("row.next_code"), title: t("row.next_code"), text: "↻" })
-      : r;
+      : r.el;
   const li = h(
     "li",
     {
@@ -145,7 +173,6 @@ export function buildRow(a: Account): Row {
   );
   if (a.pinned) li.prepend(h("span", { class: "pin", "aria-label": t("row.pinned"), text: "★" }));
   if (manualOrder()) wireRowDrag(li, a);
-  screenRows.observe(li);
   li.addEventListener("click", (e) => {
     const target = e.target as HTMLElement;
     if (target.closest(".row-menu")) return openRowMenu(a, menuBtn);
@@ -179,27 +206,46 @@ export function buildRow(a: Account): Row {
   return { li, ring: r, code, next, account: a };
 }
 
-export function paint(v: CodeView): void {
-  for (const row of state.rows.get(v.id) ?? []) paintRow(row, v);
+/** The Unix second now, on the window's clock (the same clock Rust's codes are computed on). */
+export const nowSecond = (): number => Math.floor(Date.now() / 1000);
+
+/** Whether the codes kept for a row have run out: its period has rolled over since (HOTP codes
+ *  never do). */
+export const stale = (v: CodeView, now = nowSecond()): boolean => v.ends_at !== 0 && v.ends_at <= now;
+
+/** Paints an account's rows from the codes kept for it, counting down on the window's clock. */
+export function paint(v: CodeView, now = nowSecond()): void {
+  for (const row of state.rows.get(v.id) ?? []) paintRow(row, v, now);
 }
 
-function paintRow(row: Row, v: CodeView): void {
+function paintRow(row: Row, v: CodeView, now: number): void {
   if (row.account.kind === "hotp") {
     const shown = state.hotpCodes.get(v.id);
-    row.code.textContent = shown ? groupCode(shown) : "••• •••";
+    const text = shown ? groupCode(shown) : "••• •••";
+    if (row.code.textContent !== text) row.code.textContent = text;
     return;
   }
+  let left = v.ends_at - now;
+  let current = v.code;
+  let next = v.next_code;
+  if (left <= 0) {
+    // The period rolled over and fresh codes are on their way (list.ts's tick): the next code is
+    // the current one now. Kept codes older than that show nothing until the fresh ones come.
+    current = left > -v.period ? next : "";
+    next = "";
+    left = current ? left + v.period : 0;
+  }
   // Touch the DOM only where something changed: most ticks change just the ring.
-  const code = groupCode(v.code);
+  const code = current ? groupCode(current) : "••• •••";
   if (row.code.textContent !== code) row.code.textContent = code;
-  setRing(row.ring, v.seconds_left, v.period);
-  const warn = v.seconds_left <= 5;
-  row.li.classList.toggle("expiring", warn);
-  const next = warn ? groupCode(v.next_code) : "";
-  if (row.next.textContent !== next) row.next.textContent = next;
+  setRing(row.ring, left, v.period);
+  const warn = left <= 5;
+  if (warn !== row.li.classList.contains("expiring")) row.li.classList.toggle("expiring", warn);
+  const nextText = warn ? groupCode(next) : "";
+  if (row.next.textContent !== nextText) row.next.textContent = nextText;
   // The focused row's name carries its code and the time left, for a screen reader.
   if (document.activeElement === row.li) {
-    row.li.setAttribute("aria-label", t("row.focused", { name: rowLabel(row.account), code, count: v.seconds_left }));
+    row.li.setAttribute("aria-label", t("row.focused", { name: rowLabel(row.account), code, count: left }));
   }
 }
 

@@ -1,10 +1,10 @@
 // The list's shared state: the accounts, the rows built for them, the filter and the settings.
 import type { Account, CodeView, Settings } from "./api";
-import { byId } from "./dom";
+import { byId, type Ring } from "./dom";
 
 export interface Row {
   li: HTMLLIElement;
-  ring: SVGSVGElement;
+  ring: Ring;
   code: HTMLElement;
   next: HTMLElement;
   account: Account;
@@ -29,7 +29,8 @@ export const state = {
   locked: false,
   lastInput: Date.now(),
   hotpCodes: new Map<string, string>(),
-  /** The last codes received, so a re-render (search, filter) paints at once. */
+  /** The last codes received, current and next with the second the current one ends: the rows
+   *  count down from them on the window's clock, and a re-render (search, filter) paints at once. */
   lastViews: new Map<string, CodeView>(),
 };
 

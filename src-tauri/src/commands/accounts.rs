@@ -45,6 +45,10 @@ pub struct CodeView {
     seconds_left: u64,
     #[ts(type = "number")]
     period: u64,
+    /// The Unix second at which `code` gives way to `next_code` (0 for HOTP): the window counts
+    /// down to it on its own clock and asks again only then.
+    #[ts(type = "number")]
+    ends_at: u64,
 }
 
 /// The current and next code of the accounts `ids` names (the rows on screen; unknown ids are
@@ -77,16 +81,22 @@ fn code_view(a: &Account, t: u64) -> Res<CodeView> {
     } else {
         (String::new(), String::new())
     };
+    let seconds_left = if a.kind.is_timed() {
+        p.seconds_left(t)
+    } else {
+        0
+    };
     Ok(CodeView {
         id: a.id.clone(),
         code,
         next_code,
-        seconds_left: if a.kind.is_timed() {
-            p.seconds_left(t)
+        seconds_left,
+        period: a.period,
+        ends_at: if seconds_left > 0 {
+            t + seconds_left
         } else {
             0
         },
-        period: a.period,
     })
 }
 
@@ -101,6 +111,7 @@ pub async fn next_hotp(state: State<'_, AppState>, id: String) -> Res<CodeView> 
             next_code: String::new(),
             seconds_left: 0,
             period: 0,
+            ends_at: 0,
         })
     })
 }
