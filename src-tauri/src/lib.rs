@@ -16,7 +16,7 @@ mod vault_banner;
 mod window;
 
 pub fn run() {
-    software_compositing_by_default();
+    webkit_defaults();
     twofold_vault::harden_process();
     // The shell's words (the tray, the vault banner) in the window's language, before the
     // vault starts opening.
@@ -160,16 +160,28 @@ fn start_failed(e: tauri::Error) -> ! {
     std::process::exit(1)
 }
 
-/// Has WebKitGTK paint the page without accelerated compositing, unless the user chose
-/// otherwise (`WEBKIT_DISABLE_COMPOSITING_MODE=0` brings it back). A list of codes has nothing
-/// that needs a GPU layer tree, and compositing costs more than it gives: measured with
-/// `bench/desktop.sh`, the web process is smaller with 1,000 accounts, the window starts
-/// sooner, and where the compositor is Mesa's software GL the idle app stops waking the CPU for
-/// every repainted frame (docs/desktop-bench.md). Called first, while the process still has one
-/// thread, so the web process WebKit spawns later inherits it.
-fn software_compositing_by_default() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_none() {
-        std::env::set_var(VAR, "1");
+/// How WebKitGTK runs the window, unless the user set the variable otherwise. Called first, while
+/// the process still has one thread, so the web process WebKit spawns later inherits both.
+///
+/// * `WEBKIT_DISABLE_COMPOSITING_MODE=1`: paint without accelerated compositing (`=0` brings
+///   it back). A list of codes has nothing that needs a GPU layer tree, and compositing costs
+///   more than it gives: measured with `bench/desktop.sh`, the web process is smaller with 1,000
+///   accounts, the window starts sooner, and where the compositor is Mesa's software GL the idle
+///   app stops waking the CPU for every repainted frame (docs/desktop-bench.md).
+/// * `JSC_useJIT=0`: JavaScriptCore interprets the page's script instead of compiling it to
+///   machine code (`=1` brings the JIT back). The page runs only its own small bundle, mostly
+///   once at start and then a few lines a second, so the JIT buys no speed a user can see; it
+///   costs ~10 MB of the web process (its compilers' pages and the code they write), and it is
+///   the part of WebKit that writes executable memory, which an app holding secrets is better
+///   without (Apple's Lockdown Mode turns it off for the same reason).
+fn webkit_defaults() {
+    #[cfg(target_os = "linux")]
+    for (var, value) in [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("JSC_useJIT", "0"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            std::env::set_var(var, value);
+        }
     }
 }
