@@ -94,18 +94,16 @@ const controlContrast = () =>
       const f = (x) => ((x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
       return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
     };
-    // A colour with opacity over its background, as drawn.
-    const over = (fg, a, bg) => fg.slice(0, 3).map((x, i) => x * a + bg[i] * (1 - a));
     const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
     const search = document.getElementById("search");
     const page = rgb(getComputedStyle(document.documentElement).backgroundColor);
     const row = document.querySelector(".row:not(.placeholder)");
-    const track = row.querySelector(".ring-track");
+    // The ring's track is its conic gradient's last colour, as computed.
+    const stops = getComputedStyle(row.querySelector(".ring")).backgroundImage.match(/rgba?\([^)]*\)/g);
     const rowBg = rgb(getComputedStyle(row).backgroundColor);
-    const t = getComputedStyle(track);
     return {
       field: ratio(rgb(getComputedStyle(search).borderTopColor), page),
-      track: ratio(over(rgb(t.stroke), Number(t.opacity), rowBg), rowBg),
+      track: ratio(rgb(stops.at(-1)), rowBg),
     };
   });
 

@@ -69,8 +69,12 @@ test("in its last 5 seconds a row turns to the warning colour and shows the next
     browser.execute((s) => {
       const el = document.querySelector(s);
       return {
-        bar: getComputedStyle(el.querySelector(".ring-bar")).stroke,
+        // The arc is the first colour of the ring's conic gradient.
+        bar: getComputedStyle(el.querySelector(".ring")).backgroundImage.match(/rgba?\([^)]*\)/)[0],
         code: getComputedStyle(el.querySelector(".code")).color,
+        // The seconds are drawn in the last five, and on a row under the pointer or the focus.
+        secsDrawn: getComputedStyle(el.querySelector(".ring-secs")).display !== "none",
+        pointed: el.matches(":hover, :focus-visible"),
       };
     }, sel(r.id));
   await waitFor(async () => {
@@ -78,6 +82,7 @@ test("in its last 5 seconds a row turns to the warning colour and shows the next
     return x.left >= 7 && !(await li.getAttribute("class")).includes("expiring");
   }, "the calm part of the period", 15000);
   const calm = await colours();
+  assert.equal(calm.secsDrawn, calm.pointed, "calm: the seconds drawn only on the row pointed at");
   assert.equal(await browser.$(`${sel(r.id)} .next`).getText(), "", "no next code yet");
   // Row state, next code and clock read together, with a second to spare before the step ends.
   const seen = await waitFor(
@@ -95,6 +100,7 @@ test("in its last 5 seconds a row turns to the warning colour and shows the next
   const warn = await colours();
   assert.notEqual(warn.bar, calm.bar, "the ring changes colour");
   assert.notEqual(warn.code, calm.code, "the code changes colour");
+  assert.ok(warn.secsDrawn, "the last seconds are drawn in the ring");
   const at = Math.floor(seen.now / 1000) + 10;
   assert.equal(seen.next, twofold(["code", "--secret", FAST, "--period", "10", "--at", String(at)]));
   await screenshot(browser, "14-expiring");

@@ -39,38 +39,28 @@ export function groupCode(code: string): string {
   return `${code.slice(0, half)} ${code.slice(half)}`;
 }
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-
 /** A countdown ring and what its tick changes, kept so a tick touches only those. */
 export interface Ring {
   el: HTMLElement;
-  bar: SVGCircleElement;
-  /** The seconds left: a text node in a fixed-size box (`.ring`'s containment), so a new number
-   *  lays out nothing outside the box. */
+  /** The seconds left, in the ring's inner disc (a box of fixed size, `.ring`'s containment, so
+   *  a new number lays out nothing outside it). Shown in the last seconds and on the row under
+   *  the pointer or the keyboard focus; elsewhere it is kept up to date but not drawn. */
   text: Text;
   warn: boolean;
 }
 
-/** A countdown ring: a circle whose stroke shows the fraction of the period left, the seconds in
- *  its middle. */
+/** A countdown ring: a conic gradient whose first colour covers the fraction of the period left
+ *  (clockwise from the top), under a disc that holds the seconds. Plain CSS, no SVG: a tick sets
+ *  one custom property and WebKit repaints the 36 px box, where an SVG arc's new dash array made
+ *  it lay the shape out again (docs/desktop-bench.md has the figures). */
 export function ring(): Ring {
-  const svg = document.createElementNS(SVG_NS, "svg");
-  svg.setAttribute("viewBox", "0 0 36 36");
-  const track = document.createElementNS(SVG_NS, "circle");
-  track.setAttribute("class", "ring-track");
-  const bar = document.createElementNS(SVG_NS, "circle");
-  bar.setAttribute("class", "ring-bar");
-  for (const c of [track, bar]) {
-    c.setAttribute("cx", "18");
-    c.setAttribute("cy", "18");
-    c.setAttribute("r", "15.9155");
-    svg.append(c);
-  }
-  // The arc starts at the top (an SVG transform on the circle: no CSS transform, no layer).
-  bar.setAttribute("transform", "rotate(-90 18 18)");
   const text = document.createTextNode("");
-  const el = h("span", { class: "ring", "aria-hidden": "true" }, svg, h("span", { class: "ring-text" }, text));
-  return { el, bar, text, warn: false };
+  const el = h(
+    "span",
+    { class: "ring", "aria-hidden": "true" },
+    h("span", { class: "ring-text" }, h("span", { class: "ring-secs" }, text)),
+  );
+  return { el, text, warn: false };
 }
 
 /** One tick of a ring: only what changed is written (the seconds, the arc; the colour twice a
@@ -80,7 +70,7 @@ export function setRing(r: Ring, left: number, period: number): void {
   if (r.text.data === secs) return;
   r.text.data = secs;
   const pct = Math.max(0, Math.min(100, (left / period) * 100));
-  r.bar.setAttribute("stroke-dasharray", `${pct.toFixed(2)} 100`);
+  r.el.style.setProperty("--left", `${pct.toFixed(2)}%`);
   const warn = left <= 5;
   if (warn !== r.warn) {
     r.warn = warn;
