@@ -174,14 +174,22 @@ fn start_failed(e: tauri::Error) -> ! {
 ///   costs ~10 MB of the web process (its compilers' pages and the code they write), and it is
 ///   the part of WebKit that writes executable memory, which an app holding secrets is better
 ///   without (Apple's Lockdown Mode turns it off for the same reason).
+/// * `WEBKIT_DISABLE_DMABUF_RENDERER=1`, only while compositing is off: the DMA-BUF renderer is
+///   how the app process shows composited frames, so a window painted without compositing never
+///   uses it, yet WebKit still opens a GL display for it in the app process (Mesa's driver and
+///   its pages: ~5 MB PSS, docs/desktop-bench.md). With compositing brought back it is left on.
 fn webkit_defaults() {
     #[cfg(target_os = "linux")]
-    for (var, value) in [
-        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
-        ("JSC_useJIT", "0"),
-    ] {
-        if std::env::var_os(var).is_none() {
-            std::env::set_var(var, value);
+    {
+        let set_unless_given = |var: &str, value: &str| {
+            if std::env::var_os(var).is_none() {
+                std::env::set_var(var, value);
+            }
+        };
+        set_unless_given("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        set_unless_given("JSC_useJIT", "0");
+        if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_some_and(|v| v != "0") {
+            set_unless_given("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
         }
     }
 }

@@ -45,10 +45,12 @@ function webProcessEnv() {
   throw new Error("no web process of twofold-desktop found");
 }
 
-test("WebKit paints without compositing and runs the page without the JIT, unless the user says otherwise", async () => {
-  for (const [env, jit, compositing] of [
-    [{}, "0", "1"],
-    [{ JSC_useJIT: "1", WEBKIT_DISABLE_COMPOSITING_MODE: "0" }, "1", "0"],
+test("WebKit paints without compositing (and without its DMA-BUF renderer) and runs the page without the JIT, unless the user says otherwise", async () => {
+  // [the user's environment, then what the web process gets: JIT, compositing off, DMA-BUF renderer off]
+  for (const [env, jit, compositing, dmabuf] of [
+    [{}, "0", "1", "1"],
+    [{ JSC_useJIT: "1", WEBKIT_DISABLE_COMPOSITING_MODE: "0" }, "1", "0", undefined],
+    [{ WEBKIT_DISABLE_DMABUF_RENDERER: "0" }, "0", "1", "0"],
   ]) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "twofold-e2e-"));
     const { browser, close } = await launch({ TWOFOLD_VAULT: path.join(dir, "vault.twofold"), ...env });
@@ -57,6 +59,7 @@ test("WebKit paints without compositing and runs the page without the JIT, unles
       const seen = webProcessEnv();
       assert.equal(seen.JSC_useJIT, jit, `JSC_useJIT with ${JSON.stringify(env)}`);
       assert.equal(seen.WEBKIT_DISABLE_COMPOSITING_MODE, compositing, `compositing with ${JSON.stringify(env)}`);
+      assert.equal(seen.WEBKIT_DISABLE_DMABUF_RENDERER, dmabuf, `DMA-BUF renderer with ${JSON.stringify(env)}`);
     } finally {
       await close();
     }
