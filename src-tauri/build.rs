@@ -48,6 +48,7 @@ const COMMANDS: &[&str] = &[
     "import_icon_pack",
     "icon_pack_matches",
     "icon_pack_image",
+    "next_events",
 ];
 
 fn main() {

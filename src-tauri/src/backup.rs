@@ -6,12 +6,13 @@
 //! A worker thread writes the backups, so a change never waits on Argon2id. Changes that come
 //! within `backup_queue::SETTLE` of each other make one backup.
 
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 use twofold_transfer as transfer;
 use twofold_vault::{keyring, KdfParams};
 use zeroize::Zeroizing;
 
 use crate::backup_queue::BackupStatus;
+use crate::events::{Events, PageEvent};
 use crate::i18n::tr;
 use crate::state::AppState;
 
@@ -32,7 +33,8 @@ pub fn spawn(app: AppHandle) {
                     continue;
                 }
                 if let Err(e) = write(&state) {
-                    let _ = app.emit_to("main", "backup-failed", e);
+                    app.state::<Events>()
+                        .push(PageEvent::BackupFailed(e.message().to_owned()));
                 }
             }
         });

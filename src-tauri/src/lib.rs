@@ -4,6 +4,7 @@ mod backup;
 mod backup_queue;
 mod commands;
 mod error;
+mod events;
 mod i18n;
 mod icons;
 mod pending;
@@ -25,13 +26,14 @@ pub fn run() {
         // First, so a second start (e.g. a clicked otpauth:// link) reaches this process and
         // exits before it opens a window of its own.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            use tauri::{Emitter, Manager};
+            use tauri::Manager;
             show_main_window(app);
             let links = twofold_vault::intake::links_in(argv.into_iter().skip(1));
             if !links.is_empty() {
                 let state = app.state::<state::AppState>();
                 state.links.lock().unwrap().extend(links);
-                let _ = app.emit_to("main", "otpauth-links", ());
+                app.state::<events::Events>()
+                    .push(events::PageEvent::OtpauthLinks);
             }
         }))
         // The window is created hidden (tauri.conf.json) and shown once its page has loaded:
@@ -48,6 +50,7 @@ pub fn run() {
         .on_window_event(window::on_window_event)
         .manage(state::AppState::new())
         .manage(server::ServerState::default())
+        .manage(events::Events::default())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
@@ -104,6 +107,7 @@ pub fn run() {
             icons::import_icon_pack,
             icons::icon_pack_matches,
             icons::icon_pack_image,
+            events::next_events,
         ])
         .build(tauri::generate_context!());
     match result {

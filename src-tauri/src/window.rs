@@ -4,8 +4,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindow, WindowEvent};
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WindowEvent};
 
+use crate::events::{Events, PageEvent};
 use crate::state::AppState;
 
 /// A tray icon was made and a tray host is there to show it.
@@ -89,7 +90,7 @@ pub fn on_window_event<R: Runtime>(window: &tauri::Window<R>, event: &WindowEven
     if noted {
         let _ = window.hide();
     } else {
-        let _ = app.emit_to("main", "close-to-tray-note", ());
+        app.state::<Events>().push(PageEvent::CloseToTrayNote);
     }
 }
 

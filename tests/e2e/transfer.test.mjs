@@ -8,7 +8,7 @@
 // vault keeps the order.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launch, root, screenshot } from "./driver.mjs";
@@ -273,6 +273,28 @@ test("automatic backups: set up in Settings, written after changes, read with th
   await browser.$("#set-backup-now").click();
   await waitFor(() => backups().at(-1) !== beforeNow, "a backup on demand", 20000);
   await browser.execute(() => document.querySelector("#modal").close());
+});
+
+// Rust tells the page about a failed background backup unasked (src-tauri/src/events.rs).
+test("an automatic backup that fails is told in a toast, and the next one after the fix is written", async () => {
+  const dir = path.join(v.dir, "backups");
+  const [a] = await rows(browser);
+  const nudge = async () => {
+    await browser.execute((id) => document.querySelector(`[data-id="${id}"]`).focus(), a.id);
+    await browser.keys(["Alt", "ArrowDown"]);
+    await sleep(300);
+    await browser.keys(["Alt", "ArrowUp"]);
+  };
+  // A file where the backups' folder was: the next backup cannot be written.
+  rmSync(dir, { recursive: true, force: true });
+  writeFileSync(dir, "not a folder");
+  await nudge();
+  await waitFor(async () => /automatic backup (failed|was written)/.test(await text("#toasts")), "a toast about the backup", 20000);
+  assert.match(await text("#toasts"), /no automatic backup was written|the automatic backup failed/);
+  rmSync(dir);
+  mkdirSync(dir);
+  await nudge();
+  await waitFor(() => readdirSync(dir).some((f) => f.endsWith(".twofoldbackup")), "a backup once the folder is back", 20000);
 });
 
 test("Alt+Down moves an account down, and the next start shows the new order", async () => {

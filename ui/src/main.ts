@@ -1,6 +1,6 @@
 import { api, errorText, type Settings } from "./api";
 import { byId } from "./dom";
-import { listen } from "@tauri-apps/api/event";
+import { listenToRust } from "./events";
 import { confirmLinks, openAddDialog, pasteLink, scanBytes, scanScreen } from "./add";
 import { toast } from "./toast";
 import { wireServerPanel } from "./server";
@@ -14,7 +14,7 @@ import { closeMenu, showMenu, wireMenuDismiss } from "./menu";
 import { ROW_TYPE } from "./order";
 import { watchView, wireRowFocus } from "./rows";
 import { state } from "./state";
-import { wireWindow } from "./window";
+import { closeNote, wireWindow } from "./window";
 import { openIconPackImport } from "./icon-picker";
 import { loadLogos } from "./logos";
 import { onLanguageChange, setLanguage, setSystemLocale, t } from "./i18n";
@@ -170,10 +170,13 @@ async function start(): Promise<void> {
   const showLinks = async () => {
     if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);
   };
-  await listen("otpauth-links", () => void showLinks());
-  await wireWindow();
-  // The automatic backup runs in the background: a failure must not go unnoticed.
-  await listen<string>("backup-failed", (e) => toast(e.payload, { seconds: 10 }));
+  wireWindow();
+  await listenToRust({
+    "otpauth-links": () => void showLinks(),
+    // The automatic backup runs in the background: a failure must not go unnoticed.
+    "backup-failed": (e) => toast(e.payload, { seconds: 10 }),
+    "close-to-tray-note": closeNote,
+  });
   await showLinks();
   document.body.dataset.ready = "true";
 }

@@ -1,12 +1,11 @@
 // The window beside the tray: the one-time note when closing keeps Twofold in the tray, and Quit.
-import { listen } from "@tauri-apps/api/event";
 import { windowApi } from "./api";
 import { button, closeModal, modal } from "./dialogs";
 import { byId, h } from "./dom";
 import { t } from "./i18n";
 
 /** The first close with a tray icon shown: what happens, and Quit for who wanted that. */
-function closeNote(): void {
+export function closeNote(): void {
   const text = h(
     "div",
     { id: "close-note" },
@@ -22,7 +21,6 @@ function closeNote(): void {
   ]);
 }
 
-export async function wireWindow(): Promise<void> {
+export function wireWindow(): void {
   byId("menu-quit").addEventListener("click", () => void windowApi.quit());
-  await listen("close-to-tray-note", closeNote);
 }
