@@ -3,9 +3,10 @@
 //   ui/public/logos/<slug>.svg   one file per icon: the brand's path in its colour on a tile
 //                                (white, or near-black where the colour has under 3:1 against
 //                                white), fetched by an <img> only for the accounts that use it;
-//   ui/src/generated/logos.json  the index the window loads once after the first paint:
-//                                [slug, title] per icon and [alias, slug] per other name, as
-//                                simple-icons gives them (ui/src/logos.ts normalises them).
+//   ui/public/logos/index.json   the name index, read by Rust (twofold_icons::SimpleIcons, through
+//                                the app's embedded assets), which matches issuers and answers
+//                                the picker's searches: [slug, title] per icon and [alias, slug]
+//                                per other name, as simple-icons gives them.
 // Both are generated (gitignored).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -30,7 +31,6 @@ const DARK = "1b1f24";
 const out = join(root, "ui/public/logos");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-mkdirSync(join(root, "ui/src/generated"), { recursive: true });
 
 const list = [];
 const aliases = [];
@@ -49,5 +49,5 @@ for (const icon of icons) {
     aliases.push([k, icon.slug]);
   }
 }
-writeFileSync(join(root, "ui/src/generated/logos.json"), JSON.stringify({ icons: list, aliases }));
+writeFileSync(join(out, "index.json"), JSON.stringify({ icons: list, aliases }));
 console.log(`logos: ${list.length} icons, ${aliases.length} other names`);

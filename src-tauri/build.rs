@@ -44,9 +44,10 @@ const COMMANDS: &[&str] = &[
     "hide_to_tray",
     "quit_app",
     "tray_available",
-    "icon_packs",
+    "logo_choices",
+    "icon_search",
+    "icon_title",
     "import_icon_pack",
-    "icon_pack_matches",
     "icon_pack_image",
     "next_events",
 ];

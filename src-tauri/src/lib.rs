@@ -103,9 +103,10 @@ pub fn run() {
             window::hide_to_tray,
             window::quit_app,
             window::tray_available,
-            icons::icon_packs,
+            icons::logo_choices,
+            icons::icon_search,
+            icons::icon_title,
             icons::import_icon_pack,
-            icons::icon_pack_matches,
             icons::icon_pack_image,
             events::next_events,
         ])

@@ -5,7 +5,7 @@ import { errorText } from "./api";
 import { button, closeModal, modal } from "./modal";
 import { h } from "./dom";
 import { t } from "./i18n";
-import { drawLogo, importPack, loadLogos, reloadPacks, resolve, searchIcons, titleOf } from "./logos";
+import { automatic, drawLogo, importPack, reloadPacks, searchIcons, titleOf } from "./logos";
 import { toast } from "./toast";
 
 /** Results shown at once: enough to pick from, few enough to stay light. */
@@ -41,29 +41,35 @@ export function iconPicker(a: Account): Picker {
     return h("label", { class: "icon-choice", "data-choice": choice, title }, input, tile, h("span", { class: "icon-name", text: title }));
   };
 
-  const show = () => {
-    const found = searchIcons(search.value, SHOWN);
-    const auto = { ...a, icon: "" };
+  // Rust answers the searches (twofold_icons); a later search supersedes one still out.
+  let seq = 0;
+  const auto = automatic(a).catch(() => "initial");
+  const show = async () => {
+    const mine = ++seq;
+    const [found, autoChoice, chosenTitle] = await Promise.all([
+      searchIcons(search.value, SHOWN).catch(() => []),
+      auto,
+      chosen && chosen !== "initial" ? titleOf(chosen).catch(() => chosen) : Promise.resolve(""),
+    ]);
+    if (mine !== seq) return;
     const items = [
-      option("", t("logos.automatic"), resolve(auto) || "initial"),
+      option("", t("logos.automatic"), autoChoice),
       option("initial", t("logos.initial"), "initial"),
     ];
     // The current pick stays in view whatever the search.
     if (chosen && chosen !== "initial" && !found.some((f) => f.choice === chosen)) {
-      items.push(option(chosen, titleOf(chosen), chosen));
+      items.push(option(chosen, chosenTitle, chosen));
     }
     for (const f of found) items.push(option(f.choice, f.title, f.choice));
     results.replaceChildren(...items);
     status.textContent = found.length ? "" : t("logos.no_results");
   };
-  search.addEventListener("input", show);
+  search.addEventListener("input", () => void show());
   // Enter in the search must not submit the Edit form.
   search.addEventListener("keydown", (e) => {
     if (e.key === "Enter") e.preventDefault();
   });
-  show();
-  // The index may still be loading (the dialog opened right after start).
-  void loadLogos().then(show);
+  void show();
 
   const el = h(
     "fieldset",

@@ -32,6 +32,7 @@ export async function refresh(known?: VaultStatus): Promise<void> {
   state.accounts = accounts;
   received(views);
   await render();
+  // What each row's logo is, from Rust, once the rows are drawn.
   void logosAfterRefresh();
 }
 hooks.refresh = refresh;

@@ -1,101 +1,47 @@
 // Account logos: an offline Simple Icons logo matched by issuer (or by the domain of the otpauth
 // `image` parameter, an issuer such as "github.com", or the label's e-mail), an imported Aegis
-// icon pack's icon (asked of Rust, matched before Simple Icons), the icon the user picked, or a
-// coloured initial. scripts/gen-logos.mjs builds ui/public/logos/<slug>.svg (fetched by an <img>
-// only for the logos shown) and the name index (ui/src/generated/logos.json), loaded once after
-// the first paint as a chunk of its own: a row built before it shows a blank tile, filled in then.
+// icon pack's icon (matched before Simple Icons), the icon the user picked, or a coloured
+// initial. Rust decides which (`logo_choices`, twofold_icons' rules, from the name index that
+// scripts/gen-logos.mjs writes beside ui/public/logos/<slug>.svg) and answers the picker's
+// searches; the page only draws: an <img> of the logo shown, fetched for the rows that show it.
 import { invoke } from "@tauri-apps/api/core";
 import type { Account } from "./api";
 import { h } from "./dom";
 import { state } from "./state";
 
-type Index = { icons: [slug: string, title: string][]; keys: Record<string, string> };
-/** What scripts/gen-logos.mjs writes: the icons and their other names (aliases), as given. */
-type Generated = { icons: [slug: string, title: string][]; aliases: [name: string, slug: string][] };
-
-/** The name index: an icon's title and slug, normalised, name it; an alias only where no icon
- *  is called so. */
-function keyed(g: Generated): Index {
-  const keys: Record<string, string> = {};
-  for (const [slug, title] of g.icons) for (const k of [title, slug]) keys[normalise(k)] ??= slug;
-  for (const [name, slug] of g.aliases) keys[normalise(name)] ??= slug;
-  delete keys[""];
-  return { icons: g.icons, keys };
-}
-
-export interface PackIcon {
-  choice: string;
-  name: string;
-  issuer: string[];
-}
-export interface PackIndex {
-  uuid: string;
-  name: string;
-  icons: PackIcon[];
-}
-
-let index: Index | null = null;
-let packs: PackIndex[] = [];
-/** Issuer → the imported icon Rust matched for it ("" for none). */
-const packMatch = new Map<string, string>();
+/** What each account's row shows, by id, as Rust answered: "si:<slug>", "pack:<uuid>/<file>" or
+ *  "initial". A row built before the answer shows a blank tile, filled in then. */
+const chosen = new Map<string, string>();
 /** Imported icons as data: URLs, fetched once each. */
 const packImages = new Map<string, Promise<string>>();
 
-/** Lower case, accents dropped, legal suffixes and everything but letters and digits removed:
- *  how issuers, titles, slugs and aliases are compared (the index is keyed by it at load). */
-export function normalise(s: string): string {
-  return s
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/\b(inc|llc|ltd|corp|gmbh|co)\b\.?/g, "")
-    .replace(/[^\p{L}\p{N}]/gu, "");
-}
+type Asked = Pick<Account, "issuer" | "label" | "image_host" | "icon">;
+const ask = (accounts: Asked[]) =>
+  invoke<string[]>("logo_choices", {
+    accounts: accounts.map(({ issuer, label, image_host, icon }) => ({ issuer, label, image_host, icon })),
+  });
 
-/** The names a host may be known by: "accounts.google.com" → google; "bbc.co.uk" → bbc. */
-function hostNames(host: string): string[] {
-  const labels = host.toLowerCase().replace(/^www\./, "").split(".").filter(Boolean);
-  if (labels.length < 2) return [];
-  labels.pop();
-  const second = ["co", "com", "org", "net", "ac", "gov"];
-  if (labels.length > 1 && second.includes(labels[labels.length - 1])) labels.pop();
-  return [labels[labels.length - 1], labels.join("")];
-}
-
-const looksLikeHost = (s: string) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(s.trim());
-
-/** The Simple Icons slug for an account's issuer, image host or e-mail domain, if any. */
-export function matchSlug(a: Pick<Account, "issuer" | "label" | "image_host">): string | null {
-  if (!index) return null;
-  const keys = index.keys;
-  const tries: string[] = [];
-  if (a.issuer) tries.push(normalise(a.issuer));
-  if (a.image_host) tries.push(...hostNames(a.image_host));
-  if (looksLikeHost(a.issuer)) tries.push(...hostNames(a.issuer));
-  const mail = /@([a-z0-9.-]+\.[a-z]{2,})$/i.exec(a.label.trim());
-  if (!a.issuer && mail) tries.push(...hostNames(mail[1]));
-  for (const k of tries) if (k && Object.prototype.hasOwnProperty.call(keys, k)) return keys[k];
-  return null;
-}
-
-/** What a row shows: "si:<slug>", "pack:<uuid>/<file>", "initial", or "" while the index loads. */
+/** What a row shows (see `chosen`), or "" until Rust has answered; a logo or the initial the
+ *  user picked at once (a picked imported icon waits for Rust, which knows if its pack is still
+ *  there). */
 export function resolve(a: Account): string {
   if (a.icon === "initial" || a.icon.startsWith("si:")) return a.icon;
-  if (a.icon.startsWith("pack:") && packs.some((p) => a.icon.startsWith(`pack:${p.uuid}/`))) return a.icon;
-  if (!index) return "";
-  const pack = packMatch.get(a.issuer);
-  if (pack) return pack;
-  const slug = matchSlug(a);
-  return slug ? `si:${slug}` : "initial";
+  return chosen.get(a.id) ?? "";
+}
+
+/** The logo an account gets with no pick of its own ("Automatic" in the picker). */
+export async function automatic(a: Account): Promise<string> {
+  const [choice] = await ask([{ ...a, icon: "" }]);
+  return choice ?? "initial";
 }
 
 // Initials' backgrounds: each has at least 4.5:1 against the white letter.
 const PALETTE = ["#c62828", "#ad1457", "#6a1b9a", "#4527a0", "#283593", "#1565c0", "#0277bd", "#00695c", "#2e7d32", "#8d4e00", "#bf360c", "#4e342e", "#37474f"];
 
-/** A stable colour for a name (FNV-1a of its normalised form). */
+/** A stable colour for a name (FNV-1a of its letters and digits, lower case). */
 export function initialColour(name: string): string {
   let x = 0x811c9dc5;
-  for (const c of normalise(name) || name) x = Math.imul(x ^ c.codePointAt(0)!, 0x01000193) >>> 0;
+  for (const c of name.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "") || name) x = Math.imul(x ^ c.codePointAt(0)!, 0x01000193) >>> 0;
   return PALETTE[x % PALETTE.length];
 }
 
@@ -149,7 +95,7 @@ export function logoSlot(a: Account): HTMLElement {
   return el;
 }
 
-/** Every built row's logo again (the index or the packs changed, an icon was picked). */
+/** Every built row's logo again (the answers or the packs changed, an icon was picked). */
 export function repaintLogos(): void {
   for (const rows of state.rows.values()) {
     for (const row of rows) {
@@ -159,46 +105,27 @@ export function repaintLogos(): void {
   }
 }
 
-/** Asks Rust which imported icon fits each issuer not asked about yet. */
-async function matchPacks(accounts: Account[]): Promise<void> {
-  if (!packs.length) return;
-  const issuers = [...new Set(accounts.map((a) => a.issuer))].filter((i) => i && !packMatch.has(i));
-  if (!issuers.length) return;
-  const found = await invoke<string[]>("icon_pack_matches", { issuers });
-  issuers.forEach((i, n) => packMatch.set(i, found[n] ?? ""));
-}
+let asking: Promise<void> | null = null;
 
-let loading: Promise<void> | null = null;
-
-/** Loads the index and the imported packs once (after the first paint), then fills the rows. */
-export function loadLogos(): Promise<void> {
-  loading ??= (async () => {
-    const [mod, list] = await Promise.all([
-      import("./generated/logos.json"),
-      invoke<PackIndex[]>("icon_packs").catch(() => [] as PackIndex[]),
-    ]);
-    packs = list;
-    await matchPacks(state.accounts).catch(() => undefined);
-    index = keyed((mod.default ?? mod) as unknown as Generated);
+/** Asks Rust what every account shows, then fills the rows: after every refresh of the list (at
+ *  start, new accounts, an icon picked) and after a pack is imported. */
+export function logosAfterRefresh(): Promise<void> {
+  const accounts = state.accounts;
+  const run = async () => {
+    const choices = await ask(accounts);
+    chosen.clear();
+    accounts.forEach((a, n) => chosen.set(a.id, choices[n] ?? "initial"));
     repaintLogos();
-  })();
-  return loading;
+  };
+  // One question at a time, the latest list last.
+  asking = (asking ?? Promise.resolve()).then(run, run).catch(() => undefined);
+  return asking;
 }
 
-/** After the list was refreshed: new issuers matched against the packs. */
-export async function logosAfterRefresh(): Promise<void> {
-  if (!index) return;
-  await matchPacks(state.accounts).catch(() => undefined);
-  repaintLogos();
-}
-
-/** Reads the imported packs again (after an import) and matches every issuer anew. */
+/** After a pack was imported: the matches anew, and its images fetched afresh. */
 export async function reloadPacks(): Promise<void> {
-  packs = await invoke<PackIndex[]>("icon_packs");
-  packMatch.clear();
   packImages.clear();
-  await matchPacks(state.accounts);
-  repaintLogos();
+  await logosAfterRefresh();
 }
 
 export function importPack(bytes: number[]): Promise<string> {
@@ -210,40 +137,11 @@ export function setIcon(id: string, icon: string): Promise<Account> {
 }
 
 /** What the picker lists for a search: imported icons first, then Simple Icons, at most `max`. */
-export function searchIcons(query: string, max: number): { choice: string; title: string }[] {
-  const q = normalise(query);
-  const out: { choice: string; title: string }[] = [];
-  for (const p of packs) {
-    for (const i of p.icons) {
-      if (out.length >= max) return out;
-      if (!q || normalise(i.name).includes(q) || i.issuer.some((n) => normalise(n).includes(q))) {
-        out.push({ choice: i.choice, title: `${i.issuer[0] ?? i.name} (${p.name})` });
-      }
-    }
-  }
-  if (!index) return out;
-  // Names that start with the query first, then those holding it.
-  const starts: [string, string][] = [];
-  const holds: [string, string][] = [];
-  for (const [slug, title] of index.icons) {
-    const n = normalise(title);
-    if (!q || n.startsWith(q) || slug.startsWith(q)) starts.push([slug, title]);
-    else if (n.includes(q)) holds.push([slug, title]);
-    if (starts.length >= max) break;
-  }
-  for (const [slug, title] of [...starts, ...holds]) {
-    if (out.length >= max) break;
-    out.push({ choice: `si:${slug}`, title });
-  }
-  return out;
+export function searchIcons(query: string, max: number): Promise<{ choice: string; title: string }[]> {
+  return invoke("icon_search", { query, max });
 }
 
 /** A logo's name for people: the brand's title, the pack icon's name. */
-export function titleOf(choice: string): string {
-  if (choice.startsWith("si:")) {
-    const slug = choice.slice(3);
-    return index?.icons.find(([s]) => s === slug)?.[1] ?? slug;
-  }
-  for (const p of packs) for (const i of p.icons) if (i.choice === choice) return i.issuer[0] ?? i.name;
-  return choice;
+export function titleOf(choice: string): Promise<string> {
+  return invoke<string>("icon_title", { choice });
 }

@@ -16,7 +16,6 @@ import { watchView, wireRowFocus } from "./rows";
 import { state } from "./state";
 import { closeNote, wireWindow } from "./window";
 import { openIconPackImport } from "./icon-picker";
-import { loadLogos } from "./logos";
 import { onLanguageChange, setLanguage, setSystemLocale, t } from "./i18n";
 
 /** The header's ☰ menu: import, export, settings, the shortcuts. */
@@ -164,8 +163,6 @@ async function start(): Promise<void> {
   }
   await refresh();
   scheduleTicks();
-  // Logos after the first paint: the index is a chunk of its own.
-  requestAnimationFrame(() => void loadLogos());
   // otpauth:// links the app was opened with, now or later (a second start hands them over).
   const showLinks = async () => {
     if (!state.locked) confirmLinks(await api.pendingLinks(), refresh);

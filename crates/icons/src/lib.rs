@@ -14,6 +14,9 @@
 //! under their own names: a pack is kept as `<packs dir>/<uuid>/pack.json` (its icons each with
 //! the numbered file that holds it) and `<n>.svg|png|jpg`. An icon reaches the window only as
 //! a `data:` URL for an `<img>` (an SVG there runs no script).
+//!
+//! Also the Simple Icons name index and its matching rules ([`SimpleIcons`], `simple.rs`): which
+//! logo an issuer gets when no pack has one.
 
 use std::fs;
 use std::io::{Cursor, Read};
@@ -23,7 +26,9 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 mod matching;
+mod simple;
 pub use matching::{normalise, suggest};
+pub use simple::{normalise_brand, Names, SimpleIcons};
 
 /// The largest pack file read (the Aegis-Icons pack is about 3 MB).
 pub const MAX_PACK_BYTES: u64 = 64 * 1024 * 1024;
@@ -45,6 +50,8 @@ pub enum IconError {
     NotAPack(String),
     #[error("the icon pack is too large: {0}")]
     TooLarge(String),
+    #[error("the logo index is damaged: {0}")]
+    BadLogoIndex(String),
     #[error("no icon pack {0} is installed")]
     NoSuchPack(String),
     #[error("the pack has no icon {0}")]

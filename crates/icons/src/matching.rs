@@ -13,7 +13,7 @@ pub fn normalise(s: &str) -> String {
 }
 
 /// The common Latin accents folded to their base letter.
-fn fold_accent(c: char) -> char {
+pub(crate) fn fold_accent(c: char) -> char {
     match c {
         'à'..='å' => 'a',
         'ç' => 'c',
