@@ -58,24 +58,35 @@ impl App {
     /// In one transaction (joining the caller's), so that the lockout's check and count are one
     /// for every instance on the database.
     pub fn second_factor(&self, user_id: i64, code: &str, recovery: bool) -> Result<bool> {
-        self.batch(|| self.second_factor_steps(user_id, code, recovery))
+        self.second_factor_by(user_id, |app| {
+            if recovery {
+                app.use_recovery_code(user_id, code)
+            } else {
+                app.check_totp_code(user_id, code)
+            }
+        })
     }
 
-    fn second_factor_steps(&self, user_id: i64, code: &str, recovery: bool) -> Result<bool> {
-        if let Some(wait) = self.lockout_remaining(user_id)? {
-            return Err(self.locked_out(wait));
-        }
-        let ok = if recovery {
-            self.use_recovery_code(user_id, code)?
-        } else {
-            self.check_totp_code(user_id, code)?
-        };
-        if ok {
-            self.clear_failures(user_id)?;
-        } else {
-            self.record_failure(user_id)?;
-        }
-        Ok(ok)
+    /// The lockout's part of every second step, around `check` (which codes it takes): refused
+    /// while locked out, then a success clears the failures and a failure is counted; in one
+    /// transaction.
+    pub(super) fn second_factor_by(
+        &self,
+        user_id: i64,
+        check: impl FnOnce(&Self) -> Result<bool>,
+    ) -> Result<bool> {
+        self.batch(|| {
+            if let Some(wait) = self.lockout_remaining(user_id)? {
+                return Err(self.locked_out(wait));
+            }
+            let ok = check(self)?;
+            if ok {
+                self.clear_failures(user_id)?;
+            } else {
+                self.record_failure(user_id)?;
+            }
+            Ok(ok)
+        })
     }
 
     /// `POST /mfa/verify/` and `/mfa/verify-recovery/`: the challenge, the lockout, the code.

@@ -140,18 +140,9 @@ impl App {
     /// django-allauth's authenticate form: a TOTP code or a recovery code, one failure counted,
     /// in one transaction (the lockout's check and count are one for every instance).
     pub fn second_factor_either(&self, user_id: i64, code: &str) -> Result<bool> {
-        self.batch(|| {
-            if let Some(wait) = self.lockout_remaining(user_id)? {
-                return Err(self.locked_out(wait));
-            }
-            let ok = self.check_totp_code(user_id, code).unwrap_or(false)
-                || self.use_recovery_code(user_id, code).unwrap_or(false);
-            if ok {
-                self.clear_failures(user_id)?;
-            } else {
-                self.record_failure(user_id)?;
-            }
-            Ok(ok)
+        self.second_factor_by(user_id, |app| {
+            Ok(app.check_totp_code(user_id, code).unwrap_or(false)
+                || app.use_recovery_code(user_id, code).unwrap_or(false))
         })
     }
 }
