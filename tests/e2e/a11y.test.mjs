@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { after, before, test } from "node:test";
 import { focusWindow, launch, screenshot } from "./driver.mjs";
 import { axeViolations } from "./axe.mjs";
-import { freshVault, rows, twofold, waitFor } from "./helpers.mjs";
+import { contrast, freshVault, gradientColours, rows, twofold, waitFor } from "./helpers.mjs";
 
 const colorScheme = (value) => execFileSync("gsettings", ["set", "org.gnome.desktop.interface", "color-scheme", value]);
 const v = freshVault();
@@ -87,25 +87,19 @@ test("axe-core: no violation in any view, light and dark", async () => {
 
 /** Contrast of controls (WCAG 1.4.11, which axe-core does not check): a field's border and the
  *  countdown's track against what is behind them, at least 3:1. */
-const controlContrast = () =>
-  browser.execute(() => {
-    const rgb = (c) => c.match(/[\d.]+/g).slice(0, 4).map(Number);
-    const lum = ([r, g, b]) => {
-      const f = (x) => ((x /= 255) <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05);
-    const search = document.getElementById("search");
-    const page = rgb(getComputedStyle(document.documentElement).backgroundColor);
+const controlContrast = async () => {
+  const c = await browser.execute(() => {
     const row = document.querySelector(".row:not(.placeholder)");
-    // The ring's track is its conic gradient's last colour, as computed.
-    const stops = getComputedStyle(row.querySelector(".ring")).backgroundImage.match(/rgba?\([^)]*\)/g);
-    const rowBg = rgb(getComputedStyle(row).backgroundColor);
     return {
-      field: ratio(rgb(getComputedStyle(search).borderTopColor), page),
-      track: ratio(rgb(stops.at(-1)), rowBg),
+      border: getComputedStyle(document.getElementById("search")).borderTopColor,
+      page: getComputedStyle(document.documentElement).backgroundColor,
+      ring: getComputedStyle(row.querySelector(".ring")).backgroundImage,
+      row: getComputedStyle(row).backgroundColor,
     };
   });
+  // The ring's track is its conic gradient's last colour, as computed.
+  return { field: contrast(c.border, c.page), track: contrast(gradientColours(c.ring).at(-1), c.row) };
+};
 
 test("controls' borders and the countdown's track stand out 3:1, light and dark", async () => {
   for (const theme of ["default", "prefer-dark"]) {

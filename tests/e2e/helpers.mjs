@@ -82,3 +82,21 @@ export function invoke(browser, cmd, args = {}) {
     args,
   );
 }
+
+/** The colours of a computed CSS gradient, in order (the `rgb(…)`/`rgba(…)` WebKit gives). */
+export function gradientColours(css) {
+  return css.match(/rgba?\([^)]*\)/g) ?? [];
+}
+
+/** WCAG contrast ratio of two computed `rgb(…)` colours. */
+export function contrast(a, b) {
+  const lum = (s) => {
+    const [r, g, b2] = s.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((c) => {
+      const v = c / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b2;
+  };
+  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}

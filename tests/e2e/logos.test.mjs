@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { focusWindow, launch, root, screenshot } from "./driver.mjs";
-import { freshVault, twofold, waitFor } from "./helpers.mjs";
+import { contrast, freshVault, twofold, waitFor } from "./helpers.mjs";
 
 const PACK = path.join(root, "crates/icons/tests/fixtures/aegis-test-pack.zip");
 const PACK_UUID = "5e0d3c1a-7b2f-4d8e-9a61-2c4b8f0e7d13";
@@ -61,19 +61,6 @@ function logos() {
       }),
     ),
   );
-}
-
-/** WCAG contrast of two computed rgb() colours. */
-function contrast(a, b) {
-  const lum = (s) => {
-    const [r, g, b2] = s.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((c) => {
-      const v2 = c / 255;
-      return v2 <= 0.03928 ? v2 / 12.92 : ((v2 + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b2;
-  };
-  const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
-  return (x + 0.05) / (y + 0.05);
 }
 
 test("logo matched for known issuers and an initial for unknown", async () => {

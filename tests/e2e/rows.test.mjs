@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { launch, screenshot } from "./driver.mjs";
-import { clipboard, freshVault, rows, sleep, twofold, waitFor } from "./helpers.mjs";
+import { clipboard, freshVault, gradientColours, rows, sleep, twofold, waitFor } from "./helpers.mjs";
 
 // RFC 4226, appendix D: the secret "12345678901234567890" and its first HOTP values.
 const RFC4226_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -65,18 +65,20 @@ test("a HOTP row has a Next code button instead of a ring; each press shows the 
 test("in its last 5 seconds a row turns to the warning colour and shows the next code", async () => {
   const r = await rowOf("Alpha Fast");
   const li = browser.$(sel(r.id));
-  const colours = () =>
-    browser.execute((s) => {
+  const colours = async () => {
+    const c = await browser.execute((s) => {
       const el = document.querySelector(s);
       return {
-        // The arc is the first colour of the ring's conic gradient.
-        bar: getComputedStyle(el.querySelector(".ring")).backgroundImage.match(/rgba?\([^)]*\)/)[0],
+        ring: getComputedStyle(el.querySelector(".ring")).backgroundImage,
         code: getComputedStyle(el.querySelector(".code")).color,
         // The seconds are drawn in the last five, and on a row under the pointer or the focus.
         secsDrawn: getComputedStyle(el.querySelector(".ring-secs")).display !== "none",
         pointed: el.matches(":hover, :focus-visible"),
       };
     }, sel(r.id));
+    // The arc is the first colour of the ring's conic gradient.
+    return { ...c, bar: gradientColours(c.ring)[0] };
+  };
   await waitFor(async () => {
     const x = await rowOf("Alpha Fast");
     return x.left >= 7 && !(await li.getAttribute("class")).includes("expiring");
