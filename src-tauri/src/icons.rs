@@ -65,12 +65,10 @@ pub async fn logo_choices(
     Ok(accounts
         .iter()
         .map(|a| {
+            let pack_of_pick = a.icon.strip_prefix("pack:").and_then(|c| c.split_once('/'));
             let own = a.icon == "initial"
                 || a.icon.starts_with("si:")
-                || (a.icon.starts_with("pack:")
-                    && packs
-                        .iter()
-                        .any(|p| a.icon.starts_with(&format!("pack:{}/", p.uuid))));
+                || pack_of_pick.is_some_and(|(uuid, _)| packs.iter().any(|p| p.uuid == uuid));
             if own {
                 return a.icon.clone();
             }
@@ -115,11 +113,7 @@ pub async fn icon_search(
                 || normalise_brand(&i.name()).contains(&q)
                 || i.issuer.iter().any(|n| normalise_brand(n).contains(&q));
             if fits && out.len() < max {
-                let title = format!(
-                    "{} ({})",
-                    i.issuer.first().cloned().unwrap_or_else(|| i.name()),
-                    p.name
-                );
+                let title = format!("{} ({})", i.title(), p.name);
                 out.push(IconChoice {
                     choice: i.choice(&p),
                     title,
@@ -153,7 +147,7 @@ pub async fn icon_title(app: AppHandle, state: State<'_, AppState>, choice: Stri
     }
     for p in twofold_icons::installed(&packs_dir(&state)?) {
         if let Some(i) = p.icons.iter().find(|i| i.choice(&p) == choice) {
-            return Ok(i.issuer.first().cloned().unwrap_or_else(|| i.name()));
+            return Ok(i.title());
         }
     }
     Ok(choice)

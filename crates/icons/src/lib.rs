@@ -89,6 +89,11 @@ impl Icon {
             .to_string()
     }
 
+    /// What people call it: the first issuer it lists, else its name.
+    pub fn title(&self) -> String {
+        self.issuer.first().cloned().unwrap_or_else(|| self.name())
+    }
+
     /// `pack:<uuid>/<filename>`, the choice an account keeps (see `twofold_vault::icon`).
     pub fn choice(&self, pack: &Pack) -> String {
         format!("pack:{}/{}", pack.uuid, self.filename)
