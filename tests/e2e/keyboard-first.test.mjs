@@ -59,6 +59,26 @@ test("typing in the list searches; Enter copies the top match; ↓ moves into th
   await waitFor(async () => (await rows(browser)).length === 3, "Esc clears the search");
 });
 
+test("the search's clear button shows while it holds text, and clears it", async () => {
+  const clear = browser.$("#search-clear");
+  assert.equal(await clear.isDisplayed(), false, "no clear button on an empty search");
+  await browser.$("#search").setValue("bet");
+  await waitFor(async () => (await rows(browser)).length === 1, "only Beta");
+  await clear.waitForDisplayed({ timeout: 5000 });
+  assert.equal(await clear.getAttribute("aria-label"), "Clear search");
+  await clear.click();
+  await waitFor(async () => (await rows(browser)).length === 3, "all three rows again");
+  assert.equal(await browser.$("#search").getValue(), "");
+  assert.equal((await active()).id, "search", "the focus stays in the search");
+  assert.equal(await clear.isDisplayed(), false, "the button goes with the text");
+  // Typing from the list shows it too; Esc takes it away with the text.
+  await browser.$("#main").click();
+  await browser.keys(["a"]);
+  await clear.waitForDisplayed({ timeout: 5000 });
+  await browser.keys(["Escape"]);
+  await clear.waitForDisplayed({ timeout: 5000, reverse: true });
+});
+
 test("the shortcuts sheet opens with Ctrl+? and from the ☰ menu", async () => {
   await browser.$("#main").click();
   await browser.keys(["Control", "Shift", "?"]);

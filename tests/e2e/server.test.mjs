@@ -43,6 +43,9 @@ after(async () => {
 test("start, create user, add to Twofold, verify the shown code at the server", async () => {
   const { browser } = app;
   await browser.$("#server-btn").click();
+  // The number fields get their defaults when the panel opens (not from the page's HTML).
+  assert.equal(await browser.$("#srv-port").getValue(), "8765", "the default port");
+  assert.equal(await browser.$("#srv-tolerance").getValue(), "1", "jwt-allauth's default tolerance");
   await browser.$("#srv-port").setValue(String(port));
   await browser.$("#srv-toggle").click();
   await waitFor(async () => (await browser.$("#srv-url").getText()) === `http://127.0.0.1:${port}`, "server URL");

@@ -5,7 +5,7 @@ import { api } from "./api";
 import { openAddDialog } from "./add";
 import { button, closeModal, modal } from "./dialogs";
 import { byId, h } from "./dom";
-import { clearFilter, refresh, render, rendered, tick } from "./list";
+import { clearFilter, refresh, rendered, setQuery } from "./list";
 import { lockNow } from "./lock";
 import { closeMenu, menuOpen } from "./menu";
 import { copy } from "./rows";
@@ -113,10 +113,7 @@ export function wireKeyboard(): void {
     } else if (e.key === "Escape" && menuOpen()) {
       closeMenu();
     } else if (e.key === "Escape" && document.activeElement === search) {
-      search.value = "";
-      state.query = "";
-      render();
-      void tick();
+      setQuery("");
     } else if (typing(e) && startsSearch(e.target as HTMLElement)) {
       // Typing in the list starts a search with what was typed.
       e.preventDefault();

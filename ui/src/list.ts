@@ -114,9 +114,16 @@ function renderNoMatch(): void {
 }
 
 export function clearFilter(): void {
-  state.query = "";
   state.tag = null;
-  byId<HTMLInputElement>("search").value = "";
+  setQuery("");
+}
+
+/** What the search holds: the field, its clear button and the list follow it. */
+export function setQuery(query: string): void {
+  const search = byId<HTMLInputElement>("search");
+  if (search.value !== query) search.value = query;
+  state.query = query;
+  byId("search-clear").hidden = query === "";
   render();
   void tick();
 }

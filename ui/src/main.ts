@@ -8,7 +8,7 @@ import { openSettingsDialog } from "./settings";
 import { openExportDialog, openImportDialog } from "./transfer";
 import { busy } from "./busy";
 import { applyZoom, openShortcuts, wireKeyboard } from "./keyboard";
-import { refresh, render, retryVault, showBanner, tick } from "./list";
+import { refresh, render, retryVault, setQuery, showBanner, tick } from "./list";
 import { idleCheck, lockNow, showLock, wireLockForm } from "./lock";
 import { closeMenu, showMenu, wireMenuDismiss } from "./menu";
 import { ROW_TYPE } from "./order";
@@ -62,10 +62,10 @@ function wireEmptyState(): void {
 
 function wire(): void {
   const search = byId<HTMLInputElement>("search");
-  search.addEventListener("input", () => {
-    state.query = search.value;
-    render();
-    void tick();
+  search.addEventListener("input", () => setQuery(search.value));
+  byId("search-clear").addEventListener("click", () => {
+    setQuery("");
+    search.focus();
   });
   byId("add").addEventListener("click", () => openAddDialog(refresh));
   byId("lock-btn").addEventListener("click", () => void lockNow());
