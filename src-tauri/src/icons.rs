@@ -62,7 +62,7 @@ pub async fn logo_choices(
 ) -> Res<Vec<String>> {
     let packs = twofold_icons::installed(&packs_dir(&state)?);
     let simple = simple_icons(&app);
-    Ok(accounts
+    let choices = accounts
         .iter()
         .map(|a| {
             let pack_of_pick = a.icon.strip_prefix("pack:").and_then(|c| c.split_once('/'));
@@ -85,7 +85,10 @@ pub async fn logo_choices(
                 None => "initial".into(),
             }
         })
-        .collect())
+        .collect();
+    // The page asks this last in every refresh of the list: what the refresh freed goes back.
+    crate::memory::trim_soon();
+    Ok(choices)
 }
 
 /// One result of the icon picker's search.

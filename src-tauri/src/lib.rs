@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod i18n;
 mod icons;
+mod memory;
 mod pending;
 mod server;
 mod settings;
@@ -17,7 +18,7 @@ mod vault_banner;
 mod window;
 
 pub fn run() {
-    malloc_defaults();
+    memory::malloc_defaults();
     webkit_defaults();
     twofold_vault::harden_process();
     // The shell's words (the tray, the vault banner) in the window's language, before the
@@ -164,19 +165,6 @@ fn start_failed(e: tauri::Error) -> ! {
     let _ = (raced, tries);
     eprintln!("twofold: the app could not start: {e}");
     std::process::exit(1)
-}
-
-/// glibc's allocator gives a freed buffer of 128 kB or more back to the system at once: the
-/// threshold is fixed, where glibc by default raises it to the size of the largest buffer freed
-/// so far, after which such buffers are kept in the heap once freed. The app's big buffers are
-/// short-lived (a vault's plaintext and its JSON, the account list sent to the page at start), so
-/// with 1,000 accounts the default kept ~1 MB it would not use again (docs/desktop-bench.md).
-fn malloc_defaults() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets the allocator's parameters; called first, before any thread.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
 }
 
 /// How WebKitGTK runs the window, unless the user set the variable otherwise. Called first, while
