@@ -163,17 +163,19 @@ async function addToTwofold(email: string): Promise<void> {
   }
 }
 
+/** A profile's own tolerance (allauth's TOTP_TOLERANCE is 0, django-otp's 1). */
+const toleranceOf = (profile: string): string => (profile === "allauth" ? "0" : "1");
+
+let filled = false;
+
 /** The panel's number fields get their first values when it first opens, not in the page's HTML:
  *  a number field with a value makes WebKit load ICU's number formatting (about 1.5 MB of the
  *  web process) to show it in the locale's digits, at start for a panel most never open. */
 function fillDefaults(): void {
-  for (const [id, value] of [["srv-port", "8765"], ["srv-tolerance", "1"]]) {
-    const input = byId<HTMLInputElement>(id);
-    if (!input.dataset.filled) {
-      input.dataset.filled = "1";
-      input.value = value;
-    }
-  }
+  if (filled) return;
+  filled = true;
+  byId<HTMLInputElement>("srv-port").value = "8765";
+  byId<HTMLInputElement>("srv-tolerance").value = toleranceOf(byId<HTMLSelectElement>("srv-profile").value);
 }
 
 export function openServerPanel(): void {
@@ -199,11 +201,9 @@ export function wireServerPanel(vaultChanged: () => Promise<void>): void {
     void vaultChanged();
   });
   byId("srv-toggle").addEventListener("click", () => void toggle());
-  // A profile brings its own tolerance (allauth's TOTP_TOLERANCE is 0, django-otp's 1); the
-  // field can still override it.
+  // A profile brings its own tolerance; the field can still override it.
   byId("srv-profile").addEventListener("change", (e) => {
-    const profile = (e.currentTarget as HTMLSelectElement).value;
-    byId<HTMLInputElement>("srv-tolerance").value = profile === "allauth" ? "0" : "1";
+    byId<HTMLInputElement>("srv-tolerance").value = toleranceOf((e.currentTarget as HTMLSelectElement).value);
   });
   byId("srv-create").addEventListener("submit", (e) => void createUser(e));
   byId("srv-url").addEventListener("click", (e) => {
