@@ -166,11 +166,22 @@ test("profile allauth: the panel shows the headless and REST base URLs, and a us
   assert.equal(activated.status, 200, JSON.stringify(activated.body));
 
   // A user without TOTP (made through the panel, not enrolled) has no "Add to Twofold".
+  // The create form is at the foot of the panel, where toasts show: a click that lands on one
+  // of the last test's toasts still showing does nothing (the flake seen in CI), so wait them out.
+  await waitFor(async () => (await browser.$("#toasts").getText()) === "", "the earlier toasts gone", 15000);
   await browser.$("#srv-email").setValue("plain@example.com");
   await browser.$("#srv-enrolled").click();
   await browser.$("#srv-create button[type='submit']").click();
   const usersText = () => browser.execute(() => document.getElementById("srv-users").textContent);
-  await waitFor(async () => (await usersText()).includes("plain@example.com"), "the plain user", 20000);
+  await waitFor(async () => (await usersText()).includes("plain@example.com"), "the plain user", 20000).catch(async (err) => {
+    const seen = await browser.execute(() => ({
+      toasts: document.getElementById("toasts").textContent,
+      email: document.getElementById("srv-email").value,
+      valid: document.getElementById("srv-create").checkValidity(),
+      users: document.getElementById("srv-users").textContent,
+    }));
+    throw new Error(`${err.message}; the page showed ${JSON.stringify(seen)}`);
+  });
   await browser.$("#srv-enrolled").click();
   const plainAdd = await browser.$("//li[contains(@class,'srv-user')][.//span[text()='plain@example.com']]//button");
   assert.equal(await plainAdd.isDisplayed(), false);
