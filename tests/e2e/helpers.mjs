@@ -59,7 +59,8 @@ export async function rows(browser) {
       issuer: li.querySelector(".issuer")?.textContent ?? "",
       label: li.querySelector(".label")?.textContent ?? "",
       code: (li.querySelector(".code")?.textContent ?? "").replace(/\s/g, ""),
-      left: Number(li.querySelector(".ring-text")?.textContent ?? "NaN"),
+      // The seconds the ring's disc draws: a CSS counter of its --secs (ui/src/dom.ts).
+      left: li.querySelector(".ring") ? Number(getComputedStyle(li.querySelector(".ring")).getPropertyValue("--secs")) : NaN,
       tags: [...li.querySelectorAll(".tag")].map((t) => t.textContent),
     })),
   );

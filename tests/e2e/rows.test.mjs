@@ -91,7 +91,7 @@ test("in its last 5 seconds a row turns to the warning colour and shows the next
     () =>
       browser.execute((s) => {
         const el = document.querySelector(s);
-        const left = Number(el.querySelector(".ring-text").textContent);
+        const left = Number(getComputedStyle(el.querySelector(".ring")).getPropertyValue("--secs"));
         const next = el.querySelector(".next").textContent.replace(/\s/g, "");
         const expiring = el.classList.contains("expiring");
         return expiring && left >= 2 && left <= 5 ? { left, next, now: Date.now() } : null;

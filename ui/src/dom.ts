@@ -42,35 +42,36 @@ export function groupCode(code: string): string {
 /** A countdown ring and what its tick changes, kept so a tick touches only those. */
 export interface Ring {
   el: HTMLElement;
-  /** The seconds left, in the ring's inner disc (a box of fixed size, `.ring`'s containment, so
-   *  a new number lays out nothing outside it). Shown in the last seconds and on the row under
-   *  the pointer or the keyboard focus; elsewhere it is kept up to date but not drawn. */
-  text: Text;
+  /** The seconds left and the period last set (the ring's `--secs` and `--period`). */
+  left: number;
+  period: number;
   warn: boolean;
 }
 
 /** A countdown ring: a conic gradient whose first colour covers the fraction of the period left
  *  (clockwise from the top), under a disc that holds the seconds. Plain CSS, no SVG: a tick sets
  *  one custom property and WebKit repaints the 36 px box, where an SVG arc's new dash array made
- *  it lay the shape out again (docs/desktop-bench.md has the figures). */
+ *  it lay the shape out again (docs/desktop-bench.md has the figures).
+ *
+ *  The seconds in the disc are a CSS counter (`.ring-secs::before`) read from the same `--secs`,
+ *  not text the tick writes: they are drawn only in the last seconds and on the row under the
+ *  pointer or the focus, and writing a number each second into every ring's hidden text cost a
+ *  third of the idle CPU (0.5% of a core of 1.5%). */
 export function ring(): Ring {
-  const text = document.createTextNode("");
-  const el = h(
-    "span",
-    { class: "ring", "aria-hidden": "true" },
-    h("span", { class: "ring-text" }, h("span", { class: "ring-secs" }, text)),
-  );
-  return { el, text, warn: false };
+  const el = h("span", { class: "ring", "aria-hidden": "true" }, h("span", { class: "ring-text" }, h("span", { class: "ring-secs" })));
+  return { el, left: -1, period: 0, warn: false };
 }
 
-/** One tick of a ring: only what changed is written (the seconds, the arc; the colour twice a
- *  period). */
+/** One tick of a ring: only what changed is written (the seconds; the period and the colour
+ *  when they change). */
 export function setRing(r: Ring, left: number, period: number): void {
-  const secs = String(left);
-  if (r.text.data === secs) return;
-  r.text.data = secs;
-  const pct = Math.max(0, Math.min(100, (left / period) * 100));
-  r.el.style.setProperty("--left", `${pct.toFixed(2)}%`);
+  if (r.period !== period) {
+    r.period = period;
+    r.el.style.setProperty("--period", String(period));
+  }
+  if (r.left === left) return;
+  r.left = left;
+  r.el.style.setProperty("--secs", String(left));
   const warn = left <= 5;
   if (warn !== r.warn) {
     r.warn = warn;
