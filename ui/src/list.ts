@@ -1,6 +1,6 @@
 // The account list: what the vault holds, filtered and sorted, its tag chips, the banner of a
 // vault that did not open, the first-run and empty-filter states, and the codes' tick.
-import { api, errorText, type CodeView, type VaultStatus } from "./api";
+import { api, errorText, type Account, type CodeView, type VaultStatus } from "./api";
 import { byId, h } from "./dom";
 import { hideLock, showLock } from "./lock";
 import { buildRow, EAGER_ROWS, forgetRows, nowSecond, paint, placeholder, screenIds, stale, viewChanged } from "./rows";
@@ -27,21 +27,22 @@ export async function refresh(known?: VaultStatus): Promise<void> {
     await render();
     return;
   }
-  // The accounts and their codes in one round trip's time, so the first rows show codes at once.
-  const [accounts, views] = await Promise.all([api.listAccounts(), api.codes()]);
+  // Every account, and those the list shows, in one round trip's time; then the codes of the
+  // rows drawn at once (fetchAndDraw). Codes kept from before may be for an account since edited
+  // or removed: none is kept across a refresh.
+  const [accounts, shown] = await Promise.all([api.listAccounts(), listing()]);
   state.accounts = accounts;
-  received(views);
-  await render();
+  state.lastViews = new Map();
+  await render(shown);
   // What each row's logo is, from Rust, once the rows are drawn.
   void logosAfterRefresh();
 }
 hooks.refresh = refresh;
 hooks.tick = tick;
 
-/** Keeps the codes just received (the rows count down from them; a row built later paints from
- *  them); `more`: codes for some rows, added to those kept. */
-function received(views: CodeView[], more = false): void {
-  if (!more) state.lastViews = new Map();
+/** Keeps the codes just received: the rows count down from them, and a row built later (or
+ *  drawn again by a search) paints from them. */
+function received(views: CodeView[]): void {
   for (const v of views) state.lastViews.set(v.id, v);
 }
 
@@ -131,22 +132,37 @@ export function setQuery(query: string): void {
 let renderSeq = 0;
 let latest: Promise<void> = Promise.resolve();
 
-/** Asks the vault what the list shows (the search, the tag and the order: `Vault::listing`,
- * the rule `twofold list --search --tag --sort` uses), then draws it; a later call supersedes
- * one still waiting for its answer. */
-export function render(): Promise<void> {
-  latest = fetchAndDraw(++renderSeq);
+/** What the list shows, from the vault: the search, the tag and the order (`Vault::listing`,
+ *  the rule `twofold list --search --tag --sort` uses). */
+const listing = (): Promise<Account[]> => api.listAccounts(state.query, state.tag, state.settings?.sort ?? "manual");
+
+/** Asks the vault what the list shows (unless `shown` is that answer already), then draws it; a
+ *  later call supersedes one still waiting for its answer. */
+export function render(shown?: Account[]): Promise<void> {
+  latest = fetchAndDraw(++renderSeq, shown);
   return latest;
 }
 
 /** Settles when the latest render has drawn (what Enter in the search field copies from). */
 export const rendered = (): Promise<void> => latest;
 
-async function fetchAndDraw(seq: number): Promise<void> {
-  let shown: typeof state.shown = [];
+async function fetchAndDraw(seq: number, listed?: Account[]): Promise<void> {
+  let shown: Account[] = [];
   if (state.accounts.length > 0) {
     try {
-      shown = await api.listAccounts(state.query, state.tag, state.settings?.sort ?? "manual");
+      shown = listed ?? (await listing());
+      // The rows built at once show their codes in the frame that draws them: ask Rust for
+      // those not kept (all of them at start; few or none for a search). The rows built later
+      // ask as they come on screen (tick). With 1,000 accounts, asking for every code at start
+      // cost ~0.7 MB of the page's memory.
+      const now = nowSecond();
+      const ask = firstDrawn(shown, EAGER_ROWS)
+        .filter((a) => {
+          const v = state.lastViews.get(a.id);
+          return !v || stale(v, now);
+        })
+        .map((a) => a.id);
+      if (ask.length > 0) received(await api.codes(ask));
     } catch (err) {
       toast(errorText(err));
       return;
@@ -174,9 +190,8 @@ function draw(): void {
   if (!byId("no-match").hidden) renderNoMatch();
   forgetRows();
   const frag = document.createDocumentFragment();
-  const grouped = !!state.settings?.group_by_tag && state.accounts.some((a) => a.tags.length > 0);
   let built = 0;
-  for (const [tag, accounts] of grouped ? groups(shown) : [[null, shown] as const]) {
+  for (const [tag, accounts] of sections(shown)) {
     if (tag !== null) frag.append(groupHead(tag, accounts.length));
     if (tag !== null && state.collapsed.has(tag)) continue;
     for (const a of accounts) {
@@ -193,6 +208,26 @@ function draw(): void {
   const now = nowSecond();
   for (const v of state.lastViews.values()) paint(v, now);
   viewChanged();
+}
+
+/** What the list draws, in order: one section of all the accounts shown, or (group by tag) a
+ *  section per tag, headed by it. */
+function sections(shown: Account[]): [string | null, Account[]][] {
+  const grouped = !!state.settings?.group_by_tag && state.accounts.some((a) => a.tags.length > 0);
+  return grouped ? groups(shown) : [[null, shown]];
+}
+
+/** The first `n` accounts the list draws as rows (a folded group draws none). */
+function firstDrawn(shown: Account[], n: number): Account[] {
+  const out: Account[] = [];
+  for (const [tag, accounts] of sections(shown)) {
+    if (tag !== null && state.collapsed.has(tag)) continue;
+    for (const a of accounts) {
+      if (out.length === n) return out;
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 /** A group's heading (group by tag): its name and count, a button that folds it. */
@@ -250,7 +285,7 @@ export async function tick(ids?: string[]): Promise<void> {
   for (const id of ask) asking.add(id);
   try {
     const views = await api.codes(ask);
-    received(views, true);
+    received(views);
     const at = nowSecond();
     for (const v of views) paint(v, at);
   } catch (err) {
