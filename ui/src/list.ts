@@ -3,7 +3,7 @@
 import { api, errorText, type Account, type CodeView, type VaultStatus } from "./api";
 import { byId, h } from "./dom";
 import { hideLock, showLock } from "./lock";
-import { buildRow, EAGER_ROWS, forgetRows, nowSecond, paint, placeholder, screenIds, stale, viewChanged } from "./rows";
+import { buildRow, eagerRows, forgetRows, nowSecond, paint, placeholder, screenIds, stale, viewChanged } from "./rows";
 import { addRow, groups, list, shownAccounts, state } from "./state";
 
 import { toast } from "./toast";
@@ -156,7 +156,7 @@ async function fetchAndDraw(seq: number, listed?: Account[]): Promise<void> {
       // ask as they come on screen (tick). With 1,000 accounts, asking for every code at start
       // cost ~0.7 MB of the page's memory.
       const now = nowSecond();
-      const ask = firstDrawn(shown, EAGER_ROWS)
+      const ask = firstDrawn(shown, eagerRows())
         .filter((a) => {
           const v = state.lastViews.get(a.id);
           return !v || stale(v, now);
@@ -191,11 +191,12 @@ function draw(): void {
   forgetRows();
   const frag = document.createDocumentFragment();
   let built = 0;
+  const eager = eagerRows();
   for (const [tag, accounts] of sections(shown)) {
     if (tag !== null) frag.append(groupHead(tag, accounts.length));
     if (tag !== null && state.collapsed.has(tag)) continue;
     for (const a of accounts) {
-      if (built++ < EAGER_ROWS) {
+      if (built++ < eager) {
         const row = buildRow(a);
         addRow(row);
         frag.append(row.li);

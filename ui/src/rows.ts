@@ -10,13 +10,20 @@ import { toast } from "./toast";
 import { logoSlot } from "./logos";
 import { t } from "./i18n";
 
+/** A built row's height in CSS px (`.row.placeholder` in style.css), margins aside. */
+const ROW_HEIGHT = 64;
+/** The window's first height (tauri.conf.json): the least counted on, should the page be asked
+ *  before its window has a size. */
+const MIN_VIEW = 720;
+
 /**
  * With hundreds of accounts, building every row at once costs the start and the memory of rows
- * nobody looks at. The first EAGER_ROWS are built at once; each further account starts as a bare
- * <li> of a row's height, turned into its row when it comes within a screen of the view, or gets
- * the focus. Lists up to EAGER_ROWS (nearly everyone's) never see a placeholder.
+ * nobody looks at. The rows within two screens of the top are built at once (what the view
+ * builds around itself, below); each further account starts as a bare <li> of a row's height,
+ * turned into its row when it comes within a screen of the view, or gets the focus. A list that
+ * fits in two screens never sees a placeholder.
  */
-export const EAGER_ROWS = 40;
+export const eagerRows = (): number => Math.ceil((2 * Math.max(window.innerHeight, MIN_VIEW)) / ROW_HEIGHT);
 
 /**
  * The built rows on screen: the tick counts down their codes only (and the focused row's), so a
