@@ -42,11 +42,14 @@ export function groupCode(code: string): string {
 /** A countdown ring and what its tick changes, kept so a tick touches only those. */
 export interface Ring {
   el: HTMLElement;
-  /** The seconds left and the period last set (the ring's `--secs` and `--period`). */
+  /** The seconds left and the period last set (the ring's `--secs` and `--period`); -1 and 0
+   *  before the first tick. */
   left: number;
   period: number;
-  warn: boolean;
 }
+
+/** The last seconds of a period, drawn in the warning colour. */
+const warning = (left: number): boolean => left >= 0 && left <= 5;
 
 /** A countdown ring: a conic gradient whose first colour covers the fraction of the period left
  *  (clockwise from the top), under a disc that holds the seconds. Plain CSS, no SVG: a tick sets
@@ -59,7 +62,7 @@ export interface Ring {
  *  third of the idle CPU (0.5% of a core of 1.5%). */
 export function ring(): Ring {
   const el = h("span", { class: "ring", "aria-hidden": "true" }, h("span", { class: "ring-text" }, h("span", { class: "ring-secs" })));
-  return { el, left: -1, period: 0, warn: false };
+  return { el, left: -1, period: 0 };
 }
 
 /** One tick of a ring: only what changed is written (the seconds; the period and the colour
@@ -70,11 +73,8 @@ export function setRing(r: Ring, left: number, period: number): void {
     r.el.style.setProperty("--period", String(period));
   }
   if (r.left === left) return;
+  const warn = warning(left);
+  if (warn !== warning(r.left)) r.el.classList.toggle("warn", warn);
   r.left = left;
   r.el.style.setProperty("--secs", String(left));
-  const warn = left <= 5;
-  if (warn !== r.warn) {
-    r.warn = warn;
-    r.el.classList.toggle("warn", warn);
-  }
 }
