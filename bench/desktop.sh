@@ -38,7 +38,10 @@ if [ "${1:-}" != --inner ]; then
     command -v "$tool" >/dev/null || { scripts/setup.sh; break; }
   done
   npm run --silent build
-  cargo build --release --locked -p twofold-desktop --bin twofold-desktop --example bare
+  TWOFOLD_LINK_MAP=$root/target/release/twofold-desktop.map \
+    cargo build --release --locked -p twofold-desktop --bin twofold-desktop --example bare
+  # How much of the start-up order (src-tauri/build.rs) this build still follows.
+  python3 scripts/startup_order.py check target/release/twofold-desktop.map src-tauri/startup-order.txt 0
   cargo build --release --locked -p twofold-cli --bin twofold
   exec xvfb-run -a -s "-screen 0 1280x800x24" tests/with-keyring.sh --keep-display "$0" --inner
 fi
@@ -48,16 +51,8 @@ unset TWOFOLD_PASSPHRASE TWOFOLD_NEW_PASSPHRASE TWOFOLD_PASSPHRASE_FILE
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# An otpauth list of N TOTP accounts with random secrets, imported in one write.
-make_vault() {
-  local n=$1 vault=$2 list=$work/accounts-$1.txt
-  head -c $((n * 20)) /dev/urandom | base32 -w 32 | head -n "$n" |
-    awk '{ printf "otpauth://totp/Service%%20%04d:user%d%%40example.com?secret=%s&issuer=Service%%20%04d\n", NR, NR, $1, NR }' \
-      >"$list"
-  "$root/target/release/twofold" --vault "$vault" import "$list" >/dev/null
-  [ "$("$root/target/release/twofold" --vault "$vault" list | grep -c example.com)" -eq "$n" ] ||
-    { echo "desktop.sh: the $n-account vault did not come out with $n accounts" >&2; exit 1; }
-}
+# shellcheck source=bench/vault.sh
+. bench/vault.sh
 make_vault 10 "$work/v10.twofold"
 make_vault 1000 "$work/v1000.twofold"
 mkdir -p "$work/config10" "$work/config1000"

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the .deb with the Tauri CLI, installs it with dpkg, and launches the installed binary
-# once under Xvfb: it must stay up (a crash at start fails) and open its window.
+# once under Xvfb: it must stay up (a crash at start fails) and open its window. Before that,
+# checks that the start-up order of its functions (scripts/startup-order.sh) is not stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run --silent tauri -- build --bundles deb
+TWOFOLD_LINK_MAP=$PWD/target/release/twofold-desktop.map npm run --silent tauri -- build --bundles deb
+# The functions that run at start are placed together (src-tauri/build.rs): most of the names
+# the order file gives must still be in this build.
+python3 scripts/startup_order.py check target/release/twofold-desktop.map src-tauri/startup-order.txt
 deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
 echo "check-deb: installing $deb"
 if [ "$(id -u)" -eq 0 ]; then dpkg -i "$deb"; else sudo dpkg -i "$deb"; fi
