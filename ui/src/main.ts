@@ -144,6 +144,10 @@ function scheduleTicks(): void {
 
 async function start(): Promise<void> {
   // Independent calls go out together: each round trip to Rust is time before the first code.
+  // The vault's status goes first and is awaited last: Rust answers it (once the vault has
+  // opened) while the page sets itself up, and the list is asked for right after.
+  const status = api.vaultStatus();
+  status.catch(() => undefined); // its failure is start's, when awaited below
   const [info, settings] = await Promise.all([api.appInfo(), api.settings().catch(() => null)]);
   // The language first: everything drawn below is drawn in it.
   setSystemLocale(info.locale);
@@ -161,7 +165,7 @@ async function start(): Promise<void> {
     byId<HTMLSelectElement>("sort").value = state.settings.sort;
     applyZoom(state.settings.zoom_percent);
   }
-  await refresh();
+  await refresh(await status);
   scheduleTicks();
   // otpauth:// links the app was opened with, now or later (a second start hands them over).
   const showLinks = async () => {
