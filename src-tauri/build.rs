@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "set_passphrase",
     "remove_passphrase",
     "list_accounts",
+    "listing",
     "codes",
     "next_hotp",
     "add_uri",

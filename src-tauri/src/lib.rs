@@ -69,6 +69,7 @@ pub fn run() {
             commands::set_passphrase,
             commands::remove_passphrase,
             commands::list_accounts,
+            commands::listing,
             commands::codes,
             commands::next_hotp,
             commands::add_uri,

@@ -49,9 +49,10 @@ export const api = {
   setPassphrase: (passphrase: string, current: string | null) =>
     invoke<VaultStatus>("set_passphrase", { passphrase, current }),
   removePassphrase: (current: string) => invoke<VaultStatus>("remove_passphrase", { current }),
-  /** Every account in the vault's order; with a search, a tag or an order: those matching, in it. */
-  listAccounts: (query?: string, tag?: string | null, sort?: SortOrder) =>
-    invoke<Account[]>("list_accounts", { query: query ?? null, tag: tag ?? null, sort: sort ?? null }),
+  /** Every account, in the vault's order. */
+  listAccounts: () => invoke<Account[]>("list_accounts"),
+  /** The ids of the accounts matching a search and a tag, in an order: what the list shows. */
+  listing: (query: string, tag: string | null, sort: SortOrder) => invoke<string[]>("listing", { query, tag, sort }),
   /** The codes of the accounts `ids` names (the rows on screen), or of every account. */
   codes: (ids?: string[]) => invoke<CodeView[]>("codes", { ids: ids ?? null }),
   nextHotp: (id: string) => invoke<CodeView>("next_hotp", { id }),

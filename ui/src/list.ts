@@ -27,8 +27,8 @@ export async function refresh(known?: VaultStatus): Promise<void> {
     await render();
     return;
   }
-  // Every account, and those the list shows, in one round trip's time; then the codes of the
-  // rows drawn at once (fetchAndDraw). Codes kept from before may be for an account since edited
+  // Every account, and the ids of those the list shows, in one round trip's time; then the
+  // codes of the rows drawn at once (fetchAndDraw). Codes kept from before may be for an account since edited
   // or removed: none is kept across a refresh.
   const [accounts, shown] = await Promise.all([api.listAccounts(), listing()]);
   state.accounts = accounts;
@@ -134,11 +134,11 @@ let latest: Promise<void> = Promise.resolve();
 
 /** What the list shows, from the vault: the search, the tag and the order (`Vault::listing`,
  *  the rule `twofold list --search --tag --sort` uses). */
-const listing = (): Promise<Account[]> => api.listAccounts(state.query, state.tag, state.settings?.sort ?? "manual");
+const listing = (): Promise<string[]> => api.listing(state.query, state.tag, state.settings?.sort ?? "manual");
 
 /** Asks the vault what the list shows (unless `shown` is that answer already), then draws it; a
  *  later call supersedes one still waiting for its answer. */
-export function render(shown?: Account[]): Promise<void> {
+export function render(shown?: string[]): Promise<void> {
   latest = fetchAndDraw(++renderSeq, shown);
   return latest;
 }
@@ -146,11 +146,15 @@ export function render(shown?: Account[]): Promise<void> {
 /** Settles when the latest render has drawn (what Enter in the search field copies from). */
 export const rendered = (): Promise<void> => latest;
 
-async function fetchAndDraw(seq: number, listed?: Account[]): Promise<void> {
+async function fetchAndDraw(seq: number, listed?: string[]): Promise<void> {
   let shown: Account[] = [];
   if (state.accounts.length > 0) {
     try {
-      shown = listed ?? (await listing());
+      // The listing names the accounts `state.accounts` holds (one object for each, however
+      // often the list is drawn); one the page does not hold yet waits for the next refresh.
+      const ids = listed ?? (await listing());
+      const held = new Map(state.accounts.map((a) => [a.id, a]));
+      shown = ids.flatMap((id) => held.get(id) ?? []);
       // The rows built at once show their codes in the frame that draws them: ask Rust for
       // those not kept (all of them at start; few or none for a search). The rows built later
       // ask as they come on screen (tick). With 1,000 accounts, asking for every code at start
@@ -169,10 +173,7 @@ async function fetchAndDraw(seq: number, listed?: Account[]): Promise<void> {
     }
   }
   if (seq !== renderSeq) return;
-  // The listing's accounts are those `state.accounts` holds already: keep one object for each
-  // (with 1,000 accounts a second copy of every account is ~0.4 MB of the page's memory).
-  const held = new Map(state.accounts.map((a) => [a.id, a]));
-  state.shown = shown.map((a) => held.get(a.id) ?? a);
+  state.shown = shown;
   draw();
 }
 

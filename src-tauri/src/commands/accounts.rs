@@ -9,30 +9,37 @@ use twofold_vault::{Account, AccountPatch, AccountSummary, SortOrder};
 use super::{err, now, Res};
 use crate::state::AppState;
 
-/// The accounts matching a search (`query` in issuer, label, tags or note; `tag`), in `sort`'s
-/// order: `Vault::listing`, what `twofold list --search --tag --sort` prints. None of the three:
-/// every account in the vault's own order.
+/// Every account, in the vault's own order (pinned accounts where they are): what the page holds
+/// and what `move_account` counts in.
 #[tauri::command]
-pub async fn list_accounts(
+pub async fn list_accounts(state: State<'_, AppState>) -> Res<Vec<AccountSummary>> {
+    let guard = state.vault();
+    Ok(guard
+        .as_ref()
+        .map(|v| v.accounts().iter().map(Account::summary).collect())
+        .unwrap_or_default())
+}
+
+/// The ids of the accounts the list shows: those matching a search (`query` in issuer, label,
+/// tags or note; `tag`), in `sort`'s order (`Vault::listing`, what `twofold list --search --tag
+/// --sort` prints). The page has the accounts from `list_accounts`: with 1,000 of them, their
+/// ids are an eighth of their JSON.
+#[tauri::command]
+pub async fn listing(
     state: State<'_, AppState>,
-    query: Option<String>,
+    query: String,
     tag: Option<String>,
-    sort: Option<SortOrder>,
-) -> Res<Vec<AccountSummary>> {
+    sort: SortOrder,
+) -> Res<Vec<String>> {
     let guard = state.vault();
     let Some(v) = guard.as_ref() else {
         return Ok(Vec::new());
     };
-    if query.is_none() && tag.is_none() && sort.is_none() {
-        // The vault's own order (pinned accounts where they are): what `move_account` counts in.
-        return Ok(v.accounts().iter().map(Account::summary).collect());
-    }
     let tags: Vec<String> = tag.into_iter().collect();
-    Ok(v.listing(
-        query.as_deref().unwrap_or(""),
-        &tags,
-        sort.unwrap_or_default(),
-    ))
+    Ok(v.listing(&query, &tags, sort)
+        .into_iter()
+        .map(|a| a.id)
+        .collect())
 }
 
 #[derive(Serialize, ts_rs::TS)]
