@@ -41,7 +41,7 @@ if [ "${1:-}" != --inner ]; then
   TWOFOLD_LINK_MAP=$root/target/release/twofold-desktop.map \
     cargo build --release --locked -p twofold-desktop --bin twofold-desktop --example bare
   # How much of the start-up order (src-tauri/build.rs) this build still follows.
-  python3 scripts/startup_order.py check target/release/twofold-desktop.map src-tauri/startup-order.txt 0
+  python3 scripts/startup_order.py check 0
   cargo build --release --locked -p twofold-cli --bin twofold
   exec xvfb-run -a -s "-screen 0 1280x800x24" tests/with-keyring.sh --keep-display "$0" --inner
 fi

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 TWOFOLD_LINK_MAP=$PWD/target/release/twofold-desktop.map npm run --silent tauri -- build --bundles deb
 # The functions that run at start are placed together (src-tauri/build.rs): most of the names
 # the order file gives must still be in this build.
-python3 scripts/startup_order.py check target/release/twofold-desktop.map src-tauri/startup-order.txt
+python3 scripts/startup_order.py check
 deb=$(ls -t target/release/bundle/deb/*.deb | head -n 1)
 echo "check-deb: installing $deb"
 if [ "$(id -u)" -eq 0 ]; then dpkg -i "$deb"; else sudo dpkg -i "$deb"; fi

@@ -4,9 +4,10 @@
   startup_order.py make CALLGRIND_OUT LINK_MAP BINARY_NAME > src-tauri/startup-order.txt
       The executable's functions that ran under Valgrind's callgrind, named by the code sections
       of LLD's link map (`-Wl,-Map`, the same build): one mangled symbol a line, in link order.
-  startup_order.py check LINK_MAP ORDER_FILE [MIN_FRACTION]
-      How many of ORDER_FILE's names this build still has (their hashes change with the toolchain
-      and the dependencies); exits 1 under MIN_FRACTION (0.9) with what to run.
+  startup_order.py check [MIN_FRACTION]
+      How many of src-tauri/startup-order.txt's names the release build's link map
+      (target/release/twofold-desktop.map) still has (their hashes change with the toolchain and
+      the dependencies); exits 1 under MIN_FRACTION (0.9) with what to run.
 
 The executable is stripped, so callgrind names each function by its address; the link map
 says which input section (`.text.<symbol>`, one per function) holds that address.
@@ -15,6 +16,9 @@ import bisect
 import re
 import sys
 
+# Where the release build writes its link map (TWOFOLD_LINK_MAP) and where the order is kept.
+LINK_MAP = "target/release/twofold-desktop.map"
+ORDER_FILE = "src-tauri/startup-order.txt"
 # `.text.unlikely.<symbol>` and the like: LLVM's prefixes for cold, hot and start-up code.
 PREFIXES = ("unlikely.", "hot.", "startup.", "exit.")
 SECTION = re.compile(r"^\s*([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+\d+\s+\S.*:\(\.text\.([^)]*)\)$")
@@ -92,13 +96,13 @@ def make(callgrind_out, link_map, binary_name):
     print(f"startup order: {len(names)} functions, {size / 2**20:.2f} MB of code", file=sys.stderr)
 
 
-def check(link_map, order_file, minimum=0.9):
-    have = {s[2] for s in sections(link_map)}
-    with open(order_file) as f:
+def check(minimum=0.9):
+    have = {s[2] for s in sections(LINK_MAP)}
+    with open(ORDER_FILE) as f:
         wanted = [line.strip() for line in f if line.strip()]
     found = sum(1 for name in wanted if name in have)
     share = found / len(wanted) if wanted else 0.0
-    print(f"startup order: {found} of {len(wanted)} functions of {order_file} are in this build ({share:.0%})")
+    print(f"startup order: {found} of {len(wanted)} functions of {ORDER_FILE} are in this build ({share:.0%})")
     if share < minimum:
         print(
             f"startup order: under {minimum:.0%}: the file is stale (a toolchain or dependency "
@@ -112,7 +116,7 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if len(args) == 4 and args[0] == "make":
         make(*args[1:])
-    elif len(args) in (3, 4) and args[0] == "check":
-        check(args[1], args[2], *(float(a) for a in args[3:]))
+    elif len(args) in (1, 2) and args[0] == "check":
+        check(*(float(a) for a in args[1:]))
     else:
         sys.exit(__doc__)
