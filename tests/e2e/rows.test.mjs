@@ -76,8 +76,8 @@ test("in its last 5 seconds a row turns to the warning colour and shows the next
         pointed: el.matches(":hover, :focus-visible"),
       };
     }, sel(r.id));
-    // The arc is the first colour of the ring's conic gradient.
-    return { ...c, bar: gradientColours(c.ring)[0] };
+    // The arc is the first colour of the ring's conic gradient (under the disc's radial one).
+    return { ...c, bar: gradientColours(c.ring.slice(c.ring.indexOf("conic-gradient")))[0] };
   };
   await waitFor(async () => {
     const x = await rowOf("Alpha Fast");
