@@ -52,7 +52,8 @@ export interface Ring {
 const warning = (left: number): boolean => left >= 0 && left <= 5;
 
 /** A countdown ring: a conic gradient whose first colour covers the fraction of the period left
- *  (clockwise from the top), under a disc that holds the seconds. Plain CSS, no SVG: a tick sets
+ *  (clockwise from the top), under a disc that holds the seconds (both circles painted by a
+ *  radial gradient, not clipped: style.css). Plain CSS, no SVG: a tick sets
  *  one custom property and WebKit repaints the 36 px box, where an SVG arc's new dash array made
  *  it lay the shape out again (docs/desktop-bench.md has the figures).
  *
